@@ -1,0 +1,149 @@
+/**
+ * The one store every node of this package talks to: the Signed Webhook Trigger's dedup window,
+ * Idempotency Check's claim / complete / release, Reconcile's look-ups and the Cursor Poll
+ * Trigger's boundary ids. Backends (embedded SQLite, Redis, PostgreSQL) implement this interface and
+ * pass the same contract test suite (test/lib/store/storeContract.ts).
+ *
+ * State machine of one key (see shared reliability patterns):
+ *   absent/released/expired --claim--> inProgress (lease) --complete--> completed (retention)
+ *   inProgress --release--> released (attempts kept) ... --release at maxAttempts--> deadLetter
+ *   inProgress whose lease ran out behaves as released: the next claim wins it.
+ * Every operation takes a batch and answers one outcome per input, in input order. Within a batch
+ * the same key is handled in order, so the first claim of a key wins and later copies see it.
+ */
+
+export type KeyState = 'inProgress' | 'completed' | 'released' | 'deadLetter';
+
+export interface KeyRecord {
+	namespace: string;
+	key: string;
+	state: KeyState;
+	/** Claims granted so far (the first claim makes it 1). */
+	attempts: number;
+	fingerprint?: string;
+	/** Small JSON value stored by `complete`. */
+	result?: unknown;
+	/** Epoch ms of the latest granted claim. */
+	claimedAt?: number;
+	/** Epoch ms when the key was completed or dead-lettered. */
+	completedAt?: number;
+	/** Epoch ms when an inProgress claim stops protecting its holder. */
+	leaseExpiresAt?: number;
+	/** Epoch ms after which the record is gone, as if never written. */
+	expiresAt: number;
+	updatedAt: number;
+}
+
+export interface ClaimRequest {
+	key: string;
+	/** Hash of the payload fields that must match for the same key; compared when both sides have one. */
+	fingerprint?: string;
+}
+
+export type ClaimStatus = 'claimed' | 'duplicate' | 'inProgress' | 'deadLetter' | 'mismatch';
+
+export interface ClaimOutcome {
+	key: string;
+	status: ClaimStatus;
+	/** The record after the operation (for `claimed`) or as found (every other status). */
+	record: KeyRecord;
+}
+
+export interface ClaimOptions {
+	/** How long a granted claim protects its holder before another claimer may take it over. */
+	leaseMs: number;
+}
+
+export interface CompleteRequest {
+	key: string;
+	result?: unknown;
+}
+
+export interface CompleteOptions {
+	/** How long the completed key is remembered (duplicates are recognised) from now. */
+	retentionMs: number;
+}
+
+export type CompleteStatus = 'completed' | 'alreadyCompleted' | 'notClaimed';
+
+export interface CompleteOutcome {
+	key: string;
+	status: CompleteStatus;
+	record: KeyRecord;
+}
+
+export interface ReleaseOptions {
+	/** A release when the key already used this many claims moves it to deadLetter. */
+	maxAttempts: number;
+	/** How long a dead-lettered key is kept (and keeps refusing claims). */
+	deadLetterRetentionMs: number;
+}
+
+export type ReleaseStatus = 'released' | 'deadLettered' | 'notClaimed';
+
+export interface ReleaseOutcome {
+	key: string;
+	status: ReleaseStatus;
+	record?: KeyRecord;
+}
+
+export interface MarkSeenOptions {
+	/** The dedup window: a key marked seen is reported as seen again until this much time passed. */
+	ttlMs: number;
+}
+
+export interface MarkSeenOutcome {
+	key: string;
+	/** True when this call recorded the key (first time inside the window). */
+	firstSeen: boolean;
+	record: KeyRecord;
+}
+
+export interface IdempotencyStore {
+	/** Human name for messages and logs, e.g. `embedded (/home/n8n/.n8n/hybrid-sync/store.sqlite)`. */
+	readonly description: string;
+
+	claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]>;
+
+	/**
+	 * Marks keys done. A key that is not inProgress is still recorded as completed (the business
+	 * step succeeded, remember it) but reports `notClaimed`, so callers can warn.
+	 */
+	complete(
+		namespace: string,
+		requests: CompleteRequest[],
+		options: CompleteOptions,
+	): Promise<CompleteOutcome[]>;
+
+	release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]>;
+
+	/**
+	 * Webhook dedup in one atomic step: records each key as completed for `ttlMs` unless a live
+	 * record of it exists. Only the first caller inside the window gets `firstSeen: true`.
+	 */
+	markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]>;
+
+	/** Live records (expired ones read as absent). */
+	inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>>;
+
+	/** Deletes keys; answers how many existed. */
+	forget(namespace: string, keys: string[]): Promise<number>;
+
+	close(): Promise<void>;
+}
+
+/** The one error type of the store layer: unreachable backend, bad configuration, bad key. */
+export class StoreError extends Error {
+	constructor(
+		message: string,
+		readonly reason: 'unreachable' | 'invalidKey' | 'invalidConfig' | 'backendFailure',
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+		this.name = 'StoreError';
+	}
+}
+
+/** Injected time source so lease and TTL behaviour is testable without sleeping. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Date.now();

@@ -1,0 +1,36 @@
+import { BlockList, isIP } from 'node:net';
+
+/** Parses "10.0.0.0/8, 203.0.113.7, 2001:db8::/32" into a matcher; throws on a malformed entry. */
+export function parseIpAllowlist(list: string): BlockList | undefined {
+	const entries = list
+		.split(/[\s,]+/)
+		.map((entry) => entry.trim())
+		.filter((entry) => entry !== '');
+	if (entries.length === 0) return undefined;
+	const allowlist = new BlockList();
+	for (const entry of entries) {
+		const [address, prefix] = entry.split('/');
+		const family = isIP(address);
+		if (family === 0)
+			throw new Error(`"${entry}" in the IP allowlist is not an IP address or CIDR range`);
+		const type = family === 4 ? 'ipv4' : 'ipv6';
+		if (prefix === undefined) {
+			allowlist.addAddress(address, type);
+			continue;
+		}
+		const bits = Number(prefix);
+		if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+			throw new Error(`"${entry}" in the IP allowlist has an invalid prefix length`);
+		}
+		allowlist.addSubnet(address, bits, type);
+	}
+	return allowlist;
+}
+
+export function isIpAllowed(allowlist: BlockList, ip: string | undefined): boolean {
+	if (!ip) return false;
+	const mapped = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+	const family = isIP(mapped);
+	if (family === 0) return false;
+	return allowlist.check(mapped, family === 4 ? 'ipv4' : 'ipv6');
+}

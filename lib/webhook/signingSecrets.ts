@@ -1,0 +1,28 @@
+/** The credential's secrets, current first: any of them verifies (rotation). */
+export function signingSecretsFrom(credential: {
+	secret?: unknown;
+	previousSecrets?: unknown;
+}): string[] {
+	return [credential.secret, ...String(credential.previousSecrets ?? '').split(/[\s,]+/)]
+		.map((secret) => String(secret ?? '').trim())
+		.filter((secret) => secret !== '');
+}
+
+/**
+ * What can be checked offline (there is no sender to ask): a secret is present, and a
+ * `whsec_` secret (Standard Webhooks, Svix) carries valid base64. Answers a problem or undefined.
+ */
+export function findSigningSecretProblem(credential: {
+	secret?: unknown;
+	previousSecrets?: unknown;
+}): string | undefined {
+	if (String(credential.secret ?? '').trim() === '') return 'The secret is empty';
+	for (const secret of signingSecretsFrom(credential)) {
+		if (!secret.startsWith('whsec_')) continue;
+		const encoded = secret.slice('whsec_'.length);
+		if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) {
+			return 'A secret starting with "whsec_" must continue with base64 (as Standard Webhooks and Svix issue it); check that it was copied whole';
+		}
+	}
+	return undefined;
+}

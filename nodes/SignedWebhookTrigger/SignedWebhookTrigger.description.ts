@@ -1,0 +1,325 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { storeProperties } from '../shared/storeDescription';
+
+const TIMESTAMP_SCHEMES = [
+	'standardWebhooks',
+	'stripe',
+	'slack',
+	'paddle',
+	'zoom',
+	'hubspot',
+	'customHmac',
+];
+const URL_SCHEMES = ['square', 'hubspot', 'twilio', 'customHmac'];
+
+const customHmacProperties: INodeProperties[] = (
+	[
+		{
+			displayName: 'Signature Header',
+			name: 'signatureHeader',
+			type: 'string',
+			default: 'X-Signature',
+			required: true,
+			description: 'Header that carries the signature',
+		},
+		{
+			displayName: 'Signature Prefix',
+			name: 'signaturePrefix',
+			type: 'string',
+			default: '',
+			placeholder: 'sha256=',
+			description: 'Text in front of the signature inside the header, removed before comparing',
+		},
+		{
+			displayName: 'Algorithm',
+			name: 'algorithm',
+			type: 'options',
+			options: [
+				{ name: 'HMAC-SHA1', value: 'sha1' },
+				{ name: 'HMAC-SHA256', value: 'sha256' },
+				{ name: 'HMAC-SHA512', value: 'sha512' },
+			],
+			default: 'sha256',
+		},
+		{
+			displayName: 'Encoding',
+			name: 'encoding',
+			type: 'options',
+			options: [
+				{ name: 'Hex', value: 'hex' },
+				{ name: 'Base64', value: 'base64' },
+			],
+			default: 'hex',
+		},
+		{
+			displayName: 'Signed Payload',
+			name: 'signedPayloadTemplate',
+			type: 'string',
+			default: '{body}',
+			description:
+				'What the sender signs. Placeholders: {body} (raw bytes), {timestamp}, {ID}, {URL}, {method}. Example: {timestamp}.{body}.',
+			hint: 'The body is used exactly as received: never re-serialised JSON',
+		},
+		{
+			displayName: 'Timestamp Header',
+			name: 'timestampHeader',
+			type: 'string',
+			default: '',
+			placeholder: 'X-Timestamp',
+			description:
+				'Header with the signed Unix timestamp in seconds. When set, stale or future deliveries are refused.',
+		},
+		{
+			displayName: 'ID Header',
+			name: 'idHeader',
+			type: 'string',
+			default: '',
+			placeholder: 'X-Request-ID',
+			description:
+				'Header whose value fills {ID} in the signed payload and is the event ID for deduplication',
+		},
+	] as INodeProperties[]
+).map((property) => ({
+	...property,
+	displayOptions: { show: { scheme: ['customHmac'] } },
+}));
+
+export const signedWebhookTriggerProperties: INodeProperties[] = [
+	{
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: '',
+		placeholder: 'stripe-events',
+		required: true,
+		description:
+			'The last part of the webhook URL. Give the sender the Production URL shown above.',
+	},
+	{
+		displayName: 'Scheme',
+		name: 'scheme',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Custom HMAC',
+				value: 'customHmac',
+				description: 'Any HMAC signature in a header',
+			},
+			{ name: 'GitHub', value: 'github', description: 'X-Hub-Signature-256' },
+			{
+				name: 'HubSpot (V3)',
+				value: 'hubspot',
+				description: 'X-HubSpot-Signature-v3',
+			},
+			{
+				name: 'Paddle Billing',
+				value: 'paddle',
+				description: 'Paddle-Signature',
+			},
+			{
+				name: 'SendGrid Event Webhook',
+				value: 'sendgrid',
+				description: 'ECDSA public key signature',
+			},
+			{
+				name: 'Shopify',
+				value: 'shopify',
+				description: 'X-Shopify-Hmac-Sha256',
+			},
+			{ name: 'Slack', value: 'slack', description: 'X-Slack-Signature' },
+			{
+				name: 'Square',
+				value: 'square',
+				description: 'X-Square-Hmacsha256-Signature',
+			},
+			{
+				name: 'Standard Webhooks / Svix',
+				value: 'standardWebhooks',
+				description: 'Webhook-Signature or svix-signature headers',
+			},
+			{ name: 'Stripe', value: 'stripe', description: 'Stripe-Signature' },
+			{ name: 'Twilio', value: 'twilio', description: 'X-Twilio-Signature' },
+			{
+				name: 'WooCommerce',
+				value: 'wooCommerce',
+				description: 'X-WC-Webhook-Signature',
+			},
+			{
+				name: 'Zoom',
+				value: 'zoom',
+				description: 'X-Zm-Signature, answers the URL validation challenge',
+			},
+		],
+		default: 'standardWebhooks',
+		description: 'How the sender signs its deliveries. The secret comes from the credential.',
+	},
+	...customHmacProperties,
+	{
+		displayName: 'Timestamp Tolerance (Seconds)',
+		name: 'toleranceSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 300,
+		description:
+			'Deliveries whose signed timestamp is further than this from now, in the past or the future, are refused as replays',
+		displayOptions: { show: { scheme: TIMESTAMP_SCHEMES } },
+	},
+	{
+		displayName: 'Public URL',
+		name: 'publicUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'https://automation.example.com/webhook/square-events',
+		description:
+			'This scheme signs the URL. Leave empty to use the URL n8n was configured with (WEBHOOK_URL); behind a proxy that rewrites the path, enter the URL exactly as the sender calls it.',
+		hint: 'Must match the URL registered with the sender character for character',
+		displayOptions: { show: { scheme: URL_SCHEMES } },
+	},
+	{
+		displayName: 'Deduplicate Deliveries',
+		name: 'deduplicate',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether a repeated delivery of the same event is acknowledged with 200 and starts no execution',
+	},
+	{
+		displayName: 'Deduplication Window (Hours)',
+		name: 'dedupWindowHours',
+		type: 'number',
+		typeOptions: { minValue: 0.01 },
+		default: 24,
+		description:
+			'How long an event ID is remembered. Senders retry for up to a few days (Shopify: 4 hours, Stripe: 3 days).',
+		displayOptions: { show: { deduplicate: [true] } },
+	},
+	{
+		displayName: 'Event ID From',
+		name: 'eventIdFrom',
+		type: 'options',
+		options: [
+			{
+				name: 'Scheme Default',
+				value: 'schemeDefault',
+				description:
+					"The sender's delivery or event ID (Webhook-ID header, Stripe event ID, X-GitHub-Delivery, X-Shopify-Event-ID, ...); a hash of the body when the scheme has none",
+			},
+			{ name: 'Header', value: 'header' },
+			{ name: 'Body Field', value: 'bodyPath' },
+		],
+		default: 'schemeDefault',
+		description: 'Which value identifies one event across retries',
+		displayOptions: { show: { deduplicate: [true] } },
+	},
+	{
+		displayName: 'Event ID Header',
+		name: 'eventIdHeader',
+		type: 'string',
+		default: '',
+		placeholder: 'X-Event-ID',
+		displayOptions: { show: { deduplicate: [true], eventIdFrom: ['header'] } },
+	},
+	{
+		displayName: 'Event ID Body Field',
+		name: 'eventIdBodyPath',
+		type: 'string',
+		default: '',
+		placeholder: 'data.object.ID',
+		description: 'Dotted path into the JSON body',
+		displayOptions: {
+			show: { deduplicate: [true], eventIdFrom: ['bodyPath'] },
+		},
+	},
+	...storeProperties({ show: { deduplicate: [true] } }),
+	{
+		// n8n parses the request body before a webhook node runs and answers malformed JSON with 422
+		// itself. For version 1 start nodes it skips that when `options.binaryData` is set, so this
+		// hidden value hands the node the untouched bytes: signature first, then our own parse (400).
+		displayName: 'Raw Body Handling',
+		name: 'options',
+		type: 'hidden',
+		default: { binaryData: true },
+	},
+	{
+		displayName: 'Options',
+		name: 'deliveryOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Body Format',
+				name: 'bodyFormat',
+				type: 'options',
+				options: [
+					{ name: 'From Content-Type', value: 'auto' },
+					{ name: 'JSON', value: 'json' },
+					{ name: 'Form (URL-Encoded)', value: 'form' },
+					{ name: 'Text', value: 'text' },
+				],
+				default: 'auto',
+				description:
+					'How the verified body is parsed. A body that does not parse is answered with 400.',
+			},
+			{
+				displayName: 'Deduplication Namespace',
+				name: 'dedupNamespace',
+				type: 'string',
+				default: '',
+				placeholder: 'stripe-deliveries',
+				description:
+					'Name under which event IDs are remembered. Empty: one namespace per webhook path. Give two triggers the same name to share their dedup window.',
+			},
+			{
+				displayName: 'Include Headers',
+				name: 'includeHeaders',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add the request headers to the output (signatures, tokens and cookies are redacted)',
+			},
+			{
+				displayName: 'Include Raw Body',
+				name: 'includeRawBody',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to attach the exact received bytes as binary data',
+			},
+			{
+				displayName: 'IP Allowlist',
+				name: 'ipAllowlist',
+				type: 'string',
+				default: '',
+				placeholder: '203.0.113.0/24, 2001:db8::/32',
+				description:
+					'Only these addresses or CIDR ranges may deliver; others get 403. Behind a proxy set N8N_PROXY_HOPS so n8n sees the real sender address.',
+			},
+			{
+				displayName: 'Max Body Size (KB)',
+				name: 'maxBodyKb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 1024,
+				description: 'Larger bodies are answered with 413 and start nothing',
+			},
+			{
+				displayName: 'Rate Limit (Per Minute)',
+				name: 'rateLimitPerMinute',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Deliveries accepted per minute on this endpoint before answering 429 with Retry-After (guards against retry storms). 0 means no limit.',
+			},
+			{
+				displayName: 'Raw Body Property',
+				name: 'rawBodyProperty',
+				type: 'string',
+				default: 'data',
+				description: 'Binary property that holds the raw body when Include Raw Body is on',
+			},
+		],
+	},
+];
