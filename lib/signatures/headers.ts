@@ -1,0 +1,49 @@
+import { decodeStrict, type SignatureEncoding } from './compare';
+import { SignatureVerificationError, type SignedRequest } from './types';
+
+/** The header's first value; an empty value counts as absent. */
+export function readHeader(request: SignedRequest, name: string): string | undefined {
+	const value = request.headers[name];
+	const first = Array.isArray(value) ? value[0] : value;
+	return first === '' ? undefined : first;
+}
+
+export function requireHeader(request: SignedRequest, name: string): string {
+	const value = readHeader(request, name);
+	if (value === undefined) {
+		throw new SignatureVerificationError(`Missing required header "${name}"`, 'missingHeader');
+	}
+	return value;
+}
+
+export function malformedHeader(name: string, problem: string): SignatureVerificationError {
+	return new SignatureVerificationError(`Header "${name}" ${problem}`, 'malformedHeader');
+}
+
+/** A header holding one signature, e.g. `sha256=<hex>`, decoded to bytes. */
+export function requireSignatureHeader(
+	request: SignedRequest,
+	name: string,
+	prefix: string,
+	encoding: SignatureEncoding,
+): Buffer {
+	const value = requireHeader(request, name);
+	if (!value.startsWith(prefix)) throw malformedHeader(name, `must start with "${prefix}"`);
+	const signature = decodeStrict(value.slice(prefix.length), encoding);
+	if (signature === undefined) throw malformedHeader(name, `is not a ${encoding} signature`);
+	return signature;
+}
+
+/** `t=1,v1=a,v1=b` (separator ',') or `ts=1;h1=a` (separator ';'): every value per key, in order. */
+export function parseKeyValueHeader(value: string, separator: string): Map<string, string[]> {
+	const fields = new Map<string, string[]>();
+	for (const item of value.split(separator)) {
+		const equals = item.indexOf('=');
+		if (equals < 0) continue;
+		const key = item.slice(0, equals).trim();
+		const values = fields.get(key) ?? [];
+		values.push(item.slice(equals + 1).trim());
+		fields.set(key, values);
+	}
+	return fields;
+}

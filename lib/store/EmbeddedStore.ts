@@ -1,0 +1,384 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+
+import {
+	type ClaimOptions,
+	type ClaimOutcome,
+	type ClaimRequest,
+	type Clock,
+	type CompleteOptions,
+	type CompleteOutcome,
+	type CompleteRequest,
+	type IdempotencyStore,
+	type KeyRecord,
+	type KeyState,
+	type MarkSeenOptions,
+	type MarkSeenOutcome,
+	type ReleaseOptions,
+	type ReleaseOutcome,
+	StoreError,
+	systemClock,
+} from './IdempotencyStore';
+import { compactRecord, decideClaim, decideComplete, decideMarkSeen, decideRelease } from './transitions';
+import {
+	decodeResult,
+	encodeResult,
+	validateDuration,
+	validateFingerprints,
+	validateKeys,
+	validateMaxAttempts,
+	validateNamespace,
+} from './validation';
+
+export interface EmbeddedStoreOptions {
+	/** SQLite file; its folder is created when missing. */
+	path: string;
+	/** Soft bound on stored keys; above it the completed keys expiring soonest are evicted. */
+	maxEntries?: number;
+	clock?: Clock;
+}
+
+export const DEFAULT_MAX_ENTRIES = 1_000_000;
+/** How long a write waits for another process holding the file's write lock. */
+const BUSY_TIMEOUT_MS = 5_000;
+const PURGE_INTERVAL_MS = 60_000;
+/** Expired rows deleted per purge, so one purge never holds the write lock for long. */
+const PURGE_BATCH = 10_000;
+/** Eviction order when over `maxEntries`; inProgress keys are never evicted. */
+const EVICTABLE_STATES: KeyState[] = ['completed', 'released', 'deadLetter'];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+	namespace TEXT NOT NULL,
+	key TEXT NOT NULL,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL,
+	fingerprint TEXT,
+	result TEXT,
+	claimed_at INTEGER,
+	completed_at INTEGER,
+	lease_expires_at INTEGER,
+	expires_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_state_expiry ON idempotency_keys (state, expires_at);
+CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+const COLUMNS =
+	'state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at';
+
+interface Row {
+	state: KeyState;
+	attempts: number;
+	fingerprint: string | null;
+	result: string | null;
+	claimed_at: number | null;
+	completed_at: number | null;
+	lease_expires_at: number | null;
+	expires_at: number;
+	updated_at: number;
+}
+
+interface Statements {
+	begin: StatementSync;
+	commit: StatementSync;
+	rollback: StatementSync;
+	select: StatementSync;
+	upsert: StatementSync;
+	remove: StatementSync;
+	addEntries: StatementSync;
+	purgeExpired: StatementSync;
+	evict: StatementSync;
+}
+
+function loadSqlite(): typeof import('node:sqlite') {
+	const sqlite = process.getBuiltinModule('node:sqlite');
+	if (!sqlite) {
+		throw new StoreError(
+			`The embedded store needs Node.js 22.5 or newer (module node:sqlite); this is Node.js ${process.versions.node}. Use the Redis or PostgreSQL store instead.`,
+			'invalidConfig',
+		);
+	}
+	return sqlite;
+}
+
+/**
+ * The default store: one SQLite file on the n8n host. Every batch runs in one `BEGIN IMMEDIATE`
+ * transaction, which takes the file's write lock before reading, so read-decide-write is atomic
+ * for every connection, in this process or another one sharing the file.
+ */
+export class EmbeddedStore implements IdempotencyStore {
+	readonly description: string;
+	private readonly db: DatabaseSync;
+	private readonly statements: Statements;
+	private readonly maxEntries: number;
+	private readonly clock: Clock;
+	private nextPurgeAt = 0;
+	/** Rows added (or, when negative, removed) by the running batch, for the entry count. */
+	private entryDelta = 0;
+	private closed = false;
+
+	constructor(options: EmbeddedStoreOptions) {
+		const path = options.path === ':memory:' ? options.path : resolve(options.path);
+		this.description = `embedded (${path})`;
+		this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+		if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
+			throw new StoreError(`maxEntries must be a whole number of at least 1, got ${String(options.maxEntries)}`, 'invalidConfig');
+		}
+		this.clock = options.clock ?? systemClock;
+		const { DatabaseSync } = loadSqlite();
+		try {
+			if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+			this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+		} catch (error) {
+			throw new StoreError(
+				`Cannot open the embedded store file ${path}: ${(error as Error).message}`,
+				'unreachable',
+				{ cause: error },
+			);
+		}
+		try {
+			this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+			this.db.exec('BEGIN IMMEDIATE');
+			try {
+				this.db.exec(SCHEMA);
+				// Recounted on every open so the bound heals after rows were removed by hand. (`WHERE true`
+				// lets SQLite parse the ON CONFLICT clause after a SELECT.)
+				this.db.exec(
+					"INSERT INTO store_meta (name, value) SELECT 'entries', count(*) FROM idempotency_keys WHERE true ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+				);
+				this.db.exec('COMMIT');
+			} catch (error) {
+				this.db.exec('ROLLBACK');
+				throw error;
+			}
+			this.statements = this.prepareStatements();
+		} catch (error) {
+			this.db.close();
+			throw new StoreError(
+				`Cannot use the embedded store file ${path}: ${(error as Error).message}`,
+				'unreachable',
+				{ cause: error },
+			);
+		}
+	}
+
+	private prepareStatements(): Statements {
+		const prepare = (sql: string) => this.db.prepare(sql);
+		return {
+			begin: prepare('BEGIN IMMEDIATE'),
+			commit: prepare('COMMIT'),
+			rollback: prepare('ROLLBACK'),
+			select: prepare(`SELECT ${COLUMNS} FROM idempotency_keys WHERE namespace = ? AND key = ?`),
+			upsert: prepare(
+				`INSERT INTO idempotency_keys (namespace, key, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (namespace, key) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+					fingerprint = excluded.fingerprint, result = excluded.result, claimed_at = excluded.claimed_at,
+					completed_at = excluded.completed_at, lease_expires_at = excluded.lease_expires_at,
+					expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+			),
+			remove: prepare('DELETE FROM idempotency_keys WHERE namespace = ? AND key = ? RETURNING expires_at'),
+			addEntries: prepare("UPDATE store_meta SET value = value + ? WHERE name = 'entries' RETURNING value"),
+			// Naming every state lets SQLite walk the (state, expires_at) index instead of the table.
+			purgeExpired: prepare(
+				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
+					SELECT namespace, key FROM idempotency_keys
+					WHERE state IN ('inProgress', 'completed', 'released', 'deadLetter') AND expires_at <= ? LIMIT ?)`,
+			),
+			evict: prepare(
+				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
+					SELECT namespace, key FROM idempotency_keys WHERE state = ? ORDER BY expires_at LIMIT ?)`,
+			),
+		};
+	}
+
+	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(requests.map((request) => request.key));
+		validateFingerprints(requests.map((request) => request.fingerprint));
+		validateDuration('leaseMs', options.leaseMs);
+		return this.writeBatch((now) =>
+			requests.map((request) => {
+				const { found, stored } = this.read(namespace, request.key, now);
+				const decision = decideClaim(namespace, found, request, now, options.leaseMs);
+				if (decision.write) this.write(decision.record, stored);
+				return { key: request.key, status: decision.status, record: decision.record };
+			}),
+		);
+	}
+
+	async complete(
+		namespace: string,
+		requests: CompleteRequest[],
+		options: CompleteOptions,
+	): Promise<CompleteOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(requests.map((request) => request.key));
+		const results = requests.map((request, position) => encodeResult(request.result, position));
+		validateDuration('retentionMs', options.retentionMs);
+		return this.writeBatch((now) =>
+			requests.map((request, position) => {
+				const { found, stored } = this.read(namespace, request.key, now);
+				const decision = decideComplete(namespace, found, request.key, request.result, now, options.retentionMs);
+				this.write(decision.record, stored, results[position]);
+				return { key: request.key, status: decision.status, record: decision.record };
+			}),
+		);
+	}
+
+	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateMaxAttempts(options.maxAttempts);
+		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		return this.writeBatch((now) =>
+			keys.map((key) => {
+				const { found, stored } = this.read(namespace, key, now);
+				const decision = decideRelease(found, now, options.maxAttempts, options.deadLetterRetentionMs);
+				if (decision.write && decision.record) this.write(decision.record, stored);
+				return decision.record
+					? { key, status: decision.status, record: decision.record }
+					: { key, status: decision.status };
+			}),
+		);
+	}
+
+	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateDuration('ttlMs', options.ttlMs);
+		return this.writeBatch((now) =>
+			keys.map((key) => {
+				const { found, stored } = this.read(namespace, key, now);
+				const decision = decideMarkSeen(namespace, found, key, now, options.ttlMs);
+				if (decision.write) this.write(decision.record, stored);
+				return { key, firstSeen: decision.firstSeen, record: decision.record };
+			}),
+		);
+	}
+
+	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		this.assertOpen();
+		const now = this.clock();
+		return this.guard('inspect', () => keys.map((key) => this.read(namespace, key, now).found));
+	}
+
+	async forget(namespace: string, keys: string[]): Promise<number> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		return this.writeBatch((now) => {
+			let live = 0;
+			for (const key of keys) {
+				const removed = this.statements.remove.get(namespace, key) as { expires_at: number } | undefined;
+				if (!removed) continue;
+				this.entryDelta -= 1;
+				if (removed.expires_at > now) live += 1;
+			}
+			return live;
+		});
+	}
+
+	async close(): Promise<void> {
+		if (this.closed) return;
+		this.closed = true;
+		this.db.close();
+	}
+
+	/** `found` is the live record; `stored` tells whether a row exists at all, expired or not. */
+	private read(namespace: string, key: string, now: number): { found?: KeyRecord; stored: boolean } {
+		const row = this.statements.select.get(namespace, key) as Row | undefined;
+		if (!row) return { stored: false };
+		return { found: row.expires_at > now ? toRecord(namespace, key, row) : undefined, stored: true };
+	}
+
+	private write(record: KeyRecord, stored: boolean, resultText?: string): void {
+		const text = resultText ?? (record.result === undefined ? undefined : JSON.stringify(record.result));
+		const values: SQLInputValue[] = [
+			record.namespace,
+			record.key,
+			record.state,
+			record.attempts,
+			record.fingerprint ?? null,
+			text ?? null,
+			record.claimedAt ?? null,
+			record.completedAt ?? null,
+			record.leaseExpiresAt ?? null,
+			record.expiresAt,
+			record.updatedAt,
+		];
+		this.statements.upsert.run(...values);
+		if (!stored) this.entryDelta += 1;
+	}
+
+	private writeBatch<T>(work: (now: number) => T): T {
+		this.assertOpen();
+		return this.guard('write', () => {
+			this.statements.begin.run();
+			try {
+				// Read the time once the write lock is held, so writers see each other's times in order.
+				const now = this.clock();
+				this.entryDelta = 0;
+				const outcome = work(now);
+				this.keepBounded(now);
+				this.statements.commit.run();
+				return outcome;
+			} catch (error) {
+				if (this.db.isTransaction) this.statements.rollback.run();
+				throw error;
+			}
+		});
+	}
+
+	/** Updates the entry count; purges expired rows now and then, and evicts when over the bound. */
+	private keepBounded(now: number): void {
+		const { value: entries } = this.statements.addEntries.get(this.entryDelta) as { value: number };
+		const over = entries - this.maxEntries;
+		if (over <= 0 && now < this.nextPurgeAt) return;
+		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
+		// Expired rows go first: a live key is evicted only when no expired one is left.
+		let removed = Number(this.statements.purgeExpired.run(now, Math.max(PURGE_BATCH, over)).changes);
+		for (const state of EVICTABLE_STATES) {
+			if (entries - removed <= this.maxEntries) break;
+			removed += Number(this.statements.evict.run(state, entries - removed - this.maxEntries).changes);
+		}
+		if (removed > 0) this.statements.addEntries.get(-removed);
+	}
+
+	private guard<T>(operation: string, work: () => T): T {
+		try {
+			return work();
+		} catch (error) {
+			if (error instanceof StoreError) throw error;
+			throw new StoreError(
+				`The ${this.description} store failed to ${operation}: ${(error as Error).message}`,
+				'backendFailure',
+				{ cause: error },
+			);
+		}
+	}
+
+	private assertOpen(): void {
+		if (this.closed) throw new StoreError(`The ${this.description} store is closed`, 'invalidConfig');
+	}
+}
+
+function toRecord(namespace: string, key: string, row: Row): KeyRecord {
+	return compactRecord({
+		namespace,
+		key,
+		state: row.state,
+		attempts: row.attempts,
+		fingerprint: row.fingerprint ?? undefined,
+		result: decodeResult(row.result),
+		claimedAt: row.claimed_at ?? undefined,
+		completedAt: row.completed_at ?? undefined,
+		leaseExpiresAt: row.lease_expires_at ?? undefined,
+		expiresAt: row.expires_at,
+		updatedAt: row.updated_at,
+	});
+}

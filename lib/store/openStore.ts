@@ -1,0 +1,66 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { EmbeddedStore } from './EmbeddedStore';
+import { type IdempotencyStore, StoreError } from './IdempotencyStore';
+
+export interface EmbeddedStoreConfig {
+	backend: 'embedded';
+	/** Defaults to `defaultEmbeddedStorePath()`. */
+	path?: string;
+	maxEntries?: number;
+}
+
+export type StoreConfig = EmbeddedStoreConfig;
+
+/**
+ * Where the embedded store lives unless configured: `$HYBRID_SYNC_STORE_PATH`, else next to n8n's
+ * own data (`<N8N_USER_FOLDER or home>/.n8n`, the folder n8n itself resolves).
+ */
+export function defaultEmbeddedStorePath(): string {
+	const configured = process.env.HYBRID_SYNC_STORE_PATH;
+	if (configured) return resolve(configured);
+	return join(process.env.N8N_USER_FOLDER || homedir(), '.n8n', 'hybrid-sync', 'store.sqlite');
+}
+
+const openStores = new Map<string, IdempotencyStore>();
+
+/**
+ * The store for a configuration, shared by every caller in this process: nodes call this on every
+ * execution, and one connection (or pool) per configuration is all they need.
+ * Shared stores stay open for the life of the process; only `closeAllStores` closes them.
+ */
+export function openStore(config: StoreConfig): IdempotencyStore {
+	const { identity, create } = resolveConfig(config);
+	let store = openStores.get(identity);
+	if (!store) {
+		store = create();
+		openStores.set(identity, store);
+	}
+	return store;
+}
+
+/** Closes every shared store (tests, shutdown); the next `openStore` opens afresh. */
+export async function closeAllStores(): Promise<void> {
+	const stores = [...openStores.values()];
+	openStores.clear();
+	await Promise.all(stores.map(async (store) => store.close()));
+}
+
+function resolveConfig(config: StoreConfig): { identity: string; create: () => IdempotencyStore } {
+	switch (config?.backend) {
+		case 'embedded': {
+			const path = resolve(config.path || defaultEmbeddedStorePath());
+			const maxEntries = config.maxEntries;
+			return {
+				identity: JSON.stringify(['embedded', path, maxEntries ?? null]),
+				create: () => new EmbeddedStore({ path, maxEntries }),
+			};
+		}
+		default:
+			throw new StoreError(
+				`Unknown store backend "${String((config as { backend?: unknown } | undefined)?.backend)}"`,
+				'invalidConfig',
+			);
+	}
+}

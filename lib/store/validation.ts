@@ -1,0 +1,84 @@
+import { StoreError } from './IdempotencyStore';
+
+/** Room for 2,048 characters of any script (an emoji takes 4 bytes in UTF-8). */
+export const MAX_KEY_BYTES = 8192;
+export const MAX_NAMESPACE_BYTES = 256;
+export const MAX_FINGERPRINT_BYTES = 1024;
+/** Stored results are meant for small replies (an id, a status), not whole payloads. */
+export const MAX_RESULT_BYTES = 64 * 1024;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function describeTextProblem(value: unknown, maxBytes: number): string | undefined {
+	if (typeof value !== 'string') return `is ${value === null ? 'null' : typeof value}, not a string`;
+	if (value.length === 0) return 'is empty';
+	const bytes = Buffer.byteLength(value, 'utf8');
+	if (bytes > maxBytes) return `is ${bytes} bytes long in UTF-8; at most ${maxBytes} bytes fit (hash longer values first)`;
+	// PostgreSQL text cannot hold NUL, and a lone surrogate would turn into U+FFFD and collide with other keys.
+	if (value.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
+	if (LONE_SURROGATE.test(value)) return 'contains a lone UTF-16 surrogate, which is not valid Unicode text';
+	return undefined;
+}
+
+export function validateNamespace(namespace: string): void {
+	const problem = describeTextProblem(namespace, MAX_NAMESPACE_BYTES);
+	if (problem) throw new StoreError(`The store name ${problem}`, 'invalidKey');
+}
+
+export function validateKeys(keys: readonly string[]): void {
+	if (!Array.isArray(keys)) throw new StoreError('Keys must be given as an array', 'invalidKey');
+	keys.forEach((key, position) => {
+		const problem = describeTextProblem(key, MAX_KEY_BYTES);
+		if (problem) {
+			const hint = problem === 'is empty' ? ': every item needs a non-empty key' : '';
+			throw new StoreError(`The key at position ${position} ${problem}${hint}`, 'invalidKey');
+		}
+	});
+}
+
+export function validateFingerprints(fingerprints: ReadonlyArray<string | undefined>): void {
+	fingerprints.forEach((fingerprint, position) => {
+		if (fingerprint === undefined) return;
+		const problem = describeTextProblem(fingerprint, MAX_FINGERPRINT_BYTES);
+		if (problem) throw new StoreError(`The fingerprint at position ${position} ${problem}`, 'invalidKey');
+	});
+}
+
+/** JSON text of a result, or undefined for no result. Throws before anything is written. */
+export function encodeResult(result: unknown, position: number): string | undefined {
+	let text: string | undefined;
+	try {
+		text = JSON.stringify(result);
+	} catch (error) {
+		throw new StoreError(
+			`The result at position ${position} cannot be stored as JSON: ${(error as Error).message}`,
+			'invalidKey',
+			{ cause: error },
+		);
+	}
+	if (text === undefined) return undefined;
+	const bytes = Buffer.byteLength(text, 'utf8');
+	if (bytes > MAX_RESULT_BYTES) {
+		throw new StoreError(
+			`The result at position ${position} is ${bytes} bytes as JSON; the store keeps results up to ${MAX_RESULT_BYTES} bytes (store an id or a summary instead)`,
+			'invalidKey',
+		);
+	}
+	return text;
+}
+
+export function decodeResult(text: string | null | undefined): unknown {
+	return text === null || text === undefined ? undefined : JSON.parse(text);
+}
+
+export function validateDuration(name: string, value: number): void {
+	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+		throw new StoreError(`${name} must be a positive number of milliseconds, got ${String(value)}`, 'invalidConfig');
+	}
+}
+
+export function validateMaxAttempts(value: number): void {
+	if (!Number.isInteger(value) || value < 1) {
+		throw new StoreError(`maxAttempts must be a whole number of at least 1, got ${String(value)}`, 'invalidConfig');
+	}
+}

@@ -1,0 +1,12 @@
+export {
+	N8nInstance,
+	N8nRestError,
+	OWNER,
+	nodeOutput,
+	type CreatedCredential,
+	type CreatedWorkflow,
+	type ExecutionDetail,
+	type ExecutionSummary,
+	type StartOptions,
+	type WorkflowDefinition,
+} from './n8n-instance';

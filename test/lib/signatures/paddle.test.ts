@@ -1,0 +1,79 @@
+import { createHmac, randomBytes } from 'crypto';
+
+import { verifyPaddleSignature } from '../../../lib/signatures';
+import { expectRejection, NOW, reserialised, verifier } from './helpers';
+
+const newSecret = () => `pdl_ntfset_${randomBytes(16).toString('hex')}`;
+const SECRET = newSecret();
+const OLD_SECRET = newSecret();
+const BODY =
+	'{"event_id": "evt_01h8bkrfe7w1vwf8xmytwn51e7", "event_type": "transaction.completed", "data": {"id": "txn_01"}}';
+
+/** Paddle Billing's construction: hex HMAC-SHA256 of `{ts}:{body}`. */
+function sign(secret: string, timestamp: number, body: string): string {
+	return createHmac('sha256', secret).update(`${timestamp}:${body}`).digest('hex');
+}
+
+const SIGNATURE = sign(SECRET, NOW, BODY);
+const header = (value: string) => ({ 'paddle-signature': value });
+const LEAKS = [SECRET, OLD_SECRET, SIGNATURE];
+const verify = verifier(verifyPaddleSignature, {
+	body: BODY,
+	headers: header(`ts=${NOW};h1=${SIGNATURE}`),
+	secrets: [SECRET],
+});
+
+describe('verifyPaddleSignature', () => {
+	it('verifies a payload signed in the test and returns the signed timestamp', () => {
+		expect(verify()).toEqual({ timestampSeconds: NOW });
+	});
+
+	it('passes when the second of two h1 signatures matches', () => {
+		const headers = header(`ts=${NOW};h1=${sign(newSecret(), NOW, BODY)};h1=${SIGNATURE}`);
+		expect(() => verify({ headers })).not.toThrow();
+	});
+
+	it('verifies with the previous secret in second position (rotation)', () => {
+		const headers = header(`ts=${NOW};h1=${sign(OLD_SECRET, NOW, BODY)}`);
+		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
+	});
+
+	it('rejects a wrong secret', () => {
+		expectRejection(() => verify({ secrets: [newSecret()] }), 'signatureMismatch', LEAKS);
+	});
+
+	it('rejects a tampered body', () => {
+		const body = BODY.replace('transaction.completed', 'transaction.billed');
+		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
+	});
+
+	it('rejects re-serialised JSON', () => {
+		expectRejection(() => verify({ body: reserialised(BODY) }), 'signatureMismatch', LEAKS);
+	});
+
+	it('rejects a missing Paddle-Signature header', () => {
+		const error = expectRejection(() => verify({ headers: {} }), 'missingHeader', LEAKS);
+		expect(error.message).toBe('Missing required header "paddle-signature"');
+	});
+
+	it('rejects a header without ts=', () => {
+		expectRejection(() => verify({ headers: header(`h1=${SIGNATURE}`) }), 'malformedHeader', LEAKS);
+	});
+
+	it('rejects a header without h1=', () => {
+		expectRejection(() => verify({ headers: header(`ts=${NOW}`) }), 'malformedHeader', LEAKS);
+	});
+
+	it('rejects a Stripe-style header (comma-separated)', () => {
+		const headers = header(`ts=${NOW},h1=${SIGNATURE}`);
+		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
+	});
+
+	it('rejects a stale timestamp', () => {
+		expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
+	});
+
+	it('rejects a timestamp in the future', () => {
+		expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
+	});
+});

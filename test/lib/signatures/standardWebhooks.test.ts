@@ -1,0 +1,171 @@
+import { createHmac, randomBytes } from 'crypto';
+
+import { verifyStandardWebhooksSignature } from '../../../lib/signatures';
+import { expectRejection, JSON_BODY, NOW, reserialised, verifier, withHeader } from './helpers';
+
+const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+const SECRET = newSecret();
+const OLD_SECRET = newSecret();
+const ID = 'msg_2Zk3vKq8t1XyR0mH7uJ9';
+
+/** The construction from the Standard Webhooks spec, written out independently of the library. */
+function sign(secret: string, id: string, timestamp: number, body: string): string {
+	const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+	return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+}
+
+const SIGNATURE = sign(SECRET, ID, NOW, JSON_BODY);
+const HEADERS = {
+	'webhook-id': ID,
+	'webhook-timestamp': String(NOW),
+	'webhook-signature': `v1,${SIGNATURE}`,
+};
+const LEAKS = [SECRET, SECRET.slice('whsec_'.length), OLD_SECRET, SIGNATURE];
+const verify = verifier(verifyStandardWebhooksSignature, {
+	body: JSON_BODY,
+	headers: HEADERS,
+	secrets: [SECRET],
+});
+
+describe('verifyStandardWebhooksSignature', () => {
+	describe('published vector (standard-webhooks javascript tests)', () => {
+		const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+		const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
+		const timestamp = 1614265330;
+		const body = '{"test": 2432232314}';
+		const signature = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
+		const headers = {
+			'webhook-id': id,
+			'webhook-timestamp': String(timestamp),
+			'webhook-signature': signature,
+		};
+		const verifyVector = verifier(verifyStandardWebhooksSignature, {
+			body,
+			headers,
+			secrets: [secret],
+			nowSeconds: timestamp,
+		});
+
+		it('verifies', () => {
+			expect(verifyVector()).toEqual({ timestampSeconds: timestamp });
+		});
+
+		it('is the signature the test builds itself', () => {
+			expect(`v1,${sign(secret, id, timestamp, body)}`).toBe(signature);
+		});
+
+		it('verifies under the svix-* header names', () => {
+			const svix = {
+				'svix-id': id,
+				'svix-timestamp': String(timestamp),
+				'svix-signature': signature,
+			};
+			expect(verifyVector({ headers: svix })).toEqual({ timestampSeconds: timestamp });
+		});
+
+		it('accepts the secret without its whsec_ prefix', () => {
+			expect(() => verifyVector({ secrets: [secret.slice('whsec_'.length)] })).not.toThrow();
+		});
+
+		it('passes when any v1 entry matches: v1,<wrong> v2,<x> v1,<right>', () => {
+			const wrong = sign(newSecret(), id, timestamp, body);
+			const list = `v1,${wrong} v2,${wrong} ${signature}`;
+			expect(() =>
+				verifyVector({ headers: withHeader(headers, 'webhook-signature', list) }),
+			).not.toThrow();
+		});
+	});
+
+	it('verifies a payload signed in the test and returns the signed timestamp', () => {
+		expect(verify()).toEqual({ timestampSeconds: NOW });
+	});
+
+	it('verifies with the previous secret in second position (rotation)', () => {
+		const headers = withHeader(
+			HEADERS,
+			'webhook-signature',
+			`v1,${sign(OLD_SECRET, ID, NOW, JSON_BODY)}`,
+		);
+		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
+	});
+
+	it('accepts a timestamp exactly at the tolerance', () => {
+		expect(() => verify({ nowSeconds: NOW + 300 })).not.toThrow();
+	});
+
+	it('rejects a wrong secret', () => {
+		const other = newSecret();
+		const error = expectRejection(() => verify({ secrets: [other] }), 'signatureMismatch', [
+			...LEAKS,
+			other,
+		]);
+		expect(error.message).toBe('No signature matched');
+	});
+
+	it('rejects a tampered body', () => {
+		const body = JSON_BODY.replace('4200', '4201');
+		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
+	});
+
+	it('rejects re-serialised JSON', () => {
+		expectRejection(() => verify({ body: reserialised(JSON_BODY) }), 'signatureMismatch', LEAKS);
+	});
+
+	it('rejects a signature made for another message id', () => {
+		const headers = withHeader(HEADERS, 'webhook-id', 'msg_other');
+		expectRejection(() => verify({ headers }), 'signatureMismatch', LEAKS);
+	});
+
+	it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
+		'rejects a missing %s header',
+		(name) => {
+			const headers = withHeader(HEADERS, name, undefined);
+			const error = expectRejection(() => verify({ headers }), 'missingHeader', LEAKS);
+			expect(error.message).toBe(`Missing required header "${name}"`);
+		},
+	);
+
+	it('rejects a signature header without any v1 entry', () => {
+		const headers = withHeader(HEADERS, 'webhook-signature', `v2,${SIGNATURE}`);
+		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
+	});
+
+	it('rejects a v1 entry that is not base64', () => {
+		const headers = withHeader(HEADERS, 'webhook-signature', 'v1,not*base64!');
+		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
+	});
+
+	it('rejects a timestamp that is not a Unix timestamp', () => {
+		const headers = withHeader(HEADERS, 'webhook-timestamp', '2023-11-14T22:13:20Z');
+		const error = expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
+		expect(error.message).toBe('Header "webhook-timestamp" is not a Unix timestamp');
+	});
+
+	it('rejects a stale timestamp', () => {
+		const error = expectRejection(
+			() => verify({ nowSeconds: NOW + 412 }),
+			'timestampTooOld',
+			LEAKS,
+		);
+		expect(error.message).toBe('Message timestamp too old (412 s > 300 s tolerance)');
+	});
+
+	it('rejects a timestamp in the future', () => {
+		const error = expectRejection(
+			() => verify({ nowSeconds: NOW - 301 }),
+			'timestampInFuture',
+			LEAKS,
+		);
+		expect(error.message).toBe('Message timestamp too far in the future (301 s > 300 s tolerance)');
+	});
+
+	it('rejects a configured secret that is not base64, even behind a matching one', () => {
+		const secrets = [SECRET, 'whsec_not base64!'];
+		const error = expectRejection(() => verify({ secrets }), 'invalidSecret', LEAKS);
+		expect(error.message).toContain('Secret #2');
+	});
+
+	it('rejects when no secret is configured', () => {
+		expectRejection(() => verify({ secrets: [''] }), 'noSecret', LEAKS);
+	});
+});

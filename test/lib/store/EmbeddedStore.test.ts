@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
+import { StoreError } from '../../../lib/store/IdempotencyStore';
+import { findRaceProblem, raceInProcess, raceInProcesses } from './raceClaims';
+import { T0, describeStoreContract, testClock } from './storeContract';
+
+const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-embedded-'));
+let fileNumber = 0;
+const freshPath = () => join(folder, `store-${++fileNumber}.sqlite`);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describeStoreContract('embedded', async (clock) => new EmbeddedStore({ path: freshPath(), clock }));
+
+function countRows(path: string, where = 'true'): number {
+	const db = new DatabaseSync(path, { readOnly: true });
+	try {
+		return (db.prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE ${where}`).get() as { n: number }).n;
+	} finally {
+		db.close();
+	}
+}
+
+function storedEntryCount(path: string): number {
+	const db = new DatabaseSync(path, { readOnly: true });
+	try {
+		return (db.prepare("SELECT value FROM store_meta WHERE name = 'entries'").get() as { value: number }).value;
+	} finally {
+		db.close();
+	}
+}
+
+const LEASE = { leaseMs: 60_000 };
+
+describe('EmbeddedStore', () => {
+	it('names its file in the description', async () => {
+		const path = freshPath();
+		const store = new EmbeddedStore({ path });
+		expect(store.description).toBe(`embedded (${path})`);
+		await store.close();
+	});
+
+	it('creates the folder of its file', async () => {
+		const path = join(folder, 'nested', 'deeper', 'store.sqlite');
+		const store = new EmbeddedStore({ path });
+		expect((await store.markSeen('ns', ['k'], { ttlMs: 1000 }))[0].firstSeen).toBe(true);
+		await store.close();
+	});
+
+	it('keeps keys across close and reopen', async () => {
+		const path = freshPath();
+		const time = testClock();
+		const before = new EmbeddedStore({ path, clock: time.clock });
+		await before.claim('ns', [{ key: 'a' }, { key: 'b' }], LEASE);
+		await before.complete('ns', [{ key: 'a', result: { id: 1 } }], { retentionMs: 60_000 });
+		await before.close();
+
+		const after = new EmbeddedStore({ path, clock: time.clock });
+		const outcomes = await after.claim('ns', [{ key: 'a' }, { key: 'b' }, { key: 'c' }], LEASE);
+		expect(outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'inProgress', 'claimed']);
+		expect(outcomes[0].record.result).toEqual({ id: 1 });
+		await after.close();
+	});
+
+	it('refuses a file it cannot open with an unreachable error naming the path', () => {
+		const blocker = join(folder, 'a-file');
+		writeFileSync(blocker, 'not a folder');
+		const path = join(blocker, 'store.sqlite');
+		const attempt = () => new EmbeddedStore({ path });
+		expect(attempt).toThrow(StoreError);
+		expect(attempt).toThrow(expect.objectContaining({ reason: 'unreachable', message: expect.stringContaining(path) }));
+	});
+
+	it('refuses a file that is not a SQLite database', () => {
+		const path = join(folder, 'garbage.sqlite');
+		writeFileSync(path, 'x'.repeat(4096));
+		expect(() => new EmbeddedStore({ path })).toThrow(
+			expect.objectContaining({ reason: 'unreachable', message: expect.stringContaining(path) }),
+		);
+	});
+
+	it('refuses operations after close', async () => {
+		const store = new EmbeddedStore({ path: freshPath() });
+		await store.close();
+		await expect(store.markSeen('ns', ['k'], { ttlMs: 1000 })).rejects.toMatchObject({ reason: 'invalidConfig' });
+	});
+
+	describe('size bound', () => {
+		it('evicts the completed keys expiring soonest once over maxEntries', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, maxEntries: 100, clock: time.clock });
+			for (let batch = 0; batch < 5; batch++) {
+				const keys = Array.from({ length: 50 }, (_, index) => `k${batch * 50 + index}`);
+				// Later keys get longer windows, so the earliest keys expire soonest.
+				await store.markSeen('ns', keys, { ttlMs: 3_600_000 + batch * 1000 });
+			}
+			expect(countRows(path)).toBe(100);
+			const survivors = await store.inspect('ns', ['k0', 'k149', 'k150', 'k249']);
+			expect(survivors.map((record) => record !== undefined)).toEqual([false, false, true, true]);
+			await store.close();
+		});
+
+		it('never evicts a live claim, even when over the bound', async () => {
+			const path = freshPath();
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: testClock().clock });
+			await store.markSeen('ns', ['seen-1', 'seen-2'], { ttlMs: 60_000 });
+			const keys = Array.from({ length: 30 }, (_, index) => ({ key: `claim-${index}` }));
+			await store.claim('ns', keys, LEASE);
+			expect(countRows(path)).toBe(30);
+			expect(countRows(path, "state = 'inProgress'")).toBe(30);
+			await store.close();
+		});
+
+		it('purges expired keys before it evicts a live one', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			await store.markSeen('ns', ['short-1', 'short-2', 'short-3'], { ttlMs: 1000 });
+			await store.markSeen('ns', ['long-1', 'long-2'], { ttlMs: 3_600_000 });
+			time.advance(1000);
+			await store.markSeen('ns', Array.from({ length: 8 }, (_, index) => `new-${index}`), { ttlMs: 60_000 });
+			expect(countRows(path)).toBe(10);
+			expect((await store.inspect('ns', ['long-1', 'long-2'])).every(Boolean)).toBe(true);
+			await store.close();
+		});
+
+		it('purges expired keys now and then even under the bound', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, clock: time.clock });
+			await store.markSeen('ns', ['a', 'b', 'c'], { ttlMs: 1000 });
+			time.advance(3_600_000);
+			await store.markSeen('ns', ['d'], { ttlMs: 1000 });
+			expect(countRows(path)).toBe(1);
+			await store.close();
+		});
+
+		it('keeps the count right across stores sharing the file', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const first = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
+			const second = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
+			for (let round = 0; round < 10; round++) {
+				const store = round % 2 === 0 ? first : second;
+				time.advance(1);
+				await store.markSeen('ns', [`a${round}`, `b${round}`, `c${round}`], { ttlMs: 60_000 });
+				await store.forget('ns', [`c${round}`]);
+			}
+			const rows = countRows(path);
+			expect(rows).toBeLessThanOrEqual(15);
+			expect(rows).toBe(storedEntryCount(path));
+			await Promise.all([first.close(), second.close()]);
+		});
+	});
+
+	describe('concurrency', () => {
+		const keys = Array.from({ length: 1000 }, (_, index) => `payment-${index}`);
+
+		it('gives each key to exactly one of 50 connections in this process', async () => {
+			const path = freshPath();
+			const stores = Array.from({ length: 50 }, () => new EmbeddedStore({ path }));
+			const winners = await raceInProcess(stores, 'race', keys);
+			await Promise.all(stores.map(async (store) => store.close()));
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+		});
+
+		it('gives each key to exactly one of 6 processes sharing the file', async () => {
+			const path = freshPath();
+			const winners = await raceInProcesses({ backend: 'embedded', path }, 'race', keys, 6);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+	});
+
+	it('reads the injected clock, not the system time', async () => {
+		const store = new EmbeddedStore({ path: freshPath(), clock: () => T0 });
+		const [outcome] = await store.markSeen('ns', ['k'], { ttlMs: 1000 });
+		expect(outcome.record.expiresAt).toBe(T0 + 1000);
+		await store.close();
+	});
+});

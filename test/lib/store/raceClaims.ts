@@ -1,0 +1,150 @@
+/**
+ * Races many claimers for the same keys, inside this process (one store per connection) or across
+ * child processes, and answers which keys each claimer won. A correct store gives every key to
+ * exactly one claimer.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as ts from 'typescript';
+
+import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
+import type { StoreConfig } from '../../../lib/store/openStore';
+
+const CHUNK = 20;
+const LEASE = { leaseMs: 600_000 };
+const repositoryRoot = resolve(__dirname, '../../..');
+
+function shuffled<T>(items: readonly T[]): T[] {
+	const copy = [...items];
+	for (let index = copy.length - 1; index > 0; index--) {
+		const other = Math.floor(Math.random() * (index + 1));
+		[copy[index], copy[other]] = [copy[other], copy[index]];
+	}
+	return copy;
+}
+
+/** Each store claims every key, in its own random order and in small batches, yielding between them. */
+export async function raceInProcess(stores: IdempotencyStore[], namespace: string, keys: string[]): Promise<string[][]> {
+	return Promise.all(
+		stores.map(async (store) => {
+			const won: string[] = [];
+			const order = shuffled(keys);
+			for (let start = 0; start < order.length; start += CHUNK) {
+				await new Promise((resume) => setImmediate(resume));
+				const batch = order.slice(start, start + CHUNK).map((key) => ({ key }));
+				for (const outcome of await store.claim(namespace, batch, LEASE)) {
+					if (outcome.status === 'claimed') won.push(outcome.key);
+				}
+			}
+			return won;
+		}),
+	);
+}
+
+/** All won keys must cover `keys` exactly once. Answers a readable problem or undefined. */
+export function findRaceProblem(winners: string[][], keys: string[]): string | undefined {
+	const counts = new Map<string, number>();
+	for (const won of winners) for (const key of won) counts.set(key, (counts.get(key) ?? 0) + 1);
+	const doubled = [...counts].filter(([, count]) => count > 1).map(([key]) => key);
+	const lost = keys.filter((key) => !counts.has(key));
+	if (doubled.length === 0 && lost.length === 0) return undefined;
+	return `${doubled.length} keys claimed more than once (e.g. ${doubled.slice(0, 3).join(', ')}), ${lost.length} never claimed (e.g. ${lost.slice(0, 3).join(', ')})`;
+}
+
+/** The store modules as CommonJS in a temporary folder, so plain `node` children can load them. */
+function compileStoreModules(): string {
+	const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-store-js-'));
+	const sourceFolder = join(repositoryRoot, 'lib/store');
+	for (const file of readdirSync(sourceFolder).filter((name) => name.endsWith('.ts'))) {
+		const { outputText } = ts.transpileModule(readFileSync(join(sourceFolder, file), 'utf8'), {
+			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+		});
+		writeFileSync(join(folder, file.replace(/\.ts$/, '.js')), outputText);
+	}
+	return folder;
+}
+
+const CHILD_SCRIPT = `
+const { openStore, closeAllStores } = require(process.env.STORE_MODULE);
+const { config, namespace, keys, chunk, lease } = JSON.parse(process.env.RACE);
+process.stdin.once('data', async () => {
+	const order = [...keys];
+	for (let index = order.length - 1; index > 0; index--) {
+		const other = Math.floor(Math.random() * (index + 1));
+		[order[index], order[other]] = [order[other], order[index]];
+	}
+	const won = [];
+	try {
+		const store = openStore(config);
+		for (let start = 0; start < order.length; start += chunk) {
+			const batch = order.slice(start, start + chunk).map((key) => ({ key }));
+			for (const outcome of await store.claim(namespace, batch, lease)) {
+				if (outcome.status === 'claimed') won.push(outcome.key);
+			}
+		}
+		process.stdout.write(JSON.stringify({ won }) + '\\n');
+	} catch (error) {
+		process.stdout.write(JSON.stringify({ error: String(error && error.stack || error) }) + '\\n');
+	}
+	await closeAllStores();
+	process.exit(0);
+});
+openStore(config);
+process.stdout.write('ready\\n');
+`;
+
+/**
+ * Spawns `processes` Node children that each open the store from `config` and claim every key.
+ * They start claiming together, once all of them have opened the store.
+ */
+export async function raceInProcesses(
+	config: StoreConfig,
+	namespace: string,
+	keys: string[],
+	processes: number,
+): Promise<string[][]> {
+	const folder = compileStoreModules();
+	const script = join(folder, 'race-child.js');
+	writeFileSync(script, CHILD_SCRIPT);
+	try {
+		const children = Array.from({ length: processes }, () => {
+			const child = spawn(process.execPath, [script], {
+				env: {
+					...process.env,
+					NODE_PATH: join(repositoryRoot, 'node_modules'),
+					STORE_MODULE: join(folder, 'openStore.js'),
+					RACE: JSON.stringify({ config, namespace, keys, chunk: CHUNK, lease: LEASE }),
+				},
+				stdio: ['pipe', 'pipe', 'pipe'],
+			});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+			child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+			const ready = new Promise<void>((resolveReady, rejectReady) => {
+				child.stdout.on('data', () => stdout.startsWith('ready\n') && resolveReady());
+				child.once('exit', (code) => rejectReady(new Error(`race child exited early (${code}): ${stderr}`)));
+			});
+			const finished = new Promise<string[]>((resolveFinished, rejectFinished) => {
+				child.once('exit', (code) => {
+					const last = stdout.trim().split('\n').pop() ?? '';
+					try {
+						const answer = JSON.parse(last) as { won?: string[]; error?: string };
+						if (answer.won) return resolveFinished(answer.won);
+						rejectFinished(new Error(`race child failed: ${answer.error}`));
+					} catch {
+						rejectFinished(new Error(`race child exited with ${code}: ${stderr || stdout}`));
+					}
+				});
+			});
+			return { child, ready, finished };
+		});
+		await Promise.all(children.map(({ ready }) => ready));
+		for (const { child } of children) child.stdin.write('go\n');
+		return await Promise.all(children.map(({ finished }) => finished));
+	} finally {
+		rmSync(folder, { recursive: true, force: true });
+	}
+}

@@ -1,0 +1,568 @@
+/**
+ * The behaviour every IdempotencyStore backend must show. Each backend's test file calls
+ * `describeStoreContract` with a factory; time only moves through the injected clock.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
+
+export const T0 = 1_750_000_000_000;
+const LEASE = { leaseMs: 30_000 };
+const RETENTION = { retentionMs: 86_400_000 };
+const RELEASE = { maxAttempts: 3, deadLetterRetentionMs: 7 * 86_400_000 };
+const WINDOW = { ttlMs: 600_000 };
+
+export interface TestClock {
+	clock: Clock;
+	now: () => number;
+	advance: (ms: number) => void;
+}
+
+export function testClock(start = T0): TestClock {
+	let now = start;
+	return { clock: () => now, now: () => now, advance: (ms) => (now += ms) };
+}
+
+export function describeStoreContract(
+	name: string,
+	makeStore: (clock: Clock) => Promise<IdempotencyStore>,
+	cleanup?: () => Promise<void>,
+): void {
+	describe(`${name} store contract`, () => {
+		let time: TestClock;
+		let store: IdempotencyStore;
+		/** Fresh per test, so backends that keep data between tests (servers) start empty. */
+		let ns: string;
+
+		beforeEach(async () => {
+			time = testClock();
+			store = await makeStore(time.clock);
+			ns = `contract-${randomUUID()}`;
+		});
+		afterEach(async () => store.close());
+		if (cleanup) afterAll(cleanup);
+
+		const claimOne = async (key: string, fingerprint?: string) =>
+			(await store.claim(ns, [{ key, fingerprint }], LEASE))[0];
+		const inspectOne = async (key: string) => (await store.inspect(ns, [key]))[0];
+
+		it('has a description for messages', () => {
+			expect(store.description).toEqual(expect.any(String));
+			expect(store.description.length).toBeGreaterThan(0);
+		});
+
+		describe('claim', () => {
+			it('claims an absent key: inProgress, first attempt, lease from now', async () => {
+				const outcome = await claimOne('order-1', 'fp-a');
+				const leaseEnd = T0 + LEASE.leaseMs;
+				expect(outcome).toEqual({
+					key: 'order-1',
+					status: 'claimed',
+					record: {
+						namespace: ns,
+						key: 'order-1',
+						state: 'inProgress',
+						attempts: 1,
+						fingerprint: 'fp-a',
+						claimedAt: T0,
+						leaseExpiresAt: leaseEnd,
+						expiresAt: leaseEnd,
+						updatedAt: T0,
+					},
+				});
+				expect(await inspectOne('order-1')).toEqual(outcome.record);
+			});
+
+			it('answers inProgress, with the holder record, while the lease is live', async () => {
+				const first = await claimOne('order-1');
+				time.advance(LEASE.leaseMs - 1);
+				const second = await claimOne('order-1');
+				expect(second).toEqual({ key: 'order-1', status: 'inProgress', record: first.record });
+			});
+
+			it('lets the next claim win once the lease ran out, not a moment before', async () => {
+				await claimOne('order-1');
+				time.advance(LEASE.leaseMs - 1);
+				expect((await claimOne('order-1')).status).toBe('inProgress');
+				time.advance(1);
+				const takeover = await claimOne('order-1');
+				expect(takeover.status).toBe('claimed');
+				expect(takeover.record).toMatchObject({
+					state: 'inProgress',
+					claimedAt: T0 + LEASE.leaseMs,
+					leaseExpiresAt: T0 + 2 * LEASE.leaseMs,
+				});
+			});
+
+			it('forgets a claim whose lease ran out: it reads as absent and the attempts restart', async () => {
+				await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				expect(await inspectOne('order-1')).toBeUndefined();
+				expect((await claimOne('order-1')).record.attempts).toBe(1);
+			});
+
+			it('answers duplicate with the stored result once the key is completed', async () => {
+				await claimOne('order-1');
+				await store.complete(ns, [{ key: 'order-1', result: { invoiceId: 'in_1' } }], RETENTION);
+				time.advance(1000);
+				const outcome = await claimOne('order-1');
+				expect(outcome.status).toBe('duplicate');
+				expect(outcome.record).toMatchObject({ state: 'completed', result: { invoiceId: 'in_1' }, attempts: 1 });
+			});
+
+			it('claims a released key again and counts the attempt', async () => {
+				await claimOne('order-1');
+				await store.release(ns, ['order-1'], RELEASE);
+				time.advance(5000);
+				const outcome = await claimOne('order-1');
+				expect(outcome.status).toBe('claimed');
+				expect(outcome.record).toMatchObject({
+					state: 'inProgress',
+					attempts: 2,
+					claimedAt: T0 + 5000,
+					expiresAt: T0 + 5000 + LEASE.leaseMs,
+				});
+			});
+
+			it('answers deadLetter for a dead-lettered key and keeps it so', async () => {
+				for (let attempt = 1; attempt <= RELEASE.maxAttempts; attempt++) {
+					expect((await claimOne('order-1')).status).toBe('claimed');
+					await store.release(ns, ['order-1'], RELEASE);
+				}
+				const outcome = await claimOne('order-1');
+				expect(outcome.status).toBe('deadLetter');
+				expect(outcome.record).toMatchObject({ state: 'deadLetter', attempts: RELEASE.maxAttempts });
+				expect((await inspectOne('order-1'))?.state).toBe('deadLetter');
+			});
+
+			it('answers mismatch for another fingerprint and leaves the record untouched', async () => {
+				const first = await claimOne('order-1', 'fp-a');
+				const outcome = await claimOne('order-1', 'fp-b');
+				expect(outcome).toEqual({ key: 'order-1', status: 'mismatch', record: first.record });
+				await store.complete(ns, [{ key: 'order-1', result: 1 }], RETENTION);
+				const completed = await inspectOne('order-1');
+				expect((await claimOne('order-1', 'fp-b')).status).toBe('mismatch');
+				expect(await inspectOne('order-1')).toEqual(completed);
+			});
+
+			it('answers mismatch on a released key claimed with another fingerprint', async () => {
+				await claimOne('order-1', 'fp-a');
+				await store.release(ns, ['order-1'], RELEASE);
+				expect((await claimOne('order-1', 'fp-b')).status).toBe('mismatch');
+				expect((await inspectOne('order-1'))?.state).toBe('released');
+			});
+
+			it('compares fingerprints only when both sides have one', async () => {
+				await claimOne('order-1');
+				expect((await claimOne('order-1', 'fp-a')).status).toBe('inProgress');
+				await claimOne('order-2', 'fp-a');
+				await store.complete(ns, [{ key: 'order-2' }], RETENTION);
+				expect((await claimOne('order-2')).status).toBe('duplicate');
+			});
+
+			it('handles the same key twice in one batch in order: the first copy wins', async () => {
+				const outcomes = await store.claim(ns, [{ key: 'a' }, { key: 'b' }, { key: 'a' }], LEASE);
+				expect(outcomes.map((outcome) => [outcome.key, outcome.status])).toEqual([
+					['a', 'claimed'],
+					['b', 'claimed'],
+					['a', 'inProgress'],
+				]);
+				expect(outcomes[2].record).toEqual(outcomes[0].record);
+			});
+
+			it('judges every copy of a key in one batch by its own fingerprint', async () => {
+				const outcomes = await store.claim(
+					ns,
+					[
+						{ key: 'a', fingerprint: 'fp-1' },
+						{ key: 'a', fingerprint: 'fp-2' },
+						{ key: 'a', fingerprint: 'fp-1' },
+					],
+					LEASE,
+				);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(['claimed', 'mismatch', 'inProgress']);
+			});
+
+			it('answers one outcome per request in input order across every status', async () => {
+				await store.claim(ns, [{ key: 'live' }, { key: 'done', fingerprint: 'x' }], LEASE);
+				await store.complete(ns, [{ key: 'done', result: 'ok' }], RETENTION);
+				const keys = ['fresh', 'live', 'done', 'done'];
+				const outcomes = await store.claim(
+					ns,
+					keys.map((key, position) => ({ key, fingerprint: position === 3 ? 'y' : undefined })),
+					LEASE,
+				);
+				expect(outcomes.map((outcome) => [outcome.key, outcome.status])).toEqual([
+					['fresh', 'claimed'],
+					['live', 'inProgress'],
+					['done', 'duplicate'],
+					['done', 'mismatch'],
+				]);
+			});
+
+			it('claims a batch of 1,000 keys and answers them in order', async () => {
+				const keys = Array.from({ length: 1000 }, (_, index) => `event-${index}`);
+				const first = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				expect(first.map((outcome) => outcome.key)).toEqual(keys);
+				expect(first.every((outcome) => outcome.status === 'claimed')).toBe(true);
+				const second = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				expect(second.every((outcome) => outcome.status === 'inProgress')).toBe(true);
+			});
+		});
+
+		describe('complete', () => {
+			it('completes a claimed key, stores the result and keeps it for the retention', async () => {
+				await claimOne('order-1', 'fp-a');
+				time.advance(2000);
+				const [outcome] = await store.complete(ns, [{ key: 'order-1', result: { id: 7 } }], RETENTION);
+				expect(outcome).toEqual({
+					key: 'order-1',
+					status: 'completed',
+					record: {
+						namespace: ns,
+						key: 'order-1',
+						state: 'completed',
+						attempts: 1,
+						fingerprint: 'fp-a',
+						result: { id: 7 },
+						claimedAt: T0,
+						completedAt: T0 + 2000,
+						expiresAt: T0 + 2000 + RETENTION.retentionMs,
+						updatedAt: T0 + 2000,
+					},
+				});
+				expect(await inspectOne('order-1')).toEqual(outcome.record);
+			});
+
+			it('answers alreadyCompleted for a completed key', async () => {
+				await claimOne('order-1');
+				await store.complete(ns, [{ key: 'order-1', result: 1 }], RETENTION);
+				const [outcome] = await store.complete(ns, [{ key: 'order-1', result: 1 }], RETENTION);
+				expect(outcome.status).toBe('alreadyCompleted');
+				expect(outcome.record.state).toBe('completed');
+			});
+
+			it('answers notClaimed for an absent key but still records it as completed', async () => {
+				const [outcome] = await store.complete(ns, [{ key: 'order-1', result: 'done' }], RETENTION);
+				expect(outcome.status).toBe('notClaimed');
+				expect(outcome.record).toMatchObject({ state: 'completed', attempts: 0, result: 'done' });
+				expect((await claimOne('order-1')).status).toBe('duplicate');
+			});
+
+			it('answers notClaimed for a released key and records it as completed', async () => {
+				await claimOne('order-1');
+				await store.release(ns, ['order-1'], RELEASE);
+				const [outcome] = await store.complete(ns, [{ key: 'order-1' }], RETENTION);
+				expect(outcome.status).toBe('notClaimed');
+				expect(outcome.record).toMatchObject({ state: 'completed', attempts: 1 });
+			});
+
+			it('answers notClaimed once the lease ran out before completing', async () => {
+				await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				const [outcome] = await store.complete(ns, [{ key: 'order-1' }], RETENTION);
+				expect(outcome.status).toBe('notClaimed');
+			});
+
+			it('forgets a completed key after the retention', async () => {
+				await claimOne('order-1');
+				await store.complete(ns, [{ key: 'order-1' }], RETENTION);
+				time.advance(RETENTION.retentionMs - 1);
+				expect((await claimOne('order-1')).status).toBe('duplicate');
+				time.advance(1);
+				expect(await inspectOne('order-1')).toBeUndefined();
+				expect((await claimOne('order-1')).status).toBe('claimed');
+			});
+
+			it('stores any JSON value as the result, and no result when none is given', async () => {
+				const results = [{ nested: { list: [1, 'two', null] } }, ['a'], 'text', 42, 0, false, null, 'ünïcödé ✓'];
+				const keys = results.map((_, index) => `r${index}`);
+				await store.complete(ns, results.map((result, index) => ({ key: keys[index], result })), RETENTION);
+				await store.complete(ns, [{ key: 'none' }], RETENTION);
+				const records = await store.inspect(ns, [...keys, 'none']);
+				expect(records.slice(0, results.length).map((record) => record?.result)).toEqual(results);
+				expect(records[results.length]).not.toHaveProperty('result');
+			});
+
+			it('refuses a result over 64 KB and writes nothing of the batch', async () => {
+				await claimOne('small');
+				const error = await store
+					.complete(ns, [{ key: 'small', result: 1 }, { key: 'big', result: 'x'.repeat(70_000) }], RETENTION)
+					.catch((caught: unknown) => caught);
+				expect(error).toBeInstanceOf(StoreError);
+				expect(error).toMatchObject({ reason: 'invalidKey', message: expect.stringMatching(/position 1.*65536 bytes/) });
+				expect((await inspectOne('small'))?.state).toBe('inProgress');
+			});
+
+			it('refuses a result that is not JSON', async () => {
+				await expect(store.complete(ns, [{ key: 'k', result: 10n }], RETENTION)).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: expect.stringContaining('cannot be stored as JSON'),
+				});
+			});
+		});
+
+		describe('release', () => {
+			it('releases a claimed key: attempts kept, kept as long as a dead letter', async () => {
+				await claimOne('order-1', 'fp-a');
+				time.advance(1000);
+				const [outcome] = await store.release(ns, ['order-1'], RELEASE);
+				expect(outcome).toEqual({
+					key: 'order-1',
+					status: 'released',
+					record: {
+						namespace: ns,
+						key: 'order-1',
+						state: 'released',
+						attempts: 1,
+						fingerprint: 'fp-a',
+						claimedAt: T0,
+						expiresAt: T0 + 1000 + RELEASE.deadLetterRetentionMs,
+						updatedAt: T0 + 1000,
+					},
+				});
+				time.advance(LEASE.leaseMs * 10);
+				expect((await claimOne('order-1')).record.attempts).toBe(2);
+			});
+
+			it('dead-letters the key at the release after maxAttempts claims', async () => {
+				const statuses: string[] = [];
+				for (let attempt = 1; attempt <= RELEASE.maxAttempts; attempt++) {
+					await claimOne('order-1');
+					statuses.push((await store.release(ns, ['order-1'], RELEASE))[0].status);
+				}
+				expect(statuses).toEqual(['released', 'released', 'deadLettered']);
+				expect(await inspectOne('order-1')).toMatchObject({
+					state: 'deadLetter',
+					attempts: 3,
+					completedAt: T0,
+					expiresAt: T0 + RELEASE.deadLetterRetentionMs,
+				});
+			});
+
+			it('dead-letters at once with maxAttempts 1', async () => {
+				await claimOne('order-1');
+				const [outcome] = await store.release(ns, ['order-1'], { ...RELEASE, maxAttempts: 1 });
+				expect(outcome.status).toBe('deadLettered');
+			});
+
+			it('lets a dead letter go after its retention', async () => {
+				await claimOne('order-1');
+				await store.release(ns, ['order-1'], { ...RELEASE, maxAttempts: 1 });
+				time.advance(RELEASE.deadLetterRetentionMs - 1);
+				expect((await claimOne('order-1')).status).toBe('deadLetter');
+				time.advance(1);
+				const outcome = await claimOne('order-1');
+				expect(outcome.status).toBe('claimed');
+				expect(outcome.record.attempts).toBe(1);
+			});
+
+			it('answers notClaimed for an absent key and writes nothing', async () => {
+				const [outcome] = await store.release(ns, ['order-1'], RELEASE);
+				expect(outcome.status).toBe('notClaimed');
+				expect(outcome.record).toBeUndefined();
+				expect(await inspectOne('order-1')).toBeUndefined();
+			});
+
+			it('answers notClaimed, with the record as found, for completed and released keys', async () => {
+				await store.claim(ns, [{ key: 'done' }, { key: 'again' }], LEASE);
+				await store.complete(ns, [{ key: 'done' }], RETENTION);
+				await store.release(ns, ['again'], RELEASE);
+				const before = await store.inspect(ns, ['done', 'again']);
+				time.advance(10);
+				const outcomes = await store.release(ns, ['done', 'again'], RELEASE);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(['notClaimed', 'notClaimed']);
+				expect(outcomes.map((outcome) => outcome.record)).toEqual(before);
+				expect(await store.inspect(ns, ['done', 'again'])).toEqual(before);
+			});
+
+			it('answers notClaimed once the lease ran out', async () => {
+				await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				expect((await store.release(ns, ['order-1'], RELEASE))[0].status).toBe('notClaimed');
+			});
+
+			it('handles the same key twice in one batch in order', async () => {
+				await claimOne('order-1');
+				const outcomes = await store.release(ns, ['order-1', 'order-1'], RELEASE);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(['released', 'notClaimed']);
+			});
+		});
+
+		describe('markSeen', () => {
+			it('records a new key as completed for the window: first seen only once', async () => {
+				const [first] = await store.markSeen(ns, ['evt_1'], WINDOW);
+				expect(first).toEqual({
+					key: 'evt_1',
+					firstSeen: true,
+					record: {
+						namespace: ns,
+						key: 'evt_1',
+						state: 'completed',
+						attempts: 0,
+						completedAt: T0,
+						expiresAt: T0 + WINDOW.ttlMs,
+						updatedAt: T0,
+					},
+				});
+				time.advance(WINDOW.ttlMs - 1);
+				const [again] = await store.markSeen(ns, ['evt_1'], WINDOW);
+				expect(again).toEqual({ key: 'evt_1', firstSeen: false, record: first.record });
+			});
+
+			it('sees the key as new again once the window passed', async () => {
+				await store.markSeen(ns, ['evt_1'], WINDOW);
+				time.advance(WINDOW.ttlMs);
+				const [outcome] = await store.markSeen(ns, ['evt_1'], WINDOW);
+				expect(outcome.firstSeen).toBe(true);
+				expect(outcome.record.expiresAt).toBe(T0 + 2 * WINDOW.ttlMs);
+			});
+
+			it('reports the second copy of a key in one batch as seen', async () => {
+				const outcomes = await store.markSeen(ns, ['evt_1', 'evt_2', 'evt_1'], WINDOW);
+				expect(outcomes.map((outcome) => outcome.firstSeen)).toEqual([true, true, false]);
+			});
+
+			it('leaves a live claim alone and shares keys with claim', async () => {
+				await claimOne('claimed');
+				const [outcome] = await store.markSeen(ns, ['claimed'], WINDOW);
+				expect(outcome.firstSeen).toBe(false);
+				expect(outcome.record.state).toBe('inProgress');
+				await store.markSeen(ns, ['seen'], WINDOW);
+				expect((await claimOne('seen')).status).toBe('duplicate');
+			});
+		});
+
+		describe('inspect and forget', () => {
+			it('answers records in input order and undefined for absent keys', async () => {
+				await store.claim(ns, [{ key: 'a' }, { key: 'b' }], LEASE);
+				const records = await store.inspect(ns, ['b', 'missing', 'a']);
+				expect(records.map((record) => record?.key)).toEqual(['b', undefined, 'a']);
+			});
+
+			it('reads an expired record as absent', async () => {
+				await store.markSeen(ns, ['evt_1'], WINDOW);
+				time.advance(WINDOW.ttlMs);
+				expect(await store.inspect(ns, ['evt_1'])).toEqual([undefined]);
+			});
+
+			it('forgets keys, answering how many existed', async () => {
+				await store.claim(ns, [{ key: 'a' }, { key: 'b' }], LEASE);
+				await store.complete(ns, [{ key: 'b' }], RETENTION);
+				expect(await store.forget(ns, ['a', 'b', 'missing', 'a'])).toBe(2);
+				expect(await store.inspect(ns, ['a', 'b'])).toEqual([undefined, undefined]);
+				const outcome = await claimOne('b');
+				expect(outcome.status).toBe('claimed');
+				expect(outcome.record.attempts).toBe(1);
+			});
+
+			it('does not count expired records as existing', async () => {
+				await store.markSeen(ns, ['evt_1'], WINDOW);
+				time.advance(WINDOW.ttlMs);
+				expect(await store.forget(ns, ['evt_1'])).toBe(0);
+			});
+		});
+
+		describe('namespaces', () => {
+			it('keeps the same key apart in two namespaces', async () => {
+				const other = `${ns}-other`;
+				await claimOne('shared');
+				await store.complete(ns, [{ key: 'shared', result: 'mine' }], RETENTION);
+				expect((await store.claim(other, [{ key: 'shared' }], LEASE))[0].status).toBe('claimed');
+				expect((await store.markSeen(other, ['seen'], WINDOW))[0].firstSeen).toBe(true);
+				expect((await store.markSeen(ns, ['seen'], WINDOW))[0].firstSeen).toBe(true);
+				expect(await store.forget(other, ['shared'])).toBe(1);
+				expect((await inspectOne('shared'))?.result).toBe('mine');
+			});
+
+			it('does not confuse namespace and key boundaries', async () => {
+				await store.markSeen('a:b', ['c'], WINDOW);
+				expect((await store.markSeen('a', ['b:c'], WINDOW))[0].firstSeen).toBe(true);
+				expect((await store.markSeen('a}', ['{b'], WINDOW))[0].firstSeen).toBe(true);
+				expect((await store.markSeen('a', ['}{b'], WINDOW))[0].firstSeen).toBe(true);
+			});
+		});
+
+		describe('keys', () => {
+			it('stores any Unicode key exactly, without normalising it', async () => {
+				const keys = [
+					'café',
+					'cafe\u0301',
+					'注文-42',
+					'طلب-٤٢',
+					'😀👍🏽',
+					'line\nbreak\ttab',
+					' padded ',
+					'{braces}:colons:*?[glob]',
+					'%00 \\ "quotes" \'',
+				];
+				const outcomes = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(keys.map(() => 'claimed'));
+				expect((await store.inspect(ns, keys)).map((record) => record?.key)).toEqual(keys);
+			});
+
+			it('accepts keys of 2 KB and more, in any script', async () => {
+				const keys = ['k'.repeat(2048), '€'.repeat(2048), '😀'.repeat(2048), 'x'.repeat(8192)];
+				const outcomes = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(keys.map(() => 'claimed'));
+				expect((await store.inspect(ns, keys)).map((record) => record?.key)).toEqual(keys);
+				expect((await store.claim(ns, [{ key: keys[2] }], LEASE))[0].status).toBe('inProgress');
+			});
+
+			it('refuses an empty key with a clear StoreError on every operation, writing nothing', async () => {
+				const attempts: Array<Promise<unknown>> = [
+					store.claim(ns, [{ key: 'fine' }, { key: '' }], LEASE),
+					store.complete(ns, [{ key: 'fine' }, { key: '' }], RETENTION),
+					store.release(ns, ['fine', ''], RELEASE),
+					store.markSeen(ns, ['fine', ''], WINDOW),
+					store.inspect(ns, ['fine', '']),
+					store.forget(ns, ['fine', '']),
+				];
+				for (const attempt of attempts) {
+					const error = await attempt.catch((caught: unknown) => caught);
+					expect(error).toBeInstanceOf(StoreError);
+					expect(error).toMatchObject({
+						reason: 'invalidKey',
+						message: 'The key at position 1 is empty: every item needs a non-empty key',
+					});
+				}
+				expect(await inspectOne('fine')).toBeUndefined();
+			});
+
+			it.each([
+				['longer than 8 KB', 'x'.repeat(8193), /8193 bytes long/],
+				['not text', 42 as unknown as string, /is number, not a string/],
+				['with a NUL character', 'a\u0000b', /NUL character/],
+				['with a lone surrogate', 'a\uD800b', /lone UTF-16 surrogate/],
+			])('refuses a key %s', async (_label, key, message) => {
+				await expect(store.claim(ns, [{ key }], LEASE)).rejects.toMatchObject({ reason: 'invalidKey', message });
+			});
+
+			it('refuses an empty store name', async () => {
+				await expect(store.markSeen('', ['k'], WINDOW)).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: 'The store name is empty',
+				});
+			});
+
+			it('refuses durations that are not positive', async () => {
+				await expect(store.claim(ns, [{ key: 'k' }], { leaseMs: 0 })).rejects.toMatchObject({
+					reason: 'invalidConfig',
+					message: 'leaseMs must be a positive number of milliseconds, got 0',
+				});
+				await expect(store.release(ns, ['k'], { ...RELEASE, maxAttempts: 0 })).rejects.toMatchObject({
+					reason: 'invalidConfig',
+				});
+			});
+
+			it('answers empty batches with nothing', async () => {
+				expect(await store.claim(ns, [], LEASE)).toEqual([]);
+				expect(await store.complete(ns, [], RETENTION)).toEqual([]);
+				expect(await store.release(ns, [], RELEASE)).toEqual([]);
+				expect(await store.markSeen(ns, [], WINDOW)).toEqual([]);
+				expect(await store.inspect(ns, [])).toEqual([]);
+				expect(await store.forget(ns, [])).toBe(0);
+			});
+		});
+	});
+}
