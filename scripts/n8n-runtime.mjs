@@ -155,16 +155,19 @@ async function installRuntime(runtimeDir) {
 	return { nodeBin, n8nBin, runtimeDir };
 }
 
-/** A TCP port nothing listens on right now. */
-export async function getFreePort() {
+/** Binds `port` (0: any) the way n8n does and releases it again; fails when it is taken. */
+async function probePort(port) {
 	const server = net.createServer();
-	server.listen(0, '127.0.0.1');
+	server.listen(port);
 	await once(server, 'listening');
-	const { port } = server.address();
+	const bound = server.address().port;
 	server.close();
 	await once(server, 'close');
-	return port;
+	return bound;
 }
+
+/** A TCP port nothing listens on right now. */
+export const getFreePort = () => probePort(0);
 
 /**
  * Places a built package (package.json + dist/) where n8n looks for community packages, the way
@@ -239,19 +242,20 @@ async function waitUntilReady(baseUrl, child, logFile) {
  */
 export async function startN8n({ userFolder, port, env = {}, logFile, packageDir = REPO_DIR, runtimeDir }) {
 	const { nodeBin, n8nBin } = await ensureN8nRuntime({ runtimeDir });
+	// Otherwise the readiness probe could be answered by whatever already listens there.
+	await probePort(port).catch(() => {
+		throw new Error(`Port ${port} is already in use: stop what listens there or pick another port.`);
+	});
 	if (packageDir) installPackage({ userFolder, packageDir });
 	// The task broker listens on a fixed 5679 by default: two instances would collide.
 	const brokerPort = env.N8N_RUNNERS_BROKER_PORT ?? (await getFreePort());
-	let output = 'inherit';
-	if (logFile) {
-		fs.mkdirSync(path.dirname(logFile), { recursive: true });
-		output = fs.openSync(logFile, 'a');
-	}
+	if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
+	const logFd = logFile ? fs.openSync(logFile, 'a') : undefined;
 	const child = spawn(nodeBin, [n8nBin, 'start'], {
 		env: n8nEnv({ userFolder, port, brokerPort, env }),
-		stdio: logFile ? ['ignore', output, output] : 'inherit',
+		stdio: logFd === undefined ? 'inherit' : ['ignore', logFd, logFd],
 	});
-	if (logFile) fs.closeSync(output);
+	if (logFd !== undefined) fs.closeSync(logFd);
 
 	const baseUrl = `http://localhost:${port}`;
 	const stop = async () => {

@@ -21,9 +21,10 @@ export function verifyWithAnyKey<Key>(
 	toKey: (secret: string, position: number) => Key,
 	matches: (key: Key) => boolean,
 ): void {
-	const keys = secrets.flatMap((secret, index) =>
-		secret.trim() === '' ? [] : [toKey(secret, index + 1)],
-	);
+	const keys: Key[] = [];
+	secrets.forEach((secret, index) => {
+		if (secret.trim() !== '') keys.push(toKey(secret, index + 1));
+	});
 	if (keys.length === 0) throw new SignatureVerificationError('No secret configured', 'noSecret');
 	if (!keys.some(matches)) {
 		throw new SignatureVerificationError('No signature matched', 'signatureMismatch');

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 
 import { EmbeddedStore } from './EmbeddedStore';
 import { type IdempotencyStore, StoreError } from './IdempotencyStore';
+import { RedisStore } from './RedisStore';
 
 export interface EmbeddedStoreConfig {
 	backend: 'embedded';
@@ -11,7 +12,19 @@ export interface EmbeddedStoreConfig {
 	maxEntries?: number;
 }
 
-export type StoreConfig = EmbeddedStoreConfig;
+export interface RedisStoreConfig {
+	backend: 'redis';
+	host: string;
+	port: number;
+	db?: number;
+	username?: string;
+	password?: string;
+	tls?: boolean;
+	/** Prepended to every Redis key; defaults to `hybrid-sync:`. */
+	keyPrefix?: string;
+}
+
+export type StoreConfig = EmbeddedStoreConfig | RedisStoreConfig;
 
 /**
  * Where the embedded store lives unless configured: `$HYBRID_SYNC_STORE_PATH`, else next to n8n's
@@ -55,6 +68,14 @@ function resolveConfig(config: StoreConfig): { identity: string; create: () => I
 			return {
 				identity: JSON.stringify(['embedded', path, maxEntries ?? null]),
 				create: () => new EmbeddedStore({ path, maxEntries }),
+			};
+		}
+		case 'redis': {
+			const { backend, ...options } = config;
+			return {
+				identity: JSON.stringify([backend, options.host, options.port, options.db ?? 0, options.username ?? '',
+					options.password ?? '', options.tls ?? false, options.keyPrefix ?? null]),
+				create: () => new RedisStore(options),
 			};
 		}
 		default:

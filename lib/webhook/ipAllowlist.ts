@@ -9,17 +9,18 @@ export function parseIpAllowlist(list: string): BlockList | undefined {
 	if (entries.length === 0) return undefined;
 	const allowlist = new BlockList();
 	for (const entry of entries) {
-		const [address, prefix] = entry.split('/');
+		const [address, prefix, ...rest] = entry.split('/');
 		const family = isIP(address);
-		if (family === 0)
+		if (family === 0 || rest.length > 0)
 			throw new Error(`"${entry}" in the IP allowlist is not an IP address or CIDR range`);
 		const type = family === 4 ? 'ipv4' : 'ipv6';
 		if (prefix === undefined) {
 			allowlist.addAddress(address, type);
 			continue;
 		}
-		const bits = Number(prefix);
-		if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+		// Digits only: Number('') is 0, and "10.0.0.0/" must not turn into "allow everyone".
+		const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+		if (!(bits <= (family === 4 ? 32 : 128))) {
 			throw new Error(`"${entry}" in the IP allowlist has an invalid prefix length`);
 		}
 		allowlist.addSubnet(address, bits, type);

@@ -1,0 +1,430 @@
+import { createHash } from 'node:crypto';
+
+import Redis from 'ioredis';
+
+import {
+	type ClaimOptions,
+	type ClaimOutcome,
+	type ClaimRequest,
+	type ClaimStatus,
+	type Clock,
+	type CompleteOptions,
+	type CompleteOutcome,
+	type CompleteRequest,
+	type CompleteStatus,
+	type IdempotencyStore,
+	type KeyRecord,
+	type KeyState,
+	type MarkSeenOptions,
+	type MarkSeenOutcome,
+	type ReleaseOptions,
+	type ReleaseOutcome,
+	type ReleaseStatus,
+	StoreError,
+	systemClock,
+} from './IdempotencyStore';
+import { compactRecord } from './transitions';
+import {
+	decodeResult,
+	encodeResult,
+	validateDuration,
+	validateFingerprints,
+	validateKeys,
+	validateMaxAttempts,
+	validateNamespace,
+} from './validation';
+
+export interface RedisStoreOptions {
+	host: string;
+	port: number;
+	db?: number;
+	username?: string;
+	password?: string;
+	tls?: boolean;
+	/** Prepended to every Redis key this store writes. */
+	keyPrefix?: string;
+	clock?: Clock;
+}
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'hybrid-sync:';
+const CONNECT_TIMEOUT_MS = 3_000;
+const COMMAND_TIMEOUT_MS = 15_000;
+
+/**
+ * Each key is one Redis hash holding these fields, in this order in every script reply. Expiry
+ * is checked against the caller's clock (so leases follow the injected clock) and also set as
+ * the hash's native TTL, so Redis itself drops what expired.
+ */
+const LUA_PRELUDE = `
+local FIELDS = {'state', 'attempts', 'fingerprint', 'result', 'claimedAt', 'completedAt', 'leaseExpiresAt', 'expiresAt', 'updatedAt'}
+local now = tonumber(ARGV[1])
+local function load(key)
+	local values = redis.call('HMGET', key, unpack(FIELDS))
+	if values[1] and tonumber(values[8]) > now then return values end
+	return false
+end
+local function save(key, values)
+	redis.call('DEL', key)
+	local fieldValues = {}
+	for index, field in ipairs(FIELDS) do
+		if values[index] then
+			fieldValues[#fieldValues + 1] = field
+			fieldValues[#fieldValues + 1] = values[index]
+		end
+	end
+	redis.call('HSET', key, unpack(fieldValues))
+	redis.call('PEXPIRE', key, tonumber(values[8]) - now)
+end
+local function reply(status, values)
+	local answer = {status}
+	if values then
+		for index = 1, #FIELDS do answer[index + 1] = values[index] end
+	end
+	return answer
+end
+`;
+
+/** ARGV: now, leaseMs, then one fingerprint per key ('' for none). */
+const CLAIM_SCRIPT = `${LUA_PRELUDE}
+local leaseMs = tonumber(ARGV[2])
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local fingerprint = ARGV[2 + index]
+	local found = load(key)
+	local status
+	if found and fingerprint ~= '' and found[3] and found[3] ~= fingerprint then
+		status = 'mismatch'
+	elseif found and found[1] == 'completed' then
+		status = 'duplicate'
+	elseif found and found[1] == 'deadLetter' then
+		status = 'deadLetter'
+	elseif found and found[1] == 'inProgress' and tonumber(found[7] or found[8]) > now then
+		status = 'inProgress'
+	else
+		status = 'claimed'
+		local leaseEnd = now + leaseMs
+		local attempts = (found and tonumber(found[2]) or 0) + 1
+		local kept = (fingerprint ~= '' and fingerprint) or (found and found[3]) or false
+		found = {'inProgress', attempts, kept, false, now, false, leaseEnd, leaseEnd, now}
+		save(key, found)
+	end
+	answers[index] = reply(status, found)
+end
+return answers
+`;
+
+/** ARGV: now, retentionMs, then one result JSON per key ('' for none). */
+const COMPLETE_SCRIPT = `${LUA_PRELUDE}
+local retentionMs = tonumber(ARGV[2])
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local result = ARGV[2 + index]
+	local found = load(key)
+	local status = 'notClaimed'
+	if found and found[1] == 'inProgress' then
+		status = 'completed'
+	elseif found and found[1] == 'completed' then
+		status = 'alreadyCompleted'
+	end
+	local record = {
+		'completed', found and found[2] or 0, found and found[3] or false, result ~= '' and result or false,
+		found and found[5] or false, now, false, now + retentionMs, now,
+	}
+	save(key, record)
+	answers[index] = reply(status, record)
+end
+return answers
+`;
+
+/** ARGV: now, maxAttempts, deadLetterRetentionMs. */
+const RELEASE_SCRIPT = `${LUA_PRELUDE}
+local maxAttempts = tonumber(ARGV[2])
+local retentionMs = tonumber(ARGV[3])
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local found = load(key)
+	if found and found[1] == 'inProgress' then
+		local dead = tonumber(found[2]) >= maxAttempts
+		local record = {
+			dead and 'deadLetter' or 'released', found[2], found[3], found[4], found[5],
+			dead and now or false, false, now + retentionMs, now,
+		}
+		save(key, record)
+		answers[index] = reply(dead and 'deadLettered' or 'released', record)
+	else
+		answers[index] = reply('notClaimed', found)
+	end
+end
+return answers
+`;
+
+/** ARGV: now, ttlMs. */
+const MARK_SEEN_SCRIPT = `${LUA_PRELUDE}
+local ttlMs = tonumber(ARGV[2])
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local found = load(key)
+	if found then
+		answers[index] = reply('seen', found)
+	else
+		local record = {'completed', 0, false, false, false, now, false, now + ttlMs, now}
+		save(key, record)
+		answers[index] = reply('firstSeen', record)
+	end
+end
+return answers
+`;
+
+/** ARGV: now. */
+const INSPECT_SCRIPT = `${LUA_PRELUDE}
+local answers = {}
+for index, key in ipairs(KEYS) do answers[index] = reply('found', load(key)) end
+return answers
+`;
+
+/** ARGV: now. Answers how many of the keys were live. */
+const FORGET_SCRIPT = `${LUA_PRELUDE}
+local live = 0
+for _, key in ipairs(KEYS) do
+	if load(key) then live = live + 1 end
+	redis.call('DEL', key)
+end
+return live
+`;
+
+type ScriptReply = Array<string | number | null>;
+
+interface Script {
+	source: string;
+	sha: string;
+}
+
+const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const SCRIPTS = {
+	claim: script(CLAIM_SCRIPT),
+	complete: script(COMPLETE_SCRIPT),
+	release: script(RELEASE_SCRIPT),
+	markSeen: script(MARK_SEEN_SCRIPT),
+	inspect: script(INSPECT_SCRIPT),
+	forget: script(FORGET_SCRIPT),
+};
+
+/**
+ * Keys live in Redis: atomic across every n8n process that reaches the server. Each batch is one
+ * Lua script call (EVALSHA), which Redis runs without interleaving any other command.
+ */
+export class RedisStore implements IdempotencyStore {
+	readonly description: string;
+	private readonly client: Redis;
+	private readonly address: string;
+	private readonly keyPrefix: string;
+	private readonly clock: Clock;
+	private connecting: Promise<void> | undefined;
+	/** ioredis rejects a failed connect with "Connection is closed"; the cause came as an event. */
+	private lastConnectionError: Error | undefined;
+
+	constructor(options: RedisStoreOptions) {
+		this.address = `${options.host}:${options.port}`;
+		this.description = `redis (${this.address}, db ${options.db ?? 0})`;
+		this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+		this.clock = options.clock ?? systemClock;
+		this.client = new Redis({
+			host: options.host,
+			port: options.port,
+			db: options.db ?? 0,
+			username: options.username || undefined,
+			password: options.password || undefined,
+			tls: options.tls ? { servername: options.host } : undefined,
+			connectionName: 'n8n-nodes-hybrid-sync',
+			lazyConnect: true,
+			connectTimeout: CONNECT_TIMEOUT_MS,
+			commandTimeout: COMMAND_TIMEOUT_MS,
+			// Fail fast instead of queueing and retrying for ever: the next operation connects again.
+			enableOfflineQueue: false,
+			maxRetriesPerRequest: 0,
+			retryStrategy: () => null,
+		});
+		// Failures reach the caller through the operation that hit them; without a listener
+		// ioredis would also print every connection error to the console.
+		this.client.on('error', (error: Error) => (this.lastConnectionError = error));
+	}
+
+	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(requests.map((request) => request.key));
+		validateFingerprints(requests.map((request) => request.fingerprint));
+		validateDuration('leaseMs', options.leaseMs);
+		const keys = requests.map((request) => request.key);
+		const fingerprints = requests.map((request) => request.fingerprint ?? '');
+		const replies = await this.run(SCRIPTS.claim, namespace, keys, [Math.ceil(options.leaseMs), ...fingerprints]);
+		return replies.map((reply, index) => ({
+			key: keys[index],
+			status: reply[0] as ClaimStatus,
+			record: toRecord(namespace, keys[index], reply)!,
+		}));
+	}
+
+	async complete(
+		namespace: string,
+		requests: CompleteRequest[],
+		options: CompleteOptions,
+	): Promise<CompleteOutcome[]> {
+		validateNamespace(namespace);
+		const keys = requests.map((request) => request.key);
+		validateKeys(keys);
+		const results = requests.map((request, position) => encodeResult(request.result, position) ?? '');
+		validateDuration('retentionMs', options.retentionMs);
+		const replies = await this.run(SCRIPTS.complete, namespace, keys, [Math.ceil(options.retentionMs), ...results]);
+		return replies.map((reply, index) => ({
+			key: keys[index],
+			status: reply[0] as CompleteStatus,
+			record: toRecord(namespace, keys[index], reply)!,
+		}));
+	}
+
+	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateMaxAttempts(options.maxAttempts);
+		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		const replies = await this.run(SCRIPTS.release, namespace, keys, [
+			options.maxAttempts,
+			Math.ceil(options.deadLetterRetentionMs),
+		]);
+		return replies.map((reply, index) => {
+			const record = toRecord(namespace, keys[index], reply);
+			const status = reply[0] as ReleaseStatus;
+			return record ? { key: keys[index], status, record } : { key: keys[index], status };
+		});
+	}
+
+	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateDuration('ttlMs', options.ttlMs);
+		const replies = await this.run(SCRIPTS.markSeen, namespace, keys, [Math.ceil(options.ttlMs)]);
+		return replies.map((reply, index) => ({
+			key: keys[index],
+			firstSeen: reply[0] === 'firstSeen',
+			record: toRecord(namespace, keys[index], reply)!,
+		}));
+	}
+
+	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		const replies = await this.run(SCRIPTS.inspect, namespace, keys, []);
+		return replies.map((reply, index) => toRecord(namespace, keys[index], reply));
+	}
+
+	async forget(namespace: string, keys: string[]): Promise<number> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		return this.run<number>(SCRIPTS.forget, namespace, keys, []);
+	}
+
+	async close(): Promise<void> {
+		if (this.client.status === 'ready') {
+			await this.client.quit().catch(() => this.client.disconnect());
+		} else if (this.client.status !== 'end') {
+			this.client.disconnect();
+		}
+	}
+
+	/**
+	 * `<prefix><length of namespace>:{<namespace>}:<key>`: the length keeps namespace and key apart
+	 * whatever characters they hold, and the braces put a namespace in one Redis Cluster slot.
+	 */
+	private redisKey(namespace: string, key: string): string {
+		return `${this.keyPrefix}${namespace.length}:{${namespace}}:${key}`;
+	}
+
+	private async run<T = ScriptReply[]>(
+		target: Script,
+		namespace: string,
+		keys: string[],
+		args: Array<string | number>,
+	): Promise<T> {
+		if (keys.length === 0) return (target === SCRIPTS.forget ? 0 : []) as T;
+		await this.connect();
+		const redisKeys = keys.map((key) => this.redisKey(namespace, key));
+		const argv = [this.clock(), ...args];
+		try {
+			try {
+				return (await this.client.evalsha(target.sha, redisKeys.length, ...redisKeys, ...argv)) as T;
+			} catch (error) {
+				if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+				return (await this.client.eval(target.source, redisKeys.length, ...redisKeys, ...argv)) as T;
+			}
+		} catch (error) {
+			throw this.failure(error);
+		}
+	}
+
+	private async connect(): Promise<void> {
+		if (this.client.status === 'ready') return;
+		this.connecting ??= this.openConnection().finally(() => (this.connecting = undefined));
+		await this.connecting;
+	}
+
+	/** ioredis' own timeout ends at the TCP connect; a server that never answers must fail too. */
+	private async openConnection(): Promise<void> {
+		let timer: NodeJS.Timeout | undefined;
+		const deadline = new Promise<never>((_, reject) => {
+			timer = setTimeout(
+				() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+				CONNECT_TIMEOUT_MS,
+			);
+		});
+		this.lastConnectionError = undefined;
+		try {
+			await Promise.race([this.client.connect(), deadline]);
+		} catch (error) {
+			this.client.disconnect();
+			throw this.failure(this.lastConnectionError ?? error, true);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	private failure(error: unknown, connecting = false): StoreError {
+		const message = error instanceof Error ? error.message : String(error);
+		if (/WRONGPASS|NOAUTH|NOPERM|invalid password/i.test(message)) {
+			return new StoreError(
+				`Redis at ${this.address} refused the username or password: ${message}`,
+				'invalidConfig',
+				{ cause: error },
+			);
+		}
+		if (connecting || /Connection is closed|Command timed out|ECONNRESET|EPIPE/i.test(message)) {
+			return new StoreError(`Cannot reach Redis at ${this.address}: ${message}`, 'unreachable', {
+				cause: error,
+			});
+		}
+		return new StoreError(`Redis at ${this.address} failed: ${message}`, 'backendFailure', { cause: error });
+	}
+}
+
+function toNumber(value: string | number | null): number | undefined {
+	return value === null || value === undefined ? undefined : Number(value);
+}
+
+/** A script reply `[status, ...FIELDS]` as a record; undefined when the reply carries none. */
+function toRecord(namespace: string, key: string, reply: ScriptReply): KeyRecord | undefined {
+	if (reply.length < 2 || reply[1] === null) return undefined;
+	const [, state, attempts, fingerprint, result, claimedAt, completedAt, leaseExpiresAt, expiresAt, updatedAt] =
+		reply;
+	return compactRecord({
+		namespace,
+		key,
+		state: state as KeyState,
+		attempts: Number(attempts),
+		fingerprint: fingerprint === null ? undefined : String(fingerprint),
+		result: decodeResult(result === null ? null : String(result)),
+		claimedAt: toNumber(claimedAt),
+		completedAt: toNumber(completedAt),
+		leaseExpiresAt: toNumber(leaseExpiresAt),
+		expiresAt: Number(expiresAt),
+		updatedAt: Number(updatedAt),
+	});
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The Chromium the editor browser test drives: Debian's `chromium` package, installed with apt-get
+ * when missing. Playwright's own browser download cannot work here (the machine reaches only the
+ * npm registry and Debian's packages), so playwright-core is pointed at this executable instead.
+ * Node built-ins only. Run directly, it prints the executable path.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+const APT_COMMANDS = [
+	['apt-get', ['update']],
+	// Another session may be installing packages at the same time: wait for its dpkg lock.
+	['apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=600', 'chromium']],
+];
+
+// Progress goes to stderr, so that run as a script stdout carries only the path.
+const log = (line) => console.error(`[ensure-chromium] ${line}`);
+
+class ChromiumMissingError extends Error {
+	constructor(reason) {
+		super(
+			`Chromium is missing: ${CHROMIUM_PATH} does not exist and ${reason}. ` +
+				"Install Debian's chromium package as root (apt-get update && apt-get install -y chromium), then run the tests again.",
+		);
+		this.name = 'ChromiumMissingError';
+	}
+}
+
+function run(command, args) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {
+			stdio: ['ignore', 2, 2],
+			env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+		});
+		child.on('error', (error) => reject(new ChromiumMissingError(`${command} could not be started (${error.message})`)));
+		child.on('exit', (code, signal) =>
+			code === 0
+				? resolve()
+				: reject(new ChromiumMissingError(`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`)),
+		);
+	});
+}
+
+/** The path of a Chromium executable, installing Debian's `chromium` first if there is none. */
+export async function ensureChromium() {
+	if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+	if (process.getuid?.() !== 0) {
+		throw new ChromiumMissingError(`installing it with apt-get needs root (this process runs as uid ${process.getuid?.()})`);
+	}
+	log(`${CHROMIUM_PATH} not found: installing Debian's package "chromium" with apt-get update && apt-get install -y chromium`);
+	for (const [command, args] of APT_COMMANDS) await run(command, args);
+	if (!existsSync(CHROMIUM_PATH)) {
+		throw new ChromiumMissingError(`apt-get installed the chromium package but it put no executable there`);
+	}
+	log(`installed ${CHROMIUM_PATH}`);
+	return CHROMIUM_PATH;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	try {
+		console.log(await ensureChromium());
+	} catch (error) {
+		console.error(error.message);
+		process.exit(1);
+	}
+}

@@ -1,0 +1,135 @@
+import { createServer, type Server, type Socket } from 'node:net';
+
+import Redis from 'ioredis';
+
+import { RedisStore } from '../../../lib/store/RedisStore';
+import { closeAllStores } from '../../../lib/store/openStore';
+import { findRaceProblem, raceInProcess, raceInProcesses } from './raceClaims';
+import { type RedisConnection, type RunningService, SERVICE_START_TIMEOUT_MS, closedPort, startService } from './services';
+import { describeStoreContract } from './storeContract';
+
+let redis: RunningService<RedisConnection>;
+
+beforeAll(async () => {
+	redis = await startService('redis');
+}, SERVICE_START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await closeAllStores();
+	await redis?.stop();
+});
+
+describeStoreContract('redis', async (clock) => new RedisStore({ ...redis.connection, clock }));
+
+const SECRET = 'not-the-real-password-0123';
+
+describe('RedisStore', () => {
+	const stores: RedisStore[] = [];
+	const open = (options: Partial<ConstructorParameters<typeof RedisStore>[0]> = {}) => {
+		const store = new RedisStore({ ...redis.connection, ...options });
+		stores.push(store);
+		return store;
+	};
+	afterEach(async () => {
+		await Promise.all(stores.splice(0).map(async (store) => store.close()));
+	});
+
+	it('names the server in the description', () => {
+		expect(open({ db: 2 }).description).toBe(`redis (${redis.connection.host}:${redis.connection.port}, db 2)`);
+	});
+
+	it('writes under its key prefix, with the native TTL set', async () => {
+		const raw = new Redis({ ...redis.connection, lazyConnect: true });
+		try {
+			await open({ keyPrefix: 'custom-prefix:' }).markSeen('orders', ['evt_1'], { ttlMs: 60_000 });
+			const keys = await raw.keys('custom-prefix:*');
+			expect(keys).toEqual(['custom-prefix:6:{orders}:evt_1']);
+			const ttl = await raw.pttl(keys[0]);
+			expect(ttl).toBeGreaterThan(55_000);
+			expect(ttl).toBeLessThanOrEqual(60_000);
+		} finally {
+			raw.disconnect();
+		}
+	});
+
+	it('keeps stores with different key prefixes apart', async () => {
+		await open({ keyPrefix: 'one:' }).markSeen('ns', ['k'], { ttlMs: 60_000 });
+		expect((await open({ keyPrefix: 'two:' }).markSeen('ns', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(true);
+	});
+
+	it('uses the selected database', async () => {
+		await open({ db: 3 }).markSeen('ns-db', ['k'], { ttlMs: 60_000 });
+		expect((await open({ db: 4 }).markSeen('ns-db', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(true);
+	});
+
+	it('connects again after the server dropped the connection', async () => {
+		const store = open();
+		await store.markSeen('reconnect', ['a'], { ttlMs: 60_000 });
+		const raw = new Redis({ ...redis.connection });
+		try {
+			await raw.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+		} finally {
+			raw.disconnect();
+		}
+		await new Promise((resume) => setTimeout(resume, 50));
+		expect((await store.markSeen('reconnect', ['a', 'b'], { ttlMs: 60_000 })).map((o) => o.firstSeen)).toEqual([
+			false,
+			true,
+		]);
+	});
+
+	describe('concurrency', () => {
+		const keys = Array.from({ length: 1000 }, (_, index) => `payment-${index}`);
+
+		it('gives each key to exactly one of 50 claimers with their own connections', async () => {
+			const claimers = Array.from({ length: 50 }, () => open());
+			const winners = await raceInProcess(claimers, `race-${Date.now()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('gives each key to exactly one of 6 processes', async () => {
+			const config = { backend: 'redis' as const, ...redis.connection };
+			const winners = await raceInProcesses(config, `race-processes-${Date.now()}`, keys, 6);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+	});
+
+	describe('unreachable server', () => {
+		it('fails fast on a closed port, naming host and port but never the password', async () => {
+			const port = await closedPort();
+			const store = open({ port, password: SECRET });
+			const started = Date.now();
+			const error = await store.markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
+			expect(Date.now() - started).toBeLessThan(5_000);
+			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
+			expect((error as Error).message).toMatch(new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+			expect(JSON.stringify(error) + String(error) + (error as Error).message).not.toContain(SECRET);
+		});
+
+		it('gives up within a few seconds on a server that accepts but never answers', async () => {
+			const sockets: Socket[] = [];
+			const silent: Server = createServer((socket) => sockets.push(socket));
+			await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+			const port = (silent.address() as { port: number }).port;
+			try {
+				const started = Date.now();
+				const error = await open({ port, password: SECRET })
+					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
+					.catch((caught: unknown) => caught);
+				expect(Date.now() - started).toBeLessThan(6_000);
+				expect(error).toMatchObject({ reason: 'unreachable', message: `Cannot reach Redis at 127.0.0.1:${port}: no answer within 3 s` });
+			} finally {
+				sockets.forEach((socket) => socket.destroy());
+				silent.close();
+			}
+		});
+
+		it('reports refused credentials as a configuration problem without echoing them', async () => {
+			const error = await open({ password: SECRET }).markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
+			expect(error).toMatchObject({ reason: 'invalidConfig', message: expect.stringContaining('refused the username or password') });
+			expect((error as Error).message).not.toContain(SECRET);
+		});
+	});
+});
