@@ -46,34 +46,46 @@ export function readField(
 	return undefined;
 }
 
-/** Epoch seconds or milliseconds (told apart by size), ISO 8601 or RFC 2822 strings, to ISO; else null. */
+/** Luxon reads a bare time ("12:00") as today: only text that starts with a year is a date. */
+const STARTS_WITH_YEAR = /^[+-]?\d{4}/;
+
+/**
+ * Epoch seconds or milliseconds (told apart by size), ISO 8601, SQL or RFC 2822 strings, to ISO;
+ * else null. Text without an offset is UTC, never the n8n host's local time.
+ */
 export function toIsoTimestamp(value: unknown): string | null {
 	if (typeof value === 'number' && Number.isFinite(value)) {
 		const dateTime = value > 1e11 ? DateTime.fromMillis(value) : DateTime.fromSeconds(value);
 		return dateTime.isValid ? dateTime.toUTC().toISO() : null;
 	}
 	if (typeof value !== 'string' || value.trim() === '') return null;
-	if (/^\d+(\.\d+)?$/.test(value.trim())) return toIsoTimestamp(Number(value));
-	for (const parsed of [
-		DateTime.fromISO(value, { setZone: true }),
-		DateTime.fromRFC2822(value),
-		DateTime.fromSQL(value),
-	]) {
-		if (parsed.isValid) return parsed.toUTC().toISO();
-	}
-	return null;
+	const text = value.trim();
+	if (/^\d+(\.\d+)?$/.test(text)) return toIsoTimestamp(Number(text));
+	const candidates = STARTS_WITH_YEAR.test(text)
+		? [DateTime.fromISO(text, { zone: 'utc' }), DateTime.fromSQL(text, { zone: 'utc' })]
+		: [DateTime.fromRFC2822(text)];
+	const parsed = candidates.find((candidate) => candidate.isValid);
+	return parsed ? parsed.toUTC().toISO() : null;
 }
 
 const SENSITIVE_HEADER =
 	/authorization|cookie|signature|secret|token|api-key|apikey|hmac|password/i;
 
-/** Header copy for the output item: values of anything that authenticates the sender are replaced. */
-export function redactHeaders(headers: HeaderMap): Record<string, string> {
+/**
+ * Header copy for the output item: values of anything that authenticates the sender are replaced,
+ * and so are the `alsoRedact` headers (e.g. a custom signature header with an unrevealing name).
+ */
+export function redactHeaders(
+	headers: HeaderMap,
+	alsoRedact: readonly string[] = [],
+): Record<string, string> {
+	const extra = new Set(alsoRedact.map((name) => name.trim().toLowerCase()));
 	const redacted: Record<string, string> = {};
 	for (const [name, value] of Object.entries(headers)) {
 		if (value === undefined) continue;
 		const text = Array.isArray(value) ? value.join(', ') : value;
-		redacted[name] = SENSITIVE_HEADER.test(name) ? '[redacted]' : text;
+		const sensitive = SENSITIVE_HEADER.test(name) || extra.has(name.toLowerCase());
+		redacted[name] = sensitive ? '[redacted]' : text;
 	}
 	return redacted;
 }

@@ -6,6 +6,7 @@ import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 import { verifyWithAnySecret } from './verifyWithAnySecret';
 
 export interface CustomHmacConfig {
+	/** Header names may be in any case. */
 	signatureHeader: string;
 	/** e.g. 'sha256=': stripped before decoding; a header without it is malformed. */
 	signaturePrefix?: string;
@@ -20,60 +21,12 @@ export interface CustomHmacConfig {
 	idHeader?: string;
 }
 
-type PayloadPart = (request: SignedRequest) => string | Buffer;
-
-export interface CompiledHmacScheme {
-	config: CustomHmacConfig;
-	payload: PayloadPart[];
-}
-
-const PLACEHOLDER = /\{(body|timestamp|id|url|method)\}/;
-
-/** Parses the template once; built-in schemes compile at load time, so a request only signs. */
-export function compileHmacScheme(config: CustomHmacConfig): CompiledHmacScheme {
-	const lowerCase = (header?: string) => header?.trim().toLowerCase() || undefined;
-	const normalised: CustomHmacConfig = {
-		...config,
-		signatureHeader: config.signatureHeader.trim().toLowerCase(),
-		timestampHeader: lowerCase(config.timestampHeader),
-		idHeader: lowerCase(config.idHeader),
-	};
-	const payload: PayloadPart[] = [];
-	(config.signedPayloadTemplate || '{body}').split(PLACEHOLDER).forEach((text, index) => {
-		if (index % 2 === 1) payload.push(placeholderPart(text, normalised));
-		else if (text !== '') payload.push(() => text);
-	});
-	return { config: normalised, payload };
-}
-
-function placeholderPart(placeholder: string, config: CustomHmacConfig): PayloadPart {
-	switch (placeholder) {
-		case 'timestamp':
-			return headerPart(placeholder, 'timestampHeader', config.timestampHeader);
-		case 'id':
-			return headerPart(placeholder, 'idHeader', config.idHeader);
-		case 'url':
-			return (request) => request.url;
-		case 'method':
-			return (request) => request.method;
-		default:
-			return (request) => request.rawBody;
-	}
-}
-
-/** A configuration mistake, not a bad delivery: a plain Error, so it never reads as a 401. */
-function headerPart(placeholder: string, setting: string, header?: string): PayloadPart {
-	if (header === undefined) {
-		throw new Error(`The signed payload template uses {${placeholder}} but ${setting} is not set`);
-	}
-	return (request) => requireHeader(request, header);
-}
-
-export function verifyHmacScheme(
+export function verifyCustomHmacSignature(
 	request: SignedRequest,
 	options: VerifyOptions,
-	{ config, payload }: CompiledHmacScheme,
+	config: CustomHmacConfig,
 ): VerifiedDelivery {
+	const parts = signedParts(request, config);
 	const prefix = config.signaturePrefix ?? '';
 	const signature = requireSignatureHeader(
 		request,
@@ -82,11 +35,67 @@ export function verifyHmacScheme(
 		config.encoding,
 	);
 	const timestampSeconds = checkTimestamp(request, options, config);
-	const parts = payload.map((part) => part(request));
 	verifyWithAnySecret(options.secrets, (secret) =>
 		signaturesEqual(hmac(config.algorithm, secret, parts), signature),
 	);
 	return timestampSeconds === undefined ? {} : { timestampSeconds };
+}
+
+const PLACEHOLDER = /\{(body|timestamp|id|url|method)\}/;
+/** Literal text at even indexes, placeholder names at odd ones; split once per distinct template. */
+const parsedTemplates = new Map<string, string[]>();
+
+function parseTemplate(template: string): string[] {
+	let pieces = parsedTemplates.get(template);
+	if (pieces === undefined) {
+		if (parsedTemplates.size >= 100) parsedTemplates.clear();
+		pieces = template.split(PLACEHOLDER);
+		parsedTemplates.set(template, pieces);
+	}
+	return pieces;
+}
+
+/** The signed bytes as separate parts, fed to the HMAC one by one: the body is never copied. */
+function signedParts(request: SignedRequest, config: CustomHmacConfig): Array<string | Buffer> {
+	const pieces = parseTemplate(config.signedPayloadTemplate || '{body}');
+	const parts: Array<string | Buffer> = [];
+	for (let index = 0; index < pieces.length; index++) {
+		if (index % 2 === 1) parts.push(placeholderValue(request, pieces[index], config));
+		else if (pieces[index] !== '') parts.push(pieces[index]);
+	}
+	return parts;
+}
+
+function placeholderValue(
+	request: SignedRequest,
+	placeholder: string,
+	config: CustomHmacConfig,
+): string | Buffer {
+	switch (placeholder) {
+		case 'timestamp':
+			return configuredHeader(request, placeholder, 'timestampHeader', config.timestampHeader);
+		case 'id':
+			return configuredHeader(request, placeholder, 'idHeader', config.idHeader);
+		case 'url':
+			return request.url;
+		case 'method':
+			return request.method;
+		default:
+			return request.rawBody;
+	}
+}
+
+function configuredHeader(
+	request: SignedRequest,
+	placeholder: string,
+	setting: string,
+	header?: string,
+): string {
+	// A configuration mistake, not a bad delivery: a plain Error, so it never reads as a 401.
+	if (!header) {
+		throw new Error(`The signed payload template uses {${placeholder}} but ${setting} is not set`);
+	}
+	return requireHeader(request, header);
 }
 
 function checkTimestamp(
@@ -94,20 +103,10 @@ function checkTimestamp(
 	options: VerifyOptions,
 	config: CustomHmacConfig,
 ): number | undefined {
-	if (config.timestampHeader === undefined) return undefined;
+	if (!config.timestampHeader) return undefined;
+	const header = config.timestampHeader;
 	const unitsPerSecond = config.timestampUnit === 'milliseconds' ? 1000 : 1;
-	const timestamp = parseTimestamp(
-		requireHeader(request, config.timestampHeader),
-		config.timestampHeader,
-	);
+	const timestamp = parseTimestamp(requireHeader(request, header), header);
 	assertFresh(timestamp, options, unitsPerSecond);
 	return timestamp / unitsPerSecond;
-}
-
-export function verifyCustomHmacSignature(
-	request: SignedRequest,
-	options: VerifyOptions,
-	config: CustomHmacConfig,
-): VerifiedDelivery {
-	return verifyHmacScheme(request, options, compileHmacScheme(config));
 }

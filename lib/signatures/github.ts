@@ -1,21 +1,21 @@
-import { compileHmacScheme, verifyHmacScheme } from './customHmac';
+import { verifyCustomHmacSignature, type CustomHmacConfig } from './customHmac';
 import { readHeader } from './headers';
 import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 
-const SHA256 = compileHmacScheme({
+const SHA256: CustomHmacConfig = {
 	signatureHeader: 'x-hub-signature-256',
 	signaturePrefix: 'sha256=',
 	algorithm: 'sha256',
 	encoding: 'hex',
-});
+};
 
 /** Legacy, read only when the SHA-256 header is absent: never a downgrade when both are sent. */
-const SHA1 = compileHmacScheme({
+const SHA1: CustomHmacConfig = {
 	signatureHeader: 'x-hub-signature',
 	signaturePrefix: 'sha1=',
 	algorithm: 'sha1',
 	encoding: 'hex',
-});
+};
 
 export function verifyGithubSignature(
 	request: SignedRequest,
@@ -24,5 +24,5 @@ export function verifyGithubSignature(
 	const legacyOnly =
 		readHeader(request, 'x-hub-signature-256') === undefined &&
 		readHeader(request, 'x-hub-signature') !== undefined;
-	return verifyHmacScheme(request, options, legacyOnly ? SHA1 : SHA256);
+	return verifyCustomHmacSignature(request, options, legacyOnly ? SHA1 : SHA256);
 }

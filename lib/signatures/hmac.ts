@@ -5,7 +5,7 @@ export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 /**
  * Feeds the parts one by one: concatenating them first would copy the body for nothing.
  * `digest()` allocates its Buffer outside Node's pool, which costs more than the HMAC of a
- * small body; the latin1 string copied into a pooled Buffer is the same bytes, faster.
+ * small body; the binary (latin1) string copied into a pooled Buffer is the same bytes, faster.
  */
 export function hmac(
 	algorithm: HmacAlgorithm,
@@ -14,5 +14,5 @@ export function hmac(
 ): Buffer {
 	const mac = createHmac(algorithm, key);
 	for (const part of parts) mac.update(part);
-	return Buffer.from(mac.digest('latin1'), 'latin1');
+	return Buffer.from(mac.digest('binary'), 'latin1');
 }

@@ -42,11 +42,11 @@ export function verifyStandardWebhooksSignature(
 
 /** `v1,<base64> v1,<base64>`: other versions and unreadable entries are skipped, not fatal. */
 function parseSignatures(value: string, header: string): Buffer[] {
-	const signatures = value.split(' ').flatMap((entry) => {
-		const comma = entry.indexOf(',');
-		if (comma < 0 || entry.slice(0, comma) !== 'v1') return [];
-		return decodeStrict(entry.slice(comma + 1), 'base64') ?? [];
-	});
+	const signatures: Buffer[] = [];
+	for (const entry of value.split(' ')) {
+		const signature = entry.startsWith('v1,') ? decodeStrict(entry.slice(3), 'base64') : undefined;
+		if (signature !== undefined) signatures.push(signature);
+	}
 	if (signatures.length === 0) throw malformedHeader(header, 'has no v1 signature');
 	return signatures;
 }

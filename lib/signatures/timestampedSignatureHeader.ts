@@ -27,9 +27,11 @@ export function verifyTimestampedSignatureHeader(
 		throw malformedHeader(format.header, `has no timestamp (${format.timestampKey}=)`);
 	}
 	// Several signatures appear while the sender rolls its secret: any one may match.
-	const signatures = (fields.get(format.signatureKey) ?? []).flatMap(
-		(text) => decodeStrict(text, 'hex') ?? [],
-	);
+	const signatures: Buffer[] = [];
+	for (const text of fields.get(format.signatureKey) ?? []) {
+		const signature = decodeStrict(text, 'hex');
+		if (signature !== undefined) signatures.push(signature);
+	}
 	if (signatures.length === 0) {
 		throw malformedHeader(format.header, `has no ${format.signatureKey} signature`);
 	}

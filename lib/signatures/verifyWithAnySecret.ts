@@ -2,13 +2,19 @@ import { SignatureVerificationError } from './types';
 
 /**
  * Passes when any configured secret verifies: current first, then previous ones, so a rotation
- * never rejects a genuine delivery.
+ * never rejects a genuine delivery. Blank entries are not secrets.
  */
 export function verifyWithAnySecret(
 	secrets: readonly string[],
 	matches: (secret: string) => boolean,
 ): void {
-	verifyWithAnyKey(secrets, (secret) => secret, matches);
+	let configured = 0;
+	for (const secret of secrets) {
+		if (!isConfigured(secret)) continue;
+		if (matches(secret)) return;
+		configured++;
+	}
+	throw failure(configured);
 }
 
 /**
@@ -23,10 +29,15 @@ export function verifyWithAnyKey<Key>(
 ): void {
 	const keys: Key[] = [];
 	secrets.forEach((secret, index) => {
-		if (secret.trim() !== '') keys.push(toKey(secret, index + 1));
+		if (isConfigured(secret)) keys.push(toKey(secret, index + 1));
 	});
-	if (keys.length === 0) throw new SignatureVerificationError('No secret configured', 'noSecret');
-	if (!keys.some(matches)) {
-		throw new SignatureVerificationError('No signature matched', 'signatureMismatch');
-	}
+	if (!keys.some(matches)) throw failure(keys.length);
+}
+
+const isConfigured = (secret: string) => secret.trim() !== '';
+
+function failure(configuredSecrets: number): SignatureVerificationError {
+	return configuredSecrets === 0
+		? new SignatureVerificationError('No secret configured', 'noSecret')
+		: new SignatureVerificationError('No signature matched', 'signatureMismatch');
 }

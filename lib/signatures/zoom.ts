@@ -1,23 +1,23 @@
 import { createHmac } from 'crypto';
 
-import { compileHmacScheme, verifyHmacScheme } from './customHmac';
+import { verifyCustomHmacSignature, type CustomHmacConfig } from './customHmac';
 import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 
 /** Zoom: `v0=` hex HMAC-SHA256 of `v0:{timestamp}:{body}`, the secret token as key. */
-const ZOOM = compileHmacScheme({
+const ZOOM: CustomHmacConfig = {
 	signatureHeader: 'x-zm-signature',
 	signaturePrefix: 'v0=',
 	algorithm: 'sha256',
 	encoding: 'hex',
 	signedPayloadTemplate: 'v0:{timestamp}:{body}',
 	timestampHeader: 'x-zm-request-timestamp',
-});
+};
 
 export function verifyZoomSignature(
 	request: SignedRequest,
 	options: VerifyOptions,
 ): VerifiedDelivery {
-	return verifyHmacScheme(request, options, ZOOM);
+	return verifyCustomHmacSignature(request, options, ZOOM);
 }
 
 /** The answer to Zoom's `endpoint.url_validation` challenge, sent back as the JSON response body. */

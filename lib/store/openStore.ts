@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 
 import { EmbeddedStore } from './EmbeddedStore';
 import { type IdempotencyStore, StoreError } from './IdempotencyStore';
+import { PostgresStore } from './PostgresStore';
 import { RedisStore } from './RedisStore';
 
 export interface EmbeddedStoreConfig {
@@ -24,7 +25,21 @@ export interface RedisStoreConfig {
 	keyPrefix?: string;
 }
 
-export type StoreConfig = EmbeddedStoreConfig | RedisStoreConfig;
+export interface PostgresStoreConfig {
+	backend: 'postgres';
+	host: string;
+	port: number;
+	database: string;
+	user: string;
+	password?: string;
+	ssl?: boolean;
+	/** Defaults to `public`. */
+	schema?: string;
+	/** Defaults to `hybrid_sync_keys`. */
+	table?: string;
+}
+
+export type StoreConfig = EmbeddedStoreConfig | RedisStoreConfig | PostgresStoreConfig;
 
 /**
  * Where the embedded store lives unless configured: `$HYBRID_SYNC_STORE_PATH`, else next to n8n's
@@ -76,6 +91,14 @@ function resolveConfig(config: StoreConfig): { identity: string; create: () => I
 				identity: JSON.stringify([backend, options.host, options.port, options.db ?? 0, options.username ?? '',
 					options.password ?? '', options.tls ?? false, options.keyPrefix ?? null]),
 				create: () => new RedisStore(options),
+			};
+		}
+		case 'postgres': {
+			const { backend, ...options } = config;
+			return {
+				identity: JSON.stringify([backend, options.host, options.port, options.database, options.user,
+					options.password ?? '', options.ssl ?? false, options.schema || 'public', options.table || null]),
+				create: () => new PostgresStore(options),
 			};
 		}
 		default:

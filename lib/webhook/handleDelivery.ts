@@ -15,6 +15,7 @@ import {
 	type CustomHmacConfig,
 	type SignatureScheme,
 	SignatureVerificationError,
+	type VerifyOptions,
 } from '../signatures';
 import type { IdempotencyStore } from '../store/IdempotencyStore';
 import { type BodyFormat, BodyParseError, parseBody } from './parseBody';
@@ -128,17 +129,14 @@ export async function handleDelivery(
 			return reject(429, 'rateLimited', 'Too many deliveries, retry later', waitSeconds);
 	}
 
+	const verifyOptions: VerifyOptions = {
+		secrets: config.secrets,
+		toleranceSeconds: config.toleranceSeconds,
+		nowSeconds: delivery.receivedAtMs / 1000,
+	};
 	let signedTimestampSeconds: number | undefined;
 	try {
-		const verified = config.scheme.verify(
-			delivery,
-			{
-				secrets: config.secrets,
-				toleranceSeconds: config.toleranceSeconds,
-				nowSeconds: delivery.receivedAtMs / 1000,
-			},
-			config.customHmac,
-		);
+		const verified = config.scheme.verify(delivery, verifyOptions, config.customHmac);
 		signedTimestampSeconds = verified.timestampSeconds;
 	} catch (error) {
 		if (!(error instanceof SignatureVerificationError)) throw error;
@@ -162,12 +160,15 @@ export async function handleDelivery(
 	if (zoomChallenge !== undefined) {
 		return {
 			outcome: 'challenge',
-			response: answerZoomUrlValidation(zoomChallenge, config.secrets[0]),
+			response: answerZoomUrlValidation(
+				zoomChallenge,
+				secretThatVerified(delivery, config, verifyOptions),
+			),
 		};
 	}
 
 	const eventId =
-		readField(config.dedup?.idSource ?? config.scheme.eventId, delivery.headers, body) ??
+		readField(config.dedup?.idSource ?? naturalEventId(config), delivery.headers, body) ??
 		`sha256:${createHash('sha256').update(delivery.rawBody).digest('hex')}`;
 
 	if (config.dedup && dependencies.store) {
@@ -179,7 +180,7 @@ export async function handleDelivery(
 		} catch (error) {
 			return {
 				...reject(503, 'storeUnavailable', 'Deduplication store is unavailable, retry later', 30),
-				logDetail: (error as Error).message,
+				logDetail: error instanceof Error ? error.message : String(error),
 			};
 		}
 		if (!outcome.firstSeen) {
@@ -201,8 +202,42 @@ export async function handleDelivery(
 		scheme: config.scheme.name,
 		data: body,
 	};
-	if (config.includeHeaders) envelope.headers = redactHeaders(delivery.headers);
+	if (config.includeHeaders) {
+		envelope.headers = redactHeaders(
+			delivery.headers,
+			config.customHmac ? [config.customHmac.signatureHeader] : [],
+		);
+	}
 	return { outcome: 'accepted', eventId, envelope };
+}
+
+/** Custom HMAC has no built-in id: its `idHeader` (also signed as {id}) is the event id. */
+function naturalEventId(config: DeliveryConfig): FieldSource {
+	if (config.scheme.name === 'customHmac' && config.customHmac?.idHeader) {
+		return { header: [config.customHmac.idHeader] };
+	}
+	return config.scheme.eventId;
+}
+
+/**
+ * Zoom expects the token hashed with the secret token that signed the request. Right after a
+ * rotation that may be a previous secret, and answering with the current one fails the validation.
+ */
+function secretThatVerified(
+	delivery: IncomingDelivery,
+	config: DeliveryConfig,
+	verifyOptions: VerifyOptions,
+): string {
+	const verifies = (secret: string): boolean => {
+		try {
+			config.scheme.verify(delivery, { ...verifyOptions, secrets: [secret] }, config.customHmac);
+			return true;
+		} catch {
+			return false;
+		}
+	};
+	// The delivery was verified with these secrets a moment ago, so one of them matches.
+	return config.secrets.find(verifies) ?? config.secrets[0];
 }
 
 function zoomUrlValidationToken(scheme: SignatureScheme, body: unknown): string | undefined {

@@ -19,11 +19,10 @@ export function parseIpAllowlist(list: string): BlockList | undefined {
 			continue;
 		}
 		// Digits only: Number('') is 0, and "10.0.0.0/" must not turn into "allow everyone".
-		const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
-		if (!(bits <= (family === 4 ? 32 : 128))) {
+		if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) {
 			throw new Error(`"${entry}" in the IP allowlist has an invalid prefix length`);
 		}
-		allowlist.addSubnet(address, bits, type);
+		allowlist.addSubnet(address, Number(prefix), type);
 	}
 	return allowlist;
 }

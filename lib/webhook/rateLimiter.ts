@@ -13,11 +13,10 @@ export class RateLimiter {
 	take(bucketKey: string, perMinute: number): number {
 		const now = this.clock();
 		const refillPerMs = perMinute / 60_000;
-		const bucket = this.buckets.get(bucketKey) ?? {
-			tokens: perMinute,
-			refilledAt: now,
-		};
-		bucket.tokens = Math.min(perMinute, bucket.tokens + (now - bucket.refilledAt) * refillPerMs);
+		// At least one token fits, or a limit below 1 per minute (0.5) would refuse every delivery.
+		const capacity = Math.max(1, perMinute);
+		const bucket = this.buckets.get(bucketKey) ?? { tokens: capacity, refilledAt: now };
+		bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.refilledAt) * refillPerMs);
 		bucket.refilledAt = now;
 		this.buckets.set(bucketKey, bucket);
 		if (bucket.tokens >= 1) {

@@ -1,3 +1,5 @@
+import { decodeStrict } from '../signatures';
+
 /** The credential's secrets, current first: any of them verifies (rotation). */
 export function signingSecretsFrom(credential: {
 	secret?: unknown;
@@ -19,8 +21,8 @@ export function findSigningSecretProblem(credential: {
 	if (String(credential.secret ?? '').trim() === '') return 'The secret is empty';
 	for (const secret of signingSecretsFrom(credential)) {
 		if (!secret.startsWith('whsec_')) continue;
-		const encoded = secret.slice('whsec_'.length);
-		if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 === 1) {
+		// The same strict decoding as the Standard Webhooks verifier, so "OK" here means it will decode.
+		if (decodeStrict(secret.slice('whsec_'.length), 'base64') === undefined) {
 			return 'A secret starting with "whsec_" must continue with base64 (as Standard Webhooks and Svix issue it); check that it was copied whole';
 		}
 	}

@@ -43,6 +43,33 @@ export async function raceInProcess(stores: IdempotencyStore[], namespace: strin
 	);
 }
 
+/**
+ * Every store completes every (already claimed) key at once, in its own order: exactly one
+ * completion per key may report `completed`, all others `alreadyCompleted`.
+ */
+export async function raceCompletions(
+	stores: IdempotencyStore[],
+	namespace: string,
+	keys: string[],
+): Promise<string[][]> {
+	await stores[0].claim(namespace, keys.map((key) => ({ key })), LEASE);
+	return Promise.all(
+		stores.map(async (store, storeIndex) => {
+			const won: string[] = [];
+			const order = shuffled(keys);
+			for (let start = 0; start < order.length; start += CHUNK) {
+				await new Promise((resume) => setImmediate(resume));
+				const batch = order.slice(start, start + CHUNK).map((key) => ({ key, result: storeIndex }));
+				for (const outcome of await store.complete(namespace, batch, { retentionMs: 600_000 })) {
+					if (outcome.status === 'completed') won.push(outcome.key);
+					else if (outcome.status !== 'alreadyCompleted') throw new Error(`unexpected ${outcome.status}`);
+				}
+			}
+			return won;
+		}),
+	);
+}
+
 /** All won keys must cover `keys` exactly once. Answers a readable problem or undefined. */
 export function findRaceProblem(winners: string[][], keys: string[]): string | undefined {
 	const counts = new Map<string, number>();

@@ -1,0 +1,551 @@
+import { createHash } from 'node:crypto';
+
+import { Pool, type PoolClient } from 'pg';
+
+import {
+	type ClaimOptions,
+	type ClaimOutcome,
+	type ClaimRequest,
+	type Clock,
+	type CompleteOptions,
+	type CompleteOutcome,
+	type CompleteRequest,
+	type IdempotencyStore,
+	type KeyRecord,
+	type KeyState,
+	type MarkSeenOptions,
+	type MarkSeenOutcome,
+	type ReleaseOptions,
+	type ReleaseOutcome,
+	StoreError,
+	systemClock,
+} from './IdempotencyStore';
+import { type Decision, compactRecord, decideClaim, decideComplete, decideMarkSeen, decideRelease } from './transitions';
+import {
+	decodeResult,
+	encodeResult,
+	validateDuration,
+	validateFingerprints,
+	validateKeys,
+	validateMaxAttempts,
+	validateNamespace,
+} from './validation';
+
+export interface PostgresStoreOptions {
+	host: string;
+	port: number;
+	database: string;
+	user: string;
+	password?: string;
+	ssl?: boolean;
+	/** Defaults to `public`; created when missing. */
+	schema?: string;
+	/** Defaults to `hybrid_sync_keys`; created on first use. */
+	table?: string;
+	clock?: Clock;
+}
+
+export const DEFAULT_POSTGRES_TABLE = 'hybrid_sync_keys';
+const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 30_000;
+const POOL_SIZE = 10;
+const PURGE_INTERVAL_MS = 60_000;
+const PURGE_BATCH = 10_000;
+/** Rounds a batch may need when concurrent writers keep changing its keys under it. */
+const MAX_ROUNDS = 10;
+const MAX_IDENTIFIER_BYTES = 63;
+
+const RECORD_COLUMNS =
+	'key, state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at';
+
+interface Row {
+	key: string;
+	state: KeyState;
+	attempts: number;
+	fingerprint: string | null;
+	result: string | null;
+	/** bigint columns arrive as strings. */
+	claimed_at: string | null;
+	completed_at: string | null;
+	lease_expires_at: string | null;
+	expires_at: string;
+	updated_at: string;
+	/** The row version (`xmin`), on rows read for a later conditional write. */
+	version?: string;
+}
+
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+function quoteIdentifier(name: string, what: string): string {
+	if (typeof name !== 'string' || name.length === 0 || name.includes('\u0000')) {
+		throw new StoreError(`The PostgreSQL ${what} name must be a non-empty text`, 'invalidConfig');
+	}
+	if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
+		throw new StoreError(`The PostgreSQL ${what} name "${name}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`, 'invalidConfig');
+	}
+	return quote(name);
+}
+
+/** Keys up to 8 KB do not fit a btree entry, so the primary key holds their SHA-256 instead. */
+const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+const optionalNumber = (value: string | null): number | undefined => (value === null ? undefined : Number(value));
+
+/**
+ * Keys live in one PostgreSQL table shared by every n8n process. Claims and dedup marks are one
+ * conditional upsert per batch; complete and release read, decide and write back only rows whose
+ * version did not change meanwhile. Keys that lost such a race go round again.
+ */
+export class PostgresStore implements IdempotencyStore {
+	readonly description: string;
+	private readonly pool: Pool;
+	private readonly address: string;
+	private readonly user: string;
+	private readonly schema: string;
+	private readonly qualifiedTable: string;
+	private readonly expiryIndex: string;
+	private readonly clock: Clock;
+	private ready: Promise<void> | undefined;
+	private nextPurgeAt = 0;
+
+	constructor(options: PostgresStoreOptions) {
+		const schema = options.schema || 'public';
+		const table = options.table || DEFAULT_POSTGRES_TABLE;
+		this.schema = schema;
+		this.qualifiedTable = `${quoteIdentifier(schema, 'schema')}.${quoteIdentifier(table, 'table')}`;
+		// PostgreSQL shortens a name over 63 bytes itself.
+		this.expiryIndex = quote(`${table}_expires_at`);
+		this.address = `${options.host}:${options.port}`;
+		this.user = options.user;
+		this.description = `postgres (${options.user}@${this.address}/${options.database}, ${schema}.${table})`;
+		this.clock = options.clock ?? systemClock;
+		this.pool = new Pool({
+			host: options.host,
+			port: options.port,
+			database: options.database,
+			user: options.user,
+			password: options.password,
+			ssl: options.ssl || undefined,
+			max: POOL_SIZE,
+			connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+			query_timeout: QUERY_TIMEOUT_MS,
+			idleTimeoutMillis: 30_000,
+			application_name: 'n8n-nodes-hybrid-sync',
+		});
+		// An idle connection that breaks (server restart) is replaced on next use; unhandled, this
+		// event would crash the n8n process.
+		this.pool.on('error', () => undefined);
+	}
+
+	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+		validateNamespace(namespace);
+		const keys = requests.map((request) => request.key);
+		validateKeys(keys);
+		validateFingerprints(requests.map((request) => request.fingerprint));
+		validateDuration('leaseMs', options.leaseMs);
+		const leaseMs = Math.ceil(options.leaseMs);
+		return this.upsertInRounds<ClaimOutcome>(
+			namespace,
+			keys,
+			(indexes, now) =>
+				this.query(
+					`INSERT INTO ${this.qualifiedTable} AS cur
+						(namespace, key_hash, key, state, attempts, fingerprint, claimed_at, lease_expires_at, expires_at, updated_at)
+					SELECT $1, input.key_hash, input.key, 'inProgress', 1, input.fingerprint, $4::bigint, $5::bigint, $5::bigint, $4::bigint
+					FROM unnest($2::bytea[], $3::text[], $6::text[]) AS input (key_hash, key, fingerprint)
+					ON CONFLICT (namespace, key_hash) DO UPDATE SET
+						state = 'inProgress',
+						attempts = CASE WHEN cur.expires_at > $4::bigint THEN cur.attempts + 1 ELSE 1 END,
+						fingerprint = COALESCE(excluded.fingerprint, CASE WHEN cur.expires_at > $4::bigint THEN cur.fingerprint END),
+						result = NULL, claimed_at = $4::bigint, completed_at = NULL,
+						lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at, updated_at = $4::bigint
+					WHERE cur.expires_at <= $4::bigint
+						OR ((cur.state = 'released'
+								OR (cur.state = 'inProgress' AND COALESCE(cur.lease_expires_at, cur.expires_at) <= $4::bigint))
+							AND (excluded.fingerprint IS NULL OR cur.fingerprint IS NULL OR cur.fingerprint = excluded.fingerprint))
+					RETURNING ${RECORD_COLUMNS}`,
+					[
+						namespace,
+						indexes.map((index) => keyHash(keys[index])),
+						indexes.map((index) => keys[index]),
+						now,
+						now + leaseMs,
+						indexes.map((index) => requests[index].fingerprint ?? null),
+					],
+				),
+			(index, record) => ({ key: keys[index], status: 'claimed', record }),
+			(index, found, now) => {
+				const decision = decideClaim(namespace, found, requests[index], now, leaseMs);
+				return { write: decision.write, outcome: { key: keys[index], status: decision.status, record: decision.record } };
+			},
+		);
+	}
+
+	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateDuration('ttlMs', options.ttlMs);
+		const ttlMs = Math.ceil(options.ttlMs);
+		return this.upsertInRounds<MarkSeenOutcome>(
+			namespace,
+			keys,
+			(indexes, now) =>
+				this.query(
+					`INSERT INTO ${this.qualifiedTable} AS cur
+						(namespace, key_hash, key, state, attempts, completed_at, expires_at, updated_at)
+					SELECT $1, input.key_hash, input.key, 'completed', 0, $4::bigint, $5::bigint, $4::bigint
+					FROM unnest($2::bytea[], $3::text[]) AS input (key_hash, key)
+					ON CONFLICT (namespace, key_hash) DO UPDATE SET
+						state = 'completed', attempts = 0, fingerprint = NULL, result = NULL, claimed_at = NULL,
+						completed_at = $4::bigint, lease_expires_at = NULL, expires_at = excluded.expires_at, updated_at = $4::bigint
+					WHERE cur.expires_at <= $4::bigint
+					RETURNING ${RECORD_COLUMNS}`,
+					[
+						namespace,
+						indexes.map((index) => keyHash(keys[index])),
+						indexes.map((index) => keys[index]),
+						now,
+						now + ttlMs,
+					],
+				),
+			(index, record) => ({ key: keys[index], firstSeen: true, record }),
+			(index, found, now) => {
+				const decision = decideMarkSeen(namespace, found, keys[index], now, ttlMs);
+				return { write: decision.write, outcome: { key: keys[index], firstSeen: false, record: decision.record } };
+			},
+		);
+	}
+
+	async complete(
+		namespace: string,
+		requests: CompleteRequest[],
+		options: CompleteOptions,
+	): Promise<CompleteOutcome[]> {
+		validateNamespace(namespace);
+		const keys = requests.map((request) => request.key);
+		validateKeys(keys);
+		requests.forEach((request, position) => encodeResult(request.result, position));
+		validateDuration('retentionMs', options.retentionMs);
+		return this.readDecideWrite(namespace, keys, (index, found, now) => {
+			const decision = decideComplete(namespace, found, keys[index], requests[index].result, now, options.retentionMs);
+			return { decision, outcome: { key: keys[index], status: decision.status, record: decision.record } };
+		});
+	}
+
+	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		validateMaxAttempts(options.maxAttempts);
+		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		return this.readDecideWrite(namespace, keys, (index, found, now) => {
+			const decision = decideRelease(found, now, options.maxAttempts, options.deadLetterRetentionMs);
+			const outcome: ReleaseOutcome = decision.record
+				? { key: keys[index], status: decision.status, record: decision.record }
+				: { key: keys[index], status: decision.status };
+			return { decision, outcome };
+		});
+	}
+
+	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		if (keys.length === 0) return [];
+		await this.prepare();
+		const now = this.clock();
+		const rows = await this.readRows(namespace, [...new Set(keys)]);
+		return keys.map((key) => liveRecord(namespace, rows.get(key), now));
+	}
+
+	async forget(namespace: string, keys: string[]): Promise<number> {
+		validateNamespace(namespace);
+		validateKeys(keys);
+		if (keys.length === 0) return 0;
+		await this.prepare();
+		const now = this.clock();
+		const removed = await this.query<{ expires_at: string }>(
+			`DELETE FROM ${this.qualifiedTable} WHERE namespace = $1 AND key_hash = ANY ($2::bytea[]) RETURNING expires_at`,
+			[namespace, [...new Set(keys)].map(keyHash)],
+		);
+		return removed.filter((row) => Number(row.expires_at) > now).length;
+	}
+
+	async close(): Promise<void> {
+		await this.pool.end();
+	}
+
+	/**
+	 * Claim and markSeen: the first pending copy of each key goes into one conditional upsert, whose
+	 * RETURNING lists the keys it wrote. The others are read back and judged by the shared state
+	 * machine; a key that became writable in between goes round again, and a later copy of a key
+	 * in the batch waits for the copies before it, so the first copy wins.
+	 */
+	private async upsertInRounds<O>(
+		namespace: string,
+		keys: string[],
+		upsert: (indexes: number[], now: number) => Promise<Row[]>,
+		written: (index: number, record: KeyRecord) => O,
+		decide: (index: number, found: KeyRecord | undefined, now: number) => { write: boolean; outcome: O },
+	): Promise<O[]> {
+		const outcomes = new Array<O>(keys.length);
+		let pending = keys.map((_, index) => index);
+		for (let round = 0; pending.length > 0; round++) {
+			if (round === MAX_ROUNDS) throw this.unsettled();
+			await this.prepare();
+			const now = this.clock();
+			const firsts = firstCopies(keys, pending);
+			const writtenRows = new Map((await upsert(firsts, now)).map((row) => [row.key, row]));
+			const unwritten = firsts.map((index) => keys[index]).filter((key) => !writtenRows.has(key));
+			const readRows = unwritten.length > 0 ? await this.readRows(namespace, unwritten) : new Map<string, Row>();
+			const latest = new Map<string, KeyRecord | undefined>();
+			const blocked = new Set<string>();
+			const firstSet = new Set(firsts);
+			pending = pending.filter((index) => {
+				const key = keys[index];
+				if (blocked.has(key)) return true;
+				const row = firstSet.has(index) ? writtenRows.get(key) : undefined;
+				if (row) {
+					const record = toRecord(namespace, row);
+					latest.set(key, record);
+					outcomes[index] = written(index, record);
+					return false;
+				}
+				const found = latest.has(key) ? latest.get(key) : liveRecord(namespace, readRows.get(key), now);
+				const { write, outcome } = decide(index, found, now);
+				if (write) {
+					blocked.add(key);
+					return true;
+				}
+				latest.set(key, found);
+				outcomes[index] = outcome;
+				return false;
+			});
+		}
+		return outcomes;
+	}
+
+	/**
+	 * Complete and release: reads the rows with their version, decides every copy in order with
+	 * the shared state machine, then writes each changed key only if its row is still the version
+	 * read (or still absent). Keys whose write lost a race are read and decided again.
+	 */
+	private async readDecideWrite<O>(
+		namespace: string,
+		keys: string[],
+		decide: (index: number, found: KeyRecord | undefined, now: number) => { decision: Decision<unknown>; outcome: O },
+	): Promise<O[]> {
+		const outcomes = new Array<O>(keys.length);
+		let pending = keys.map((_, index) => index);
+		for (let round = 0; pending.length > 0; round++) {
+			if (round === MAX_ROUNDS) throw this.unsettled();
+			await this.prepare();
+			const now = this.clock();
+			const rows = await this.readRows(namespace, [...new Set(pending.map((index) => keys[index]))]);
+			const current = new Map<string, KeyRecord | undefined>();
+			const changed = new Map<string, KeyRecord>();
+			for (const index of pending) {
+				const key = keys[index];
+				const found = current.has(key) ? current.get(key) : liveRecord(namespace, rows.get(key), now);
+				const { decision, outcome } = decide(index, found, now);
+				outcomes[index] = outcome;
+				current.set(key, decision.record);
+				if (decision.write && decision.record) changed.set(key, decision.record);
+			}
+			const writes = [...changed.values()].map((record) => ({ record, version: rows.get(record.key)?.version }));
+			const stored = await this.writeIfUnchanged(namespace, writes);
+			pending = pending.filter((index) => changed.has(keys[index]) && !stored.has(keys[index]));
+		}
+		return outcomes;
+	}
+
+	/** Writes records whose row still has the version read (or, with no version, is still absent). */
+	private async writeIfUnchanged(
+		namespace: string,
+		writes: Array<{ record: KeyRecord; version: string | undefined }>,
+	): Promise<Set<string>> {
+		if (writes.length === 0) return new Set();
+		const column = <T>(pick: (record: KeyRecord) => T) => writes.map(({ record }) => pick(record));
+		const rows = await this.query<{ key: string }>(
+			`WITH input AS (
+				SELECT * FROM unnest($2::bytea[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
+					$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
+				AS input (key_hash, key, state, attempts, fingerprint, result,
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at, version)
+			), updated AS (
+				UPDATE ${this.qualifiedTable} AS cur SET
+					state = input.state, attempts = input.attempts, fingerprint = input.fingerprint, result = input.result,
+					claimed_at = input.claimed_at, completed_at = input.completed_at,
+					lease_expires_at = input.lease_expires_at, expires_at = input.expires_at, updated_at = input.updated_at
+				FROM input
+				WHERE input.version IS NOT NULL AND cur.namespace = $1 AND cur.key_hash = input.key_hash
+					AND cur.xmin::text = input.version
+				RETURNING cur.key
+			), inserted AS (
+				INSERT INTO ${this.qualifiedTable} (namespace, key_hash, key, state, attempts, fingerprint, result,
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at)
+				SELECT $1, key_hash, key, state, attempts, fingerprint, result,
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at
+				FROM input WHERE input.version IS NULL
+				ON CONFLICT (namespace, key_hash) DO NOTHING
+				RETURNING key
+			)
+			SELECT key FROM updated UNION ALL SELECT key FROM inserted`,
+			[
+				namespace,
+				column((record) => keyHash(record.key)),
+				column((record) => record.key),
+				column((record) => record.state),
+				column((record) => record.attempts),
+				column((record) => record.fingerprint ?? null),
+				column((record) => (record.result === undefined ? null : JSON.stringify(record.result))),
+				column((record) => record.claimedAt ?? null),
+				column((record) => record.completedAt ?? null),
+				column((record) => record.leaseExpiresAt ?? null),
+				column((record) => record.expiresAt),
+				column((record) => record.updatedAt),
+				writes.map(({ version }) => version ?? null),
+			],
+		);
+		return new Set(rows.map((row) => row.key));
+	}
+
+	/** Every stored row of the keys, expired or not, with its version. */
+	private async readRows(namespace: string, keys: string[]): Promise<Map<string, Row>> {
+		const rows = await this.query<Row>(
+			`SELECT ${RECORD_COLUMNS}, xmin::text AS version FROM ${this.qualifiedTable}
+			WHERE namespace = $1 AND key_hash = ANY ($2::bytea[])`,
+			[namespace, keys.map(keyHash)],
+		);
+		return new Map(rows.map((row) => [row.key, row]));
+	}
+
+	/** Creates the table on first use, then purges expired rows now and then. */
+	private async prepare(): Promise<void> {
+		this.ready ??= this.createTable().catch((error: unknown) => {
+			this.ready = undefined;
+			throw error;
+		});
+		await this.ready;
+		const now = this.clock();
+		if (now < this.nextPurgeAt) return;
+		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
+		await this.query(
+			`DELETE FROM ${this.qualifiedTable} WHERE ctid = ANY (ARRAY(
+				SELECT ctid FROM ${this.qualifiedTable} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH}))`,
+			[now],
+		);
+	}
+
+	private async createTable(): Promise<void> {
+		const client = await this.connect();
+		try {
+			await client.query('BEGIN');
+			// Several n8n processes may meet an empty database at once; CREATE .. IF NOT EXISTS alone races.
+			await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hybrid-sync ${this.qualifiedTable}`]);
+			const { rows } = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+				this.qualifiedTable,
+			]);
+			if (!rows[0].found) {
+				const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+				if (schemaExists.rowCount === 0) {
+					await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema, 'schema')}`);
+				}
+				await client.query(`CREATE TABLE ${this.qualifiedTable} (
+					namespace text COLLATE "C" NOT NULL,
+					key_hash bytea NOT NULL,
+					key text NOT NULL,
+					state text NOT NULL,
+					attempts integer NOT NULL,
+					fingerprint text,
+					result text,
+					claimed_at bigint,
+					completed_at bigint,
+					lease_expires_at bigint,
+					expires_at bigint NOT NULL,
+					updated_at bigint NOT NULL,
+					PRIMARY KEY (namespace, key_hash)
+				)`);
+				await client.query(`CREATE INDEX ${this.expiryIndex} ON ${this.qualifiedTable} (expires_at)`);
+			}
+			await client.query('COMMIT');
+		} catch (error) {
+			await client.query('ROLLBACK').catch(() => undefined);
+			throw this.failure(error);
+		} finally {
+			client.release();
+		}
+	}
+
+	private async connect(): Promise<PoolClient> {
+		try {
+			return await this.pool.connect();
+		} catch (error) {
+			throw this.failure(error);
+		}
+	}
+
+	private async query<R extends object = Row>(sql: string, values: unknown[]): Promise<R[]> {
+		try {
+			return (await this.pool.query<R>(sql, values)).rows;
+		} catch (error) {
+			throw this.failure(error);
+		}
+	}
+
+	private unsettled(): StoreError {
+		return new StoreError(
+			`PostgreSQL at ${this.address}: keys kept changing under this batch for ${MAX_ROUNDS} rounds`,
+			'backendFailure',
+		);
+	}
+
+	private failure(error: unknown): StoreError {
+		if (error instanceof StoreError) return error;
+		const message = error instanceof Error ? error.message : String(error);
+		const code = (error as { code?: string }).code ?? '';
+		if (['28P01', '28000'].includes(code)) {
+			return new StoreError(`PostgreSQL at ${this.address} refused user "${this.user}": ${message}`, 'invalidConfig', {
+				cause: error,
+			});
+		}
+		if (['3D000', '42501', '3F000'].includes(code)) {
+			return new StoreError(`PostgreSQL at ${this.address}: ${message}`, 'invalidConfig', { cause: error });
+		}
+		if (
+			/^(08|57P)/.test(code) ||
+			/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|timeout|Connection terminated/i.test(message)
+		) {
+			return new StoreError(`Cannot reach PostgreSQL at ${this.address}: ${message}`, 'unreachable', { cause: error });
+		}
+		return new StoreError(`PostgreSQL at ${this.address} failed: ${message}`, 'backendFailure', { cause: error });
+	}
+}
+
+/** The first pending index of every distinct key, in order. */
+function firstCopies(keys: string[], pending: number[]): number[] {
+	const seen = new Set<string>();
+	return pending.filter((index) => {
+		if (seen.has(keys[index])) return false;
+		seen.add(keys[index]);
+		return true;
+	});
+}
+
+function liveRecord(namespace: string, row: Row | undefined, now: number): KeyRecord | undefined {
+	return row && Number(row.expires_at) > now ? toRecord(namespace, row) : undefined;
+}
+
+function toRecord(namespace: string, row: Row): KeyRecord {
+	return compactRecord({
+		namespace,
+		key: row.key,
+		state: row.state,
+		attempts: Number(row.attempts),
+		fingerprint: row.fingerprint ?? undefined,
+		result: decodeResult(row.result),
+		claimedAt: optionalNumber(row.claimed_at),
+		completedAt: optionalNumber(row.completed_at),
+		leaseExpiresAt: optionalNumber(row.lease_expires_at),
+		expiresAt: Number(row.expires_at),
+		updatedAt: Number(row.updated_at),
+	});
+}

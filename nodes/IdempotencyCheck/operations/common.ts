@@ -1,0 +1,21 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { validateKeys } from '../../../lib/store/validation';
+
+/** The item's key, checked before anything reaches the store, so a bad item fails alone. */
+export function readKey(context: IExecuteFunctions, itemIndex: number): string {
+	const value = context.getNodeParameter('key', itemIndex, '') as unknown;
+	const key = typeof value === 'number' ? String(value) : value;
+	if (typeof key !== 'string' || key.trim() === '') {
+		const error = new Error(
+			`Item ${itemIndex} has no key: the Key expression gave ${JSON.stringify(value ?? null)}`,
+		);
+		(error as Error & { description: string }).description =
+			'Every item needs a non-empty key, e.g. {{ $json.id }}. Check that the field exists on this item.';
+		throw error;
+	}
+	validateKeys([key]);
+	return key;
+}
+
+export const DAY_MS = 86_400_000;

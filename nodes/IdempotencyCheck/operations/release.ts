@@ -1,0 +1,55 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { describeRecord } from '../../../lib/idempotency/describeRecord';
+import type { IdempotencyStore, ReleaseOutcome } from '../../../lib/store/IdempotencyStore';
+import { runBatch } from '../../shared/runBatch';
+import { DAY_MS, readKey } from './common';
+
+const show = { show: { operation: ['release'] } };
+
+export const releaseProperties: INodeProperties[] = [
+	{
+		displayName: 'Max Attempts',
+		name: 'maxAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 3,
+		description:
+			'A key released after this many claims goes to the Dead Letter output and later claims report it dead-lettered instead of New',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Dead Letter Retention (Days)',
+		name: 'deadLetterRetentionDays',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 30,
+		description: 'How long released and dead-lettered keys keep their attempt count',
+		displayOptions: show,
+	},
+];
+
+export async function release(
+	this: IExecuteFunctions,
+	store: IdempotencyStore,
+	namespace: string,
+): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const maxAttempts = this.getNodeParameter('maxAttempts', 0, 3) as number;
+	const deadLetterRetentionMs =
+		(this.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS;
+
+	return await runBatch<string, ReleaseOutcome>(this, {
+		outputCount: 2,
+		prepare: (itemIndex) => readKey(this, itemIndex),
+		execute: async (keys) =>
+			await store.release(namespace, keys, { maxAttempts, deadLetterRetentionMs }),
+		route: (outcome, itemIndex) => ({
+			output: outcome.status === 'deadLettered' ? 1 : 0,
+			json: {
+				...items[itemIndex].json,
+				idempotency: describeRecord(outcome.record, outcome.status),
+			},
+		}),
+	});
+}

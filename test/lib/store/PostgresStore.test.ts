@@ -1,0 +1,146 @@
+import { createServer, type Server, type Socket } from 'node:net';
+
+import { Client } from 'pg';
+
+import { PostgresStore } from '../../../lib/store/PostgresStore';
+import { closeAllStores } from '../../../lib/store/openStore';
+import { findRaceProblem, raceCompletions, raceInProcess, raceInProcesses } from './raceClaims';
+import { type PostgresConnection, type RunningService, SERVICE_START_TIMEOUT_MS, closedPort, startService } from './services';
+import { describeStoreContract, testClock } from './storeContract';
+
+let postgres: RunningService<PostgresConnection>;
+
+beforeAll(async () => {
+	postgres = await startService('postgres');
+}, SERVICE_START_TIMEOUT_MS);
+
+afterAll(async () => {
+	await closeAllStores();
+	await postgres?.stop();
+});
+
+describeStoreContract('postgres', async (clock) => new PostgresStore({ ...postgres.connection, clock }));
+
+const SECRET = 'not-the-real-password-0123';
+
+async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
+	const client = new Client(postgres.connection);
+	await client.connect();
+	try {
+		return await work(client);
+	} finally {
+		await client.end();
+	}
+}
+
+describe('PostgresStore', () => {
+	const stores: PostgresStore[] = [];
+	const open = (options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}) => {
+		const store = new PostgresStore({ ...postgres.connection, ...options });
+		stores.push(store);
+		return store;
+	};
+	afterEach(async () => {
+		await Promise.all(stores.splice(0).map(async (store) => store.close()));
+	});
+
+	it('names server, database and table in the description', () => {
+		const { host, port } = postgres.connection;
+		expect(open({ schema: 'app', table: 'keys' }).description).toBe(`postgres (postgres@${host}:${port}/postgres, app.keys)`);
+	});
+
+	it('creates schema and table on first use, quoting any name safely', async () => {
+		const schema = 'odd "schema"; DROP TABLE x; --';
+		const table = 'Keys With "Quotes"';
+		await open({ schema, table }).markSeen('ns', ['k'], { ttlMs: 60_000 });
+		const rows = await withClient(async (client) =>
+			(await client.query('SELECT count(*)::int AS n FROM "odd ""schema""; DROP TABLE x; --"."Keys With ""Quotes"""')).rows,
+		);
+		expect(rows).toEqual([{ n: 1 }]);
+	});
+
+	it('creates the table once when many stores meet an empty schema at the same time', async () => {
+		const schema = `concurrent_${Date.now()}`;
+		const racers = Array.from({ length: 10 }, () => open({ schema }));
+		const outcomes = await Promise.all(racers.map(async (store) => store.markSeen('ns', ['same'], { ttlMs: 60_000 })));
+		expect(outcomes.filter(([outcome]) => outcome.firstSeen)).toHaveLength(1);
+	});
+
+	it('refuses a table name over 63 bytes', () => {
+		expect(() => open({ table: 't'.repeat(64) })).toThrow(expect.objectContaining({ reason: 'invalidConfig' }));
+	});
+
+	it('purges expired rows lazily', async () => {
+		const table = `purge_${Date.now()}`;
+		const time = testClock();
+		const store = open({ table, clock: time.clock });
+		await store.markSeen('ns', ['a', 'b', 'c'], { ttlMs: 1000 });
+		time.advance(3_600_000);
+		await store.markSeen('ns', ['d'], { ttlMs: 1000 });
+		const rows = await withClient(async (client) => (await client.query(`SELECT key FROM "${table}"`)).rows);
+		expect(rows).toEqual([{ key: 'd' }]);
+	});
+
+	describe('concurrency', () => {
+		const keys = Array.from({ length: 1000 }, (_, index) => `payment-${index}`);
+
+		it('gives each key to exactly one of 50 claimers with their own connections', async () => {
+			const claimers = Array.from({ length: 50 }, () => open());
+			const winners = await raceInProcess(claimers, `race-${Date.now()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('reports exactly one completion per key among 20 concurrent completers', async () => {
+			const completers = Array.from({ length: 20 }, () => open());
+			const winners = await raceCompletions(completers, `complete-${Date.now()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+		}, 60_000);
+
+		it('gives each key to exactly one of 6 processes', async () => {
+			const config = { backend: 'postgres' as const, ...postgres.connection };
+			const winners = await raceInProcesses(config, `race-processes-${Date.now()}`, keys, 6);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+	});
+
+	describe('unreachable server', () => {
+		it('fails fast on a closed port, naming host and port but never the password', async () => {
+			const port = await closedPort();
+			const started = Date.now();
+			const error = await open({ port, password: SECRET })
+				.markSeen('ns', ['k'], { ttlMs: 1000 })
+				.catch((caught: unknown) => caught);
+			expect(Date.now() - started).toBeLessThan(5_000);
+			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
+			expect((error as Error).message).toMatch(new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+			expect((error as Error).message).not.toContain(SECRET);
+		});
+
+		it('gives up within a few seconds on a server that accepts but never answers', async () => {
+			const sockets: Socket[] = [];
+			const silent: Server = createServer((socket) => sockets.push(socket));
+			await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+			const port = (silent.address() as { port: number }).port;
+			try {
+				const started = Date.now();
+				const error = await open({ port, password: SECRET })
+					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
+					.catch((caught: unknown) => caught);
+				expect(Date.now() - started).toBeLessThan(7_000);
+				expect(error).toMatchObject({ reason: 'unreachable', message: expect.stringContaining(`Cannot reach PostgreSQL at 127.0.0.1:${port}: `) });
+				expect((error as Error).message).not.toContain(SECRET);
+			} finally {
+				sockets.forEach((socket) => socket.destroy());
+				silent.close();
+			}
+		});
+
+		it('reports a refused password as a configuration problem without echoing it', async () => {
+			const error = await open({ password: SECRET }).markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
+			expect(error).toMatchObject({ reason: 'invalidConfig', message: expect.stringContaining('refused user "postgres"') });
+			expect((error as Error).message).not.toContain(SECRET);
+		});
+	});
+});
