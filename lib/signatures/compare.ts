@@ -3,16 +3,16 @@ import { timingSafeEqual } from 'crypto';
 export type SignatureEncoding = 'hex' | 'base64';
 
 /**
- * Decodes hex or base64, or answers undefined when the text holds anything else. Node's decoder
- * silently drops what it cannot read ("<valid hex>z" would decode to the valid signature), so the
- * decoded length must be the one the text's length promises.
+ * Decodes hex or padded base64, or answers undefined when the text holds anything else. Node's
+ * decoder silently drops what it cannot read ("<valid hex>z" would decode to the valid
+ * signature), so the decoded length must be the one the text's length promises.
  */
 export function decodeStrict(text: string, encoding: SignatureEncoding): Buffer | undefined {
 	const bytes = Buffer.from(text, encoding);
 	const complete =
 		encoding === 'hex'
 			? bytes.length * 2 === text.length
-			: bytes.length === Buffer.byteLength(text, 'base64');
+			: text.length % 4 === 0 && bytes.length === Buffer.byteLength(text, 'base64');
 	return complete && bytes.length > 0 ? bytes : undefined;
 }
 

@@ -36,17 +36,3 @@ export function requireSignatureHeader(
 	if (signature === undefined) throw malformedHeader(name, `is not a ${encoding} signature`);
 	return signature;
 }
-
-/** `t=1,v1=a,v1=b` (separator ',') or `ts=1;h1=a` (separator ';'): every value per key, in order. */
-export function parseKeyValueHeader(value: string, separator: string): Map<string, string[]> {
-	const fields = new Map<string, string[]>();
-	for (const item of value.split(separator)) {
-		const equals = item.indexOf('=');
-		if (equals < 0) continue;
-		const key = item.slice(0, equals).trim();
-		const values = fields.get(key) ?? [];
-		values.push(item.slice(equals + 1).trim());
-		fields.set(key, values);
-	}
-	return fields;
-}

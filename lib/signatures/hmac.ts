@@ -1,4 +1,4 @@
-import { createHmac, type BinaryLike } from 'crypto';
+import { createHmac, type BinaryLike, type KeyObject } from 'crypto';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
@@ -9,7 +9,7 @@ export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
  */
 export function hmac(
 	algorithm: HmacAlgorithm,
-	key: BinaryLike,
+	key: BinaryLike | KeyObject,
 	parts: ReadonlyArray<string | Buffer>,
 ): Buffer {
 	const mac = createHmac(algorithm, key);

@@ -5,8 +5,8 @@ import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 const PADDLE = {
 	header: 'paddle-signature',
 	separator: ';',
-	timestampKey: 'ts',
-	signatureKey: 'h1',
+	timestampPrefix: 'ts=',
+	signaturePrefix: 'h1=',
 	joiner: ':',
 };
 

@@ -1,3 +1,5 @@
+import { createSecretKey, type KeyObject } from 'crypto';
+
 import { decodeStrict, signaturesEqual } from './compare';
 import { malformedHeader, readHeader, requireHeader } from './headers';
 import { hmac } from './hmac';
@@ -51,7 +53,11 @@ function parseSignatures(value: string, header: string): Buffer[] {
 	return signatures;
 }
 
-function decodeSecret(secret: string, position: number): Buffer {
+/**
+ * A KeyObject, not the Buffer: Node 24 checks whether an object key is a KeyObject or CryptoKey by
+ * throwing and catching, which made each HMAC with a Buffer key about 10 µs slower.
+ */
+function decodeSecret(secret: string, position: number): KeyObject {
 	const trimmed = secret.trim();
 	const key = decodeStrict(
 		trimmed.startsWith(SECRET_PREFIX) ? trimmed.slice(SECRET_PREFIX.length) : trimmed,
@@ -63,5 +69,5 @@ function decodeSecret(secret: string, position: number): Buffer {
 			'invalidSecret',
 		);
 	}
-	return key;
+	return createSecretKey(key);
 }

@@ -5,8 +5,8 @@ import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 const STRIPE = {
 	header: 'stripe-signature',
 	separator: ',',
-	timestampKey: 't',
-	signatureKey: 'v1',
+	timestampPrefix: 't=',
+	signaturePrefix: 'v1=',
 	joiner: '.',
 };
 

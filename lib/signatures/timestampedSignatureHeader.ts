@@ -1,5 +1,5 @@
 import { decodeStrict, signaturesEqual } from './compare';
-import { malformedHeader, parseKeyValueHeader, requireHeader } from './headers';
+import { malformedHeader, requireHeader } from './headers';
 import { hmac } from './hmac';
 import { assertFresh, parseTimestamp } from './timestamp';
 import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
@@ -8,10 +8,12 @@ import { verifyWithAnySecret } from './verifyWithAnySecret';
 /** One header carrying the timestamp and one or more hex HMAC-SHA256 signatures (Stripe, Paddle). */
 export interface TimestampedSignatureHeader {
 	header: string;
-	/** Between the `key=value` items. */
+	/** Between the items, e.g. ',' in `t=1,v1=a,v1=b`. */
 	separator: string;
-	timestampKey: string;
-	signatureKey: string;
+	/** e.g. 't=' */
+	timestampPrefix: string;
+	/** e.g. 'v1='; items of other schemes are ignored. */
+	signaturePrefix: string;
 	/** Between the timestamp and the body in the signed bytes. */
 	joiner: string;
 }
@@ -21,20 +23,7 @@ export function verifyTimestampedSignatureHeader(
 	options: VerifyOptions,
 	format: TimestampedSignatureHeader,
 ): VerifiedDelivery {
-	const fields = parseKeyValueHeader(requireHeader(request, format.header), format.separator);
-	const timestampText = fields.get(format.timestampKey)?.[0];
-	if (timestampText === undefined) {
-		throw malformedHeader(format.header, `has no timestamp (${format.timestampKey}=)`);
-	}
-	// Several signatures appear while the sender rolls its secret: any one may match.
-	const signatures: Buffer[] = [];
-	for (const text of fields.get(format.signatureKey) ?? []) {
-		const signature = decodeStrict(text, 'hex');
-		if (signature !== undefined) signatures.push(signature);
-	}
-	if (signatures.length === 0) {
-		throw malformedHeader(format.header, `has no ${format.signatureKey} signature`);
-	}
+	const { timestampText, signatures } = parseHeader(requireHeader(request, format.header), format);
 	const timestampSeconds = parseTimestamp(timestampText, format.header);
 	assertFresh(timestampSeconds, options);
 	const prefix = timestampText + format.joiner;
@@ -43,4 +32,29 @@ export function verifyTimestampedSignatureHeader(
 		return signatures.some((signature) => signaturesEqual(expected, signature));
 	});
 	return { timestampSeconds };
+}
+
+function parseHeader(
+	value: string,
+	format: TimestampedSignatureHeader,
+): { timestampText: string; signatures: Buffer[] } {
+	let timestampText: string | undefined;
+	// Several signatures appear while the sender rolls its secret: any one may match.
+	const signatures: Buffer[] = [];
+	for (const item of value.split(format.separator)) {
+		const trimmed = item.trim();
+		if (trimmed.startsWith(format.timestampPrefix)) {
+			timestampText ??= trimmed.slice(format.timestampPrefix.length);
+		} else if (trimmed.startsWith(format.signaturePrefix)) {
+			const signature = decodeStrict(trimmed.slice(format.signaturePrefix.length), 'hex');
+			if (signature !== undefined) signatures.push(signature);
+		}
+	}
+	if (timestampText === undefined) {
+		throw malformedHeader(format.header, `has no timestamp (${format.timestampPrefix})`);
+	}
+	if (signatures.length === 0) {
+		throw malformedHeader(format.header, `has no ${format.signaturePrefix} signature`);
+	}
+	return { timestampText, signatures };
 }

@@ -46,7 +46,7 @@ export interface PostgresStoreOptions {
 }
 
 export const DEFAULT_POSTGRES_TABLE = 'hybrid_sync_keys';
-const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 3_000;
 const QUERY_TIMEOUT_MS = 30_000;
 const POOL_SIZE = 10;
 const PURGE_INTERVAL_MS = 60_000;
@@ -88,6 +88,21 @@ function quoteIdentifier(name: string, what: string): string {
 
 /** Keys up to 8 KB do not fit a btree entry, so the primary key holds their SHA-256 instead. */
 const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+/**
+ * Multi-row writes lock rows in the order given; every batch giving them in key-hash order keeps
+ * concurrent batches from deadlocking on each other.
+ */
+function inLockOrder<T>(items: T[], keyOf: (item: T) => string): T[] {
+	const hashes = new Map(items.map((item) => [item, keyHash(keyOf(item))]));
+	return [...items].sort((a, b) => Buffer.compare(hashes.get(a)!, hashes.get(b)!));
+}
+
+/** A statement PostgreSQL aborted as a whole because of concurrent writers: safe to run again. */
+function isWriteConflict(error: unknown): boolean {
+	const code = (error as { cause?: { code?: string } }).cause?.code;
+	return code === '40P01' || code === '40001';
+}
 
 const optionalNumber = (value: string | null): number | undefined => (value === null ? undefined : Number(value));
 
@@ -293,7 +308,14 @@ export class PostgresStore implements IdempotencyStore {
 			await this.prepare();
 			const now = this.clock();
 			const firsts = firstCopies(keys, pending);
-			const writtenRows = new Map((await upsert(firsts, now)).map((row) => [row.key, row]));
+			let upserted: Row[];
+			try {
+				upserted = await upsert(inLockOrder(firsts, (index) => keys[index]), now);
+			} catch (error) {
+				if (isWriteConflict(error)) continue;
+				throw error;
+			}
+			const writtenRows = new Map(upserted.map((row) => [row.key, row]));
 			const unwritten = firsts.map((index) => keys[index]).filter((key) => !writtenRows.has(key));
 			const readRows = unwritten.length > 0 ? await this.readRows(namespace, unwritten) : new Map<string, Row>();
 			const latest = new Map<string, KeyRecord | undefined>();
@@ -350,8 +372,17 @@ export class PostgresStore implements IdempotencyStore {
 				current.set(key, decision.record);
 				if (decision.write && decision.record) changed.set(key, decision.record);
 			}
-			const writes = [...changed.values()].map((record) => ({ record, version: rows.get(record.key)?.version }));
-			const stored = await this.writeIfUnchanged(namespace, writes);
+			const writes = inLockOrder([...changed.values()], (record) => record.key).map((record) => ({
+				record,
+				version: rows.get(record.key)?.version,
+			}));
+			let stored: Set<string>;
+			try {
+				stored = await this.writeIfUnchanged(namespace, writes);
+			} catch (error) {
+				if (isWriteConflict(error)) continue;
+				throw error;
+			}
 			pending = pending.filter((index) => changed.has(keys[index]) && !stored.has(keys[index]));
 		}
 		return outcomes;
@@ -428,9 +459,10 @@ export class PostgresStore implements IdempotencyStore {
 		const now = this.clock();
 		if (now < this.nextPurgeAt) return;
 		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
+		// SKIP LOCKED: the purge never waits for a batch, so it cannot deadlock with one.
 		await this.query(
 			`DELETE FROM ${this.qualifiedTable} WHERE ctid = ANY (ARRAY(
-				SELECT ctid FROM ${this.qualifiedTable} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH}))`,
+				SELECT ctid FROM ${this.qualifiedTable} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED))`,
 			[now],
 		);
 	}

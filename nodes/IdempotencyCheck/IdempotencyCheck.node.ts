@@ -7,8 +7,13 @@ import {
 } from 'n8n-workflow';
 
 import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
-import { openStore } from '../../lib/store/openStore';
-import { storeConfigFromParameters, storeProperties } from '../shared/storeDescription';
+import {
+	openStoreFor,
+	onlyForPostgresStore,
+	onlyForRedisStore,
+	storeCredentialTests,
+	storeProperties,
+} from '../shared/storeDescription';
 import { claim, claimProperties } from './operations/claim';
 import { complete, completeProperties } from './operations/complete';
 import { forget, inspect } from './operations/inspect';
@@ -59,6 +64,20 @@ export class IdempotencyCheck implements INodeType {
 			'Claim, complete or release event keys in a shared store so each event is processed exactly once, whichever path it came from',
 		defaults: { name: 'Idempotency Check' },
 		inputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'hybridSyncRedisApi',
+				required: true,
+				testedBy: 'testRedisStore',
+				displayOptions: onlyForRedisStore,
+			},
+			{
+				name: 'hybridSyncPostgresApi',
+				required: true,
+				testedBy: 'testPostgresStore',
+				displayOptions: onlyForPostgresStore,
+			},
+		],
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
 		usableAsTool: true,
 		properties: [
@@ -126,12 +145,12 @@ export class IdempotencyCheck implements INodeType {
 		],
 	};
 
+	methods = { credentialTest: storeCredentialTests };
+
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
-		const store = openStore(
-			storeConfigFromParameters(this.getNodeParameter('storeBackend', 0) as string),
-		);
+		const store = await openStoreFor(this, this.getNodeParameter('storeBackend', 0) as string);
 		return await operations[operation].call(this, store, namespace);
 	}
 }

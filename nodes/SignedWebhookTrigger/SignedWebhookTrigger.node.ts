@@ -13,7 +13,6 @@ import {
 } from 'n8n-workflow';
 
 import { type SignatureSchemeName, signatureSchemes } from '../../lib/signatures';
-import { openStore } from '../../lib/store/openStore';
 import {
 	type DeliveryConfig,
 	type DeliveryDecision,
@@ -23,7 +22,12 @@ import { parseIpAllowlist } from '../../lib/webhook/ipAllowlist';
 import type { BodyFormat } from '../../lib/webhook/parseBody';
 import { RateLimiter } from '../../lib/webhook/rateLimiter';
 import { findSigningSecretProblem, signingSecretsFrom } from '../../lib/webhook/signingSecrets';
-import { storeConfigFromParameters } from '../shared/storeDescription';
+import {
+	openStoreFor,
+	onlyForPostgresStore,
+	onlyForRedisStore,
+	storeCredentialTests,
+} from '../shared/storeDescription';
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.description';
 
 /** One per n8n process: the retry-storm guard protects this process's execution engine. */
@@ -44,6 +48,18 @@ export class SignedWebhookTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'webhookSigningSecretApi', required: true, testedBy: 'validateWebhookSigningSecret' },
+			{
+				name: 'hybridSyncRedisApi',
+				required: true,
+				testedBy: 'testRedisStore',
+				displayOptions: onlyForRedisStore,
+			},
+			{
+				name: 'hybridSyncPostgresApi',
+				required: true,
+				testedBy: 'testPostgresStore',
+				displayOptions: onlyForPostgresStore,
+			},
 		],
 		webhooks: [
 			{
@@ -61,6 +77,7 @@ export class SignedWebhookTrigger implements INodeType {
 
 	methods = {
 		credentialTest: {
+			...storeCredentialTests,
 			async validateWebhookSigningSecret(
 				this: ICredentialTestFunctions,
 				credential: ICredentialsDecrypted,
@@ -112,7 +129,7 @@ export class SignedWebhookTrigger implements INodeType {
 			config,
 			{
 				store: config.dedup
-					? openStore(storeConfigFromParameters(this.getNodeParameter('storeBackend') as string))
+					? await openStoreFor(this, this.getNodeParameter('storeBackend', 'embedded') as string)
 					: undefined,
 				rateLimiter,
 			},

@@ -1,6 +1,19 @@
-import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	ICredentialsDisplayOptions,
+	ICredentialTestFunctions,
+	IDisplayOptions,
+	IExecuteFunctions,
+	INodeCredentialTestResult,
+	INodeProperties,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
-import type { StoreConfig } from '../../lib/store/openStore';
+import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
+import { openStore } from '../../lib/store/openStore';
+import { PostgresStore, type PostgresStoreOptions } from '../../lib/store/PostgresStore';
+import { RedisStore, type RedisStoreOptions } from '../../lib/store/RedisStore';
 
 /** The store choice every node of this package offers, so all of them can share keys. */
 export function storeProperties(displayOptions?: IDisplayOptions): INodeProperties[] {
@@ -16,6 +29,16 @@ export function storeProperties(displayOptions?: IDisplayOptions): INodeProperti
 					description:
 						"A file next to n8n's own data: no setup, survives restarts, atomic within one n8n instance. Queue mode with several workers or webhook processors needs Redis or PostgreSQL.",
 				},
+				{
+					name: 'Redis',
+					value: 'redis',
+					description: 'Shared by every n8n process: atomic claims with native expiry',
+				},
+				{
+					name: 'PostgreSQL',
+					value: 'postgres',
+					description: 'Shared by every n8n process; can be the database n8n itself uses',
+				},
 			],
 			default: 'embedded',
 			description:
@@ -25,7 +48,83 @@ export function storeProperties(displayOptions?: IDisplayOptions): INodeProperti
 	];
 }
 
-export function storeConfigFromParameters(backend: string): StoreConfig {
-	if (backend !== 'embedded') throw new Error(`Unknown store "${backend}"`);
-	return { backend: 'embedded' };
+/**
+ * Show conditions for the store credentials. Each node lists the two credentials itself, literally,
+ * with `testedBy: 'testRedisStore'` / `'testPostgresStore'` and `methods.credentialTest` set to
+ * `storeCredentialTests` (n8n's lint reads node files to find credential tests).
+ */
+export const onlyForRedisStore: ICredentialsDisplayOptions = { show: { storeBackend: ['redis'] } };
+export const onlyForPostgresStore: ICredentialsDisplayOptions = {
+	show: { storeBackend: ['postgres'] },
+};
+
+function redisOptions(data: ICredentialDataDecryptedObject): RedisStoreOptions {
+	return {
+		host: String(data.host ?? 'localhost'),
+		port: Number(data.port ?? 6379),
+		db: Number(data.database ?? 0),
+		username: (data.user as string) || undefined,
+		password: (data.password as string) || undefined,
+		tls: data.ssl === true,
+		keyPrefix: (data.keyPrefix as string | undefined) ?? undefined,
+	};
 }
+
+function postgresOptions(data: ICredentialDataDecryptedObject): PostgresStoreOptions {
+	return {
+		host: String(data.host ?? 'localhost'),
+		port: Number(data.port ?? 5432),
+		database: String(data.database ?? ''),
+		user: String(data.user ?? ''),
+		password: (data.password as string) || undefined,
+		ssl: data.ssl === true,
+		schema: (data.schema as string) || undefined,
+		table: (data.table as string) || undefined,
+	};
+}
+
+/** The shared store chosen on the node (read from the node's first item for execute nodes). */
+export async function openStoreFor(
+	context: IExecuteFunctions | IWebhookFunctions,
+	backend: string,
+): Promise<IdempotencyStore> {
+	if (backend === 'redis')
+		return openStore({
+			backend: 'redis',
+			...redisOptions(await context.getCredentials('hybridSyncRedisApi')),
+		});
+	if (backend === 'postgres') {
+		return openStore({
+			backend: 'postgres',
+			...postgresOptions(await context.getCredentials('hybridSyncPostgresApi')),
+		});
+	}
+	return openStore({ backend: 'embedded' });
+}
+
+/** A real round trip (create the table or load the script, read one key), then disconnect. */
+async function testConnection(store: IdempotencyStore): Promise<INodeCredentialTestResult> {
+	try {
+		await store.inspect('connection-test', ['connection-test']);
+		return { status: 'OK', message: `Connected: ${store.description}` };
+	} catch (error) {
+		return { status: 'Error', message: (error as Error).message };
+	} finally {
+		await store.close().catch(() => undefined);
+	}
+}
+
+export const storeCredentialTests = {
+	async testRedisStore(
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
+		return await testConnection(new RedisStore(redisOptions(credential.data ?? {})));
+	},
+	async testPostgresStore(
+		this: ICredentialTestFunctions,
+		credential: ICredentialsDecrypted,
+	): Promise<INodeCredentialTestResult> {
+		return await testConnection(new PostgresStore(postgresOptions(credential.data ?? {})));
+	},
+};

@@ -90,7 +90,7 @@ describe('verifyCustomHmacSignature', () => {
 			secrets: [SECRET],
 		});
 
-		it('verifies and returns the timestamp (configured header names are case-insensitive)', () => {
+		it('verifies and returns the timestamp (configured header names in any case)', () => {
 			expect(verify()).toEqual({ timestampSeconds: NOW });
 		});
 
@@ -128,13 +128,13 @@ describe('verifyCustomHmacSignature', () => {
 		it('rejects a signature without the prefix', () => {
 			const headers = withHeader(HEADERS, 'x-acme-signature', signature);
 			const error = expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
-			expect(error.message).toBe('Header "x-acme-signature" must start with "sha512="');
+			expect(error.message).toBe('Header "X-Acme-Signature" must start with "sha512="');
 		});
 
-		it.each(['x-acme-signature', 'x-acme-timestamp', 'x-acme-delivery'])(
-			'rejects a missing %s header',
+		it.each(['X-Acme-Signature', 'X-Acme-Timestamp', 'X-Acme-Delivery'])(
+			'rejects a missing %s header, named as configured',
 			(name) => {
-				const headers = withHeader(HEADERS, name, undefined);
+				const headers = withHeader(HEADERS, name.toLowerCase(), undefined);
 				const error = expectRejection(() => verify({ headers }), 'missingHeader', LEAKS);
 				expect(error.message).toBe(`Missing required header "${name}"`);
 			},

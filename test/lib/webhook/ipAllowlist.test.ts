@@ -20,8 +20,9 @@ describe('parseIpAllowlist', () => {
 
 	it('accepts commas, spaces and new lines between entries', () => {
 		const list = '203.0.113.7,198.51.100.0/24\n2001:db8::1  192.0.2.1';
-		expect(['203.0.113.7', '198.51.100.9', '2001:db8::1', '192.0.2.1'].map((ip) => allowed(list, ip)))
-			.toEqual([true, true, true, true]);
+		expect(
+			['203.0.113.7', '198.51.100.9', '2001:db8::1', '192.0.2.1'].map((ip) => allowed(list, ip)),
+		).toEqual([true, true, true, true]);
 	});
 
 	describe('malformed entries throw with the entry named', () => {
@@ -62,9 +63,10 @@ describe('isIpAllowed', () => {
 		});
 
 		it('allows the first and last address of a CIDR range', () => {
-			expect([allowed('10.0.0.0/8', '10.0.0.0'), allowed('10.0.0.0/8', '10.255.255.255')]).toEqual(
-				[true, true],
-			);
+			expect([allowed('10.0.0.0/8', '10.0.0.0'), allowed('10.0.0.0/8', '10.255.255.255')]).toEqual([
+				true,
+				true,
+			]);
 		});
 
 		it('refuses the address just past a CIDR range', () => {

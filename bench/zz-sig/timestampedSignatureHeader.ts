@@ -1,0 +1,60 @@
+import { decodeStrict, signaturesEqual } from './compare';
+import { malformedHeader, requireHeader } from './headers';
+import { hmac } from './hmac';
+import { assertFresh, parseTimestamp } from './timestamp';
+import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
+import { verifyWithAnySecret } from './verifyWithAnySecret';
+
+/** One header carrying the timestamp and one or more hex HMAC-SHA256 signatures (Stripe, Paddle). */
+export interface TimestampedSignatureHeader {
+	header: string;
+	/** Between the items, e.g. ',' in `t=1,v1=a,v1=b`. */
+	separator: string;
+	/** e.g. 't=' */
+	timestampPrefix: string;
+	/** e.g. 'v1='; items of other schemes are ignored. */
+	signaturePrefix: string;
+	/** Between the timestamp and the body in the signed bytes. */
+	joiner: string;
+}
+
+export function verifyTimestampedSignatureHeader(
+	request: SignedRequest,
+	options: VerifyOptions,
+	format: TimestampedSignatureHeader,
+): VerifiedDelivery {
+	const { timestampText, signatures } = parseHeader(requireHeader(request, format.header), format);
+	const timestampSeconds = parseTimestamp(timestampText, format.header);
+	assertFresh(timestampSeconds, options);
+	const prefix = timestampText + format.joiner;
+	verifyWithAnySecret(options.secrets, (secret) => {
+		const expected = hmac('sha256', secret, [prefix, request.rawBody]);
+		return signatures.some((signature) => signaturesEqual(expected, signature));
+	});
+	return { timestampSeconds };
+}
+
+function parseHeader(
+	value: string,
+	format: TimestampedSignatureHeader,
+): { timestampText: string; signatures: Buffer[] } {
+	let timestampText: string | undefined;
+	// Several signatures appear while the sender rolls its secret: any one may match.
+	const signatures: Buffer[] = [];
+	for (const item of value.split(format.separator)) {
+		const trimmed = item.trim();
+		if (trimmed.startsWith(format.timestampPrefix)) {
+			timestampText ??= trimmed.slice(format.timestampPrefix.length);
+		} else if (trimmed.startsWith(format.signaturePrefix)) {
+			const signature = decodeStrict(trimmed.slice(format.signaturePrefix.length), 'hex');
+			if (signature !== undefined) signatures.push(signature);
+		}
+	}
+	if (timestampText === undefined) {
+		throw malformedHeader(format.header, `has no timestamp (${format.timestampPrefix})`);
+	}
+	if (signatures.length === 0) {
+		throw malformedHeader(format.header, `has no ${format.signaturePrefix} signature`);
+	}
+	return { timestampText, signatures };
+}
