@@ -12,4 +12,12 @@ export default [
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
 		},
 	},
+	{
+		files: ['lib/**/*.ts'],
+		rules: {
+			// lib/ is framework-free by design: each module throws its own typed error, and the node
+			// classes turn them into NodeOperationError / NodeApiError at the boundary.
+			'@n8n/community-nodes/require-node-api-error': 'off',
+		},
+	},
 ];

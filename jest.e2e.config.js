@@ -5,7 +5,7 @@
 module.exports = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
-	roots: ['<rootDir>/test/e2e'],
+	roots: ['<rootDir>/test/e2e', '<rootDir>/test/editor'],
 	testMatch: ['**/*.test.ts'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 	testTimeout: 300_000,

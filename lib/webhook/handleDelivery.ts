@@ -71,12 +71,13 @@ export type RejectionReason =
 	| 'signatureInvalid'
 	| 'timestampOutOfTolerance'
 	| 'bodyUnparseable'
+	| 'misconfigured'
 	| 'storeUnavailable';
 
 export type DeliveryDecision =
 	| {
 			outcome: 'rejected';
-			status: 400 | 401 | 403 | 413 | 429 | 503;
+			status: 400 | 401 | 403 | 413 | 429 | 500 | 503;
 			reason: RejectionReason;
 			message: string;
 			retryAfterSeconds?: number;
@@ -120,14 +121,6 @@ export async function handleDelivery(
 	if (config.ipAllowlist && !isIpAllowed(config.ipAllowlist, delivery.ip)) {
 		return reject(403, 'ipNotAllowed', 'Sender address is not in the allowlist');
 	}
-	if (config.rateLimitPerMinute > 0) {
-		const waitSeconds = dependencies.rateLimiter.take(
-			config.rateLimitKey,
-			config.rateLimitPerMinute,
-		);
-		if (waitSeconds > 0)
-			return reject(429, 'rateLimited', 'Too many deliveries, retry later', waitSeconds);
-	}
 
 	const verifyOptions: VerifyOptions = {
 		secrets: config.secrets,
@@ -140,8 +133,25 @@ export async function handleDelivery(
 		signedTimestampSeconds = verified.timestampSeconds;
 	} catch (error) {
 		if (!(error instanceof SignatureVerificationError)) throw error;
+		if (error.reason === 'noSecret' || error.reason === 'invalidSecret') {
+			// Our configuration, not the sender's fault: a 5xx makes the sender retry, so nothing is lost.
+			return {
+				...reject(500, 'misconfigured', 'The receiver is misconfigured, retry later'),
+				logDetail: error.message,
+			};
+		}
 		const stale = error.reason === 'timestampTooOld' || error.reason === 'timestampInFuture';
 		return reject(401, stale ? 'timestampOutOfTolerance' : 'signatureInvalid', error.message);
+	}
+
+	// After verification, so that unsigned floods cannot use up a genuine sender's allowance.
+	if (config.rateLimitPerMinute > 0) {
+		const waitSeconds = dependencies.rateLimiter.take(
+			config.rateLimitKey,
+			config.rateLimitPerMinute,
+		);
+		if (waitSeconds > 0)
+			return reject(429, 'rateLimited', 'Too many deliveries, retry later', waitSeconds);
 	}
 
 	let body: unknown;
@@ -167,9 +177,10 @@ export async function handleDelivery(
 		};
 	}
 
-	const eventId =
+	const eventId = boundedEventId(
 		readField(config.dedup?.idSource ?? naturalEventId(config), delivery.headers, body) ??
-		`sha256:${createHash('sha256').update(delivery.rawBody).digest('hex')}`;
+			sha256Id(delivery.rawBody),
+	);
 
 	if (config.dedup && dependencies.store) {
 		let outcome;
@@ -239,6 +250,14 @@ function secretThatVerified(
 	// The delivery was verified with these secrets a moment ago, so one of them matches.
 	return config.secrets.find(verifies) ?? config.secrets[0];
 }
+
+const sha256Id = (bytes: Buffer | string) =>
+	`sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** IDs are keys in the store; an absurdly long one (a sender's bug or an attack) is hashed. */
+const MAX_EVENT_ID_LENGTH = 512;
+const boundedEventId = (id: string) =>
+	id.length > MAX_EVENT_ID_LENGTH || id.includes('\u0000') ? sha256Id(id) : id;
 
 function zoomUrlValidationToken(scheme: SignatureScheme, body: unknown): string | undefined {
 	if (scheme.name !== 'zoom' || body === null || typeof body !== 'object') return undefined;

@@ -6,7 +6,6 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
 import {
 	openStoreFor,
 	onlyForPostgresStore,
@@ -16,19 +15,20 @@ import {
 } from '../shared/storeDescription';
 import { claim, claimProperties } from './operations/claim';
 import { complete, completeProperties } from './operations/complete';
+import type { OpenStore } from './operations/common';
 import { forget, inspect } from './operations/inspect';
 import { release, releaseProperties } from './operations/release';
 
 type Operation = (
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ) => Promise<INodeExecutionData[][]>;
 
 const operations: Record<string, Operation> = { claim, complete, release, forget, inspect };
 
 /** Output names per operation; evaluated by the editor from the node's parameters, so self-contained. */
-const configuredOutputs = (parameters: {
+export const configuredOutputs = (parameters: {
 	operation?: string;
 	claimOptions?: { fingerprintFields?: string; onMismatch?: string };
 }) => {
@@ -150,7 +150,10 @@ export class IdempotencyCheck implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
-		const store = await openStoreFor(this, this.getNodeParameter('storeBackend', 0) as string);
+		const backend = this.getNodeParameter('storeBackend', 0) as string;
+		// Opened inside the batch, so a store that cannot be opened fails like one that does not
+		// answer: through runBatch, with no item let through.
+		const store = async () => await openStoreFor(this, backend);
 		return await operations[operation].call(this, store, namespace);
 	}
 }

@@ -257,7 +257,7 @@ function logDecision(context: IWebhookFunctions, decision: DeliveryDecision): vo
 			eventId: decision.eventId,
 		});
 	} else if (decision.outcome === 'rejected') {
-		const log = decision.status === 503 ? context.logger.error : context.logger.warn;
+		const log = decision.status >= 500 ? context.logger.error : context.logger.warn;
 		log.call(context.logger, 'Signed webhook rejected', {
 			...metadata,
 			status: decision.status,

@@ -14,6 +14,11 @@ import { StoreError } from '../../lib/store/IdempotencyStore';
  */
 export interface BatchOperation<Request, Outcome> {
 	outputCount: number;
+	/**
+	 * Where a failed item goes when the node continues on fail (default: the first output). Never
+	 * an output that leads to the business step: an item that was not checked must not be processed.
+	 */
+	errorOutput?: number;
 	/** Reads one item's request; throws (any error) when the item cannot be processed. */
 	prepare(itemIndex: number): Request;
 	execute(requests: Request[]): Promise<Outcome[]>;
@@ -30,16 +35,20 @@ export async function runBatch<Request, Outcome>(
 ): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
 	const outputs: INodeExecutionData[][] = Array.from({ length: operation.outputCount }, () => []);
-	const failed = (itemIndex: number, error: Error) => {
-		if (!context.continueOnFail()) {
-			throw new NodeOperationError(context.getNode(), error, {
-				itemIndex,
-				description: (error as { description?: string }).description,
-			});
-		}
-		outputs[0].push({
+	const emit = (output: number, itemIndex: number, item: Pick<INodeExecutionData, 'json' | 'error'>) => {
+		const { binary } = items[itemIndex];
+		outputs[output].push({ ...item, ...(binary ? { binary } : {}), pairedItem: { item: itemIndex } });
+	};
+	const failed = (itemIndex: number, error: Error & { description?: string }) => {
+		const nodeError = new NodeOperationError(context.getNode(), error, {
+			itemIndex,
+			description: error.description,
+		});
+		if (!context.continueOnFail()) throw nodeError;
+		// `error` on the item is what n8n's "Continue (using error output)" looks for to move it there.
+		emit(operation.errorOutput ?? 0, itemIndex, {
 			json: { ...items[itemIndex].json, error: error.message },
-			pairedItem: { item: itemIndex },
+			error: nodeError,
 		});
 	};
 
@@ -70,9 +79,7 @@ export async function runBatch<Request, Outcome>(
 		const { itemIndex } = prepared[position];
 		const routed = operation.route(outcome, itemIndex);
 		if ('error' in routed) return failed(itemIndex, routed.error);
-		const item: INodeExecutionData = { json: routed.json, pairedItem: { item: itemIndex } };
-		if (items[itemIndex].binary) item.binary = items[itemIndex].binary;
-		outputs[routed.output].push(item);
+		emit(routed.output, itemIndex, { json: routed.json });
 	});
 	return outputs;
 }
@@ -87,7 +94,7 @@ function asStoreFailure(error: unknown): Error & { description?: string } {
 		const failure: Error & { description?: string } = new Error(`Store failed: ${error.message}`);
 		failure.description =
 			error.reason === 'unreachable'
-				? 'Check that the store server is running and that the credential (host, port, TLS) is right. No item was let through.'
+				? 'Check that the store can be reached: for the embedded store, that n8n can create and write its file (HYBRID_SYNC_STORE_PATH, or .n8n/hybrid-sync in the n8n user folder); for Redis or PostgreSQL, that the server is running and the credential (host, port, TLS) is right. No item was let through.'
 				: 'No item was let through.';
 		return failure;
 	}

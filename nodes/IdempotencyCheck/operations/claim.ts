@@ -5,10 +5,9 @@ import { parseFieldList, payloadFingerprint } from '../../../lib/idempotency/fin
 import type {
 	ClaimOutcome,
 	ClaimRequest,
-	IdempotencyStore,
 } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
-import { readKey } from './common';
+import { type OpenStore, readKey } from './common';
 
 const show = { show: { operation: ['claim'] } };
 
@@ -58,7 +57,7 @@ const OUTPUT = { claimed: 0, duplicate: 1, inProgress: 2, deadLetter: 3, mismatc
 
 export async function claim(
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -73,13 +72,14 @@ export async function claim(
 
 	return await runBatch<ClaimRequest, ClaimOutcome>(this, {
 		outputCount: mismatchToOutput ? 5 : 4,
+		errorOutput: OUTPUT.deadLetter,
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
 			fingerprint: fingerprintFields.length
 				? payloadFingerprint(items[itemIndex].json, fingerprintFields)
 				: undefined,
 		}),
-		execute: async (requests) => await store.claim(namespace, requests, { leaseMs }),
+		execute: async (requests) => await (await store()).claim(namespace, requests, { leaseMs }),
 		route: (outcome, itemIndex) => {
 			if (outcome.status === 'mismatch' && !mismatchToOutput) {
 				return {

@@ -1,6 +1,10 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
 import { validateKeys } from '../../../lib/store/validation';
+
+/** The node's store, opened once the batch reaches it (see the node's execute). */
+export type OpenStore = () => Promise<IdempotencyStore>;
 
 /** The item's key, checked before anything reaches the store, so a bad item fails alone. */
 export function readKey(context: IExecuteFunctions, itemIndex: number): string {
@@ -14,7 +18,14 @@ export function readKey(context: IExecuteFunctions, itemIndex: number): string {
 			'Every item needs a non-empty key, e.g. {{ $json.id }}. Check that the field exists on this item.';
 		throw error;
 	}
-	validateKeys([key]);
+	try {
+		validateKeys([key]);
+	} catch (error) {
+		// The store numbers keys by their position in a one-key batch; the user thinks in items.
+		throw new Error(
+			`Item ${itemIndex} has an unusable key: ${(error as Error).message.replace(/^The key at position 0 /, 'it ')}`,
+		);
+	}
 	return key;
 }
 

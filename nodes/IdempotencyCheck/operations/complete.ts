@@ -9,10 +9,9 @@ import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import type {
 	CompleteOutcome,
 	CompleteRequest,
-	IdempotencyStore,
 } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
-import { DAY_MS, readKey } from './common';
+import { DAY_MS, type OpenStore, readKey } from './common';
 
 const show = { show: { operation: ['complete'] } };
 
@@ -48,7 +47,7 @@ export const completeProperties: INodeProperties[] = [
 
 export async function complete(
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -61,7 +60,7 @@ export async function complete(
 			key: readKey(this, itemIndex),
 			result: storeResult ? parseResult(this, itemIndex) : undefined,
 		}),
-		execute: async (requests) => await store.complete(namespace, requests, { retentionMs }),
+		execute: async (requests) => await (await store()).complete(namespace, requests, { retentionMs }),
 		route: (outcome, itemIndex) => ({
 			output: 0,
 			json: {

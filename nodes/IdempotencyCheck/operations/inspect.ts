@@ -1,20 +1,20 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type { IdempotencyStore, KeyRecord } from '../../../lib/store/IdempotencyStore';
+import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
-import { readKey } from './common';
+import { type OpenStore, readKey } from './common';
 
 export async function inspect(
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	return await runBatch<string, KeyRecord | undefined>(this, {
 		outputCount: 1,
 		prepare: (itemIndex) => readKey(this, itemIndex),
-		execute: async (keys) => await store.inspect(namespace, keys),
+		execute: async (keys) => await (await store()).inspect(namespace, keys),
 		route: (record, itemIndex) => ({
 			output: 0,
 			json: {
@@ -27,7 +27,7 @@ export async function inspect(
 
 export async function forget(
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -35,8 +35,9 @@ export async function forget(
 		outputCount: 1,
 		prepare: (itemIndex) => readKey(this, itemIndex),
 		execute: async (keys) => {
-			const before = await store.inspect(namespace, keys);
-			await store.forget(namespace, keys);
+			const opened = await store();
+			const before = await opened.inspect(namespace, keys);
+			await opened.forget(namespace, keys);
 			return before;
 		},
 		route: (record, itemIndex) => ({

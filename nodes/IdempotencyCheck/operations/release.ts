@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type { IdempotencyStore, ReleaseOutcome } from '../../../lib/store/IdempotencyStore';
+import type { ReleaseOutcome } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
-import { DAY_MS, readKey } from './common';
+import { DAY_MS, type OpenStore, readKey } from './common';
 
 const show = { show: { operation: ['release'] } };
 
@@ -31,7 +31,7 @@ export const releaseProperties: INodeProperties[] = [
 
 export async function release(
 	this: IExecuteFunctions,
-	store: IdempotencyStore,
+	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -43,7 +43,7 @@ export async function release(
 		outputCount: 2,
 		prepare: (itemIndex) => readKey(this, itemIndex),
 		execute: async (keys) =>
-			await store.release(namespace, keys, { maxAttempts, deadLetterRetentionMs }),
+			await (await store()).release(namespace, keys, { maxAttempts, deadLetterRetentionMs }),
 		route: (outcome, itemIndex) => ({
 			output: outcome.status === 'deadLettered' ? 1 : 0,
 			json: {

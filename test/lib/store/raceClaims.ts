@@ -96,7 +96,8 @@ function compileStoreModules(): string {
 const CHILD_SCRIPT = `
 const { openStore, closeAllStores } = require(process.env.STORE_MODULE);
 const { config, namespace, keys, chunk, lease } = JSON.parse(process.env.RACE);
-process.stdin.once('data', async () => {
+process.stdin.once('data', async (startAt) => {
+	await new Promise((resume) => setTimeout(resume, Number(String(startAt)) - Date.now()));
 	const order = [...keys];
 	for (let index = order.length - 1; index > 0; index--) {
 		const other = Math.floor(Math.random() * (index + 1));
@@ -106,6 +107,9 @@ process.stdin.once('data', async () => {
 	try {
 		const store = openStore(config);
 		for (let start = 0; start < order.length; start += chunk) {
+			// A pause between batches, as between executions: SQLite hands its lock to waiting
+			// processes only when the holder lets go for a moment.
+			await new Promise((resume) => setTimeout(resume, 1));
 			const batch = order.slice(start, start + chunk).map((key) => ({ key }));
 			for (const outcome of await store.claim(namespace, batch, lease)) {
 				if (outcome.status === 'claimed') won.push(outcome.key);
@@ -124,7 +128,7 @@ process.stdout.write('ready\\n');
 
 /**
  * Spawns `processes` Node children that each open the store from `config` and claim every key.
- * They start claiming together, once all of them have opened the store.
+ * They start claiming at the same moment, once all of them have opened the store.
  */
 export async function raceInProcesses(
 	config: StoreConfig,
@@ -169,7 +173,9 @@ export async function raceInProcesses(
 			return { child, ready, finished };
 		});
 		await Promise.all(children.map(({ ready }) => ready));
-		for (const { child } of children) child.stdin.write('go\n');
+		// One shared start time, so no child is done before the last one has heard "go".
+		const startAt = Date.now() + 250;
+		for (const { child } of children) child.stdin.write(`${startAt}\n`);
 		return await Promise.all(children.map(({ finished }) => finished));
 	} finally {
 		rmSync(folder, { recursive: true, force: true });

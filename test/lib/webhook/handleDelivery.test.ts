@@ -357,6 +357,17 @@ describe('handleDelivery', () => {
 			expect(expectAccepted(await deliver(stripeDelivery(), config)).eventId).toBe('in_1');
 		});
 
+		it('hashes an event id too long to be a key, so the delivery is still deduplicated', async () => {
+			const longId = 'x'.repeat(10_000);
+			const config = stripeConfig({
+				dedup: { namespace: 'webhook:payments', windowMs: DAY_MS, idSource: { bodyPath: 'ref' } },
+			});
+			const body = JSON.stringify({ id: 'evt_long', ref: longId });
+			const first = expectAccepted(await deliver(stripeDelivery(body), config));
+			expect(first.eventId).toBe(sha256Id(longId));
+			expect((await deliver(stripeDelivery(body), config)).outcome).toBe('duplicate');
+		});
+
 		it('uses the SHA-256 of the raw body when the delivery carries no id', async () => {
 			const body = '{"zen": "Anything added dilutes everything else."}';
 			const signed = signGithub(body, GITHUB_SECRET, { 'x-github-event': 'ping' });
@@ -447,6 +458,25 @@ describe('handleDelivery', () => {
 			await deliver(stripeDelivery(), config, { rateLimiter });
 			limiterNow += 60_000;
 			expectAccepted(await deliver(stripeDelivery(), config, { rateLimiter }));
+		});
+
+		it('does not let unsigned deliveries use up the rate limit of the genuine sender', async () => {
+			const config = stripeConfig({ rateLimitPerMinute: 1, dedup: undefined });
+			const rateLimiter = new RateLimiter(() => limiterNow);
+			const forged = incoming(signStripe(STRIPE_BODY, newSecret('whsec_')));
+			for (let attempt = 0; attempt < 5; attempt++) {
+				expectRejected(await deliver(forged, config, { rateLimiter }), 401, 'signatureInvalid');
+			}
+			expectAccepted(await deliver(stripeDelivery(), config, { rateLimiter }));
+		});
+
+		it('answers 500 misconfigured, not 401, when no secret is configured (the sender retries)', async () => {
+			const rejection = expectRejected(
+				await deliver(stripeDelivery(), stripeConfig({ secrets: [] })),
+				500,
+				'misconfigured',
+			);
+			expect(rejection.logDetail).toBeDefined();
 		});
 
 		it('answers 401 signatureInvalid to a delivery signed with another secret', async () => {

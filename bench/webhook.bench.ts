@@ -1,0 +1,333 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+
+import { N8nInstance, type CreatedCredential, type WorkflowDefinition } from '../test/e2e/harness';
+import { runLoad, type LoadResult, type PreparedRequest } from './support/load';
+import { stripeEventBody, stripeSignature } from './support/payload';
+import { descendantsCpuSeconds } from './support/processCpu';
+import { writeSuiteResult } from './support/results';
+import { median, round } from './support/stats';
+
+/**
+ * One real n8n with three webhook workflows active side by side, each loaded in turn with the same
+ * 1 KB JSON body:
+ *   a. n8n's own Webhook node (header auth, respond immediately): the reference.
+ *   b. the Signed Webhook Trigger with a new, validly signed Stripe event per request: verify,
+ *      dedup claim, one execution each.
+ *   c. the Signed Webhook Trigger with an event it has already seen: verify, dedup lookup, answered
+ *      as a duplicate, no execution.
+ * Each round waits until n8n has finished every execution it started, so rounds do not overlap.
+ */
+
+const WARM_UP_REQUESTS = 200;
+const ROUNDS = 3;
+const REQUESTS_PER_ROUND = 2_000;
+const CONCURRENCY = 16;
+const BODY_BYTES = 1024;
+const SETTLE_TIMEOUT_MS = 300_000;
+const SETTLE_POLL_MS = 500;
+
+const STRIPE_SECRET = 'whsec_bench_stripe_signing_secret';
+const AUTH_HEADER = 'x-bench-token';
+const AUTH_TOKEN = `bench-${randomUUID()}`;
+const ALREADY_SEEN_EVENT = 'evt_bench_already_seen';
+
+type ScenarioKey = 'a' | 'b' | 'c';
+
+interface Scenario {
+	key: ScenarioKey;
+	name: string;
+	path: string;
+	workflowId: string;
+	/** Executions each answered request starts. */
+	executionsPerRequest: 0 | 1;
+	/** `batch` keeps event ids unique across warm-up and rounds. */
+	prepare(count: number, batch: string): PreparedRequest[];
+}
+
+interface RoundResult extends LoadResult {
+	scenario: ScenarioKey;
+	round: number;
+	settleSeconds: number;
+	/** CPU time of n8n (and its task runner) from the first request until every execution ended. */
+	n8nCpuMsPerRequest: number;
+	loadAverage: number;
+}
+
+const json = (text: string): Record<string, unknown> | undefined => {
+	try {
+		return JSON.parse(text) as Record<string, unknown>;
+	} catch {
+		return undefined;
+	}
+};
+
+const eventId = (batch: string, index: number) => `evt_bench_${batch}_${String(index).padStart(6, '0')}`;
+
+function webhookNode(path: string): WorkflowDefinition {
+	return {
+		name: 'Bench: n8n Webhook (header auth)',
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2.1,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { httpMethod: 'POST', path, authentication: 'headerAuth', responseMode: 'onReceived', options: {} },
+				credentials: { httpHeaderAuth: { id: 'HEADER_AUTH', name: 'Bench header auth' } },
+			},
+		],
+		connections: {},
+	};
+}
+
+function signedWebhookTrigger(name: string, path: string): WorkflowDefinition {
+	return {
+		name,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'Stripe Events',
+				type: 'n8n-nodes-hybrid-sync.signedWebhookTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { path, scheme: 'stripe' },
+				credentials: { webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Bench Stripe secret' } },
+			},
+		],
+		connections: {},
+	};
+}
+
+const stripeHeaders = (body: string) => ({
+	'content-type': 'application/json',
+	'stripe-signature': stripeSignature(body, STRIPE_SECRET, Math.floor(Date.now() / 1000)),
+});
+
+async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
+	const headerAuth = await n8n.createCredential({
+		name: 'Bench header auth',
+		type: 'httpHeaderAuth',
+		data: { name: AUTH_HEADER, value: AUTH_TOKEN },
+	});
+	const signingSecret = await n8n.createCredential({
+		name: 'Bench Stripe secret',
+		type: 'webhookSigningSecretApi',
+		data: { secret: STRIPE_SECRET, previousSecrets: '' },
+	});
+	const activate = async (definition: WorkflowDefinition, credentials: Record<string, CreatedCredential>) => {
+		const workflow = await n8n.createWorkflow(definition, credentials);
+		await n8n.activateWorkflow(workflow);
+		return workflow.id;
+	};
+	const paths = { a: 'bench-n8n-webhook', b: 'bench-signed-unique', c: 'bench-signed-duplicate' };
+	return [
+		{
+			key: 'a',
+			name: 'n8n Webhook node, header auth',
+			path: paths.a,
+			workflowId: await activate(webhookNode(paths.a), { HEADER_AUTH: headerAuth }),
+			executionsPerRequest: 1,
+			prepare: (count, batch) =>
+				Array.from({ length: count }, (_, index) => ({
+					path: `/webhook/${paths.a}`,
+					headers: { 'content-type': 'application/json', [AUTH_HEADER]: AUTH_TOKEN },
+					body: stripeEventBody(eventId(batch, index), BODY_BYTES),
+					check: (status) => (status === 200 ? undefined : `status ${status}`),
+				})),
+		},
+		{
+			key: 'b',
+			name: 'Signed Webhook Trigger, new events',
+			path: paths.b,
+			workflowId: await activate(signedWebhookTrigger('Bench: signed, unique', paths.b), {
+				SIGNING_SECRET: signingSecret,
+			}),
+			executionsPerRequest: 1,
+			prepare: (count, batch) =>
+				Array.from({ length: count }, (_, index) => {
+					const id = eventId(batch, index);
+					const body = stripeEventBody(id, BODY_BYTES);
+					return {
+						path: `/webhook/${paths.b}`,
+						headers: stripeHeaders(body),
+						body,
+						check: (status, text) => {
+							const answer = json(text);
+							const accepted = status === 200 && answer?.id === id && answer.duplicate === undefined;
+							return accepted ? undefined : `status ${status}: ${text.slice(0, 200)}`;
+						},
+					};
+				}),
+		},
+		{
+			key: 'c',
+			name: 'Signed Webhook Trigger, already seen',
+			path: paths.c,
+			workflowId: await activate(signedWebhookTrigger('Bench: signed, duplicate', paths.c), {
+				SIGNING_SECRET: signingSecret,
+			}),
+			executionsPerRequest: 0,
+			// A sender's retry: the same event, signed again just now.
+			prepare: (count) => {
+				const body = stripeEventBody(ALREADY_SEEN_EVENT, BODY_BYTES);
+				const headers = stripeHeaders(body);
+				return Array.from({ length: count }, () => ({
+					path: `/webhook/${paths.c}`,
+					headers,
+					body,
+					check: (status, text) =>
+						status === 200 && json(text)?.duplicate === true ? undefined : `status ${status}: ${text.slice(0, 200)}`,
+				}));
+			},
+		},
+	];
+}
+
+/** n8n's own count of the workflow's executions: finished ones, or only those with `status`. */
+async function countExecutions(n8n: N8nInstance, workflowId: string, status?: string[]): Promise<number> {
+	const filter = JSON.stringify(status ? { workflowId, status } : { workflowId });
+	const page = await n8n.rest<{ count: number }>('GET', `/executions?${new URLSearchParams({ filter, limit: '1' })}`);
+	return page.count;
+}
+
+/**
+ * Waits until the workflow has `expected` finished executions and none queued or running, then
+ * checks every one of them succeeded.
+ */
+async function settle(n8n: N8nInstance, scenario: Scenario, expected: number): Promise<void> {
+	const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+	for (;;) {
+		const running = await countExecutions(n8n, scenario.workflowId, ['new', 'running']);
+		const finished = await countExecutions(n8n, scenario.workflowId);
+		if (running === 0 && finished >= expected) {
+			const succeeded = await countExecutions(n8n, scenario.workflowId, ['success']);
+			if (finished !== expected || succeeded !== expected) {
+				throw new Error(
+					`Scenario ${scenario.key} should have ${expected} successful executions; n8n has ${finished} finished, ${succeeded} successful`,
+				);
+			}
+			return;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(`Scenario ${scenario.key}: executions still running after ${SETTLE_TIMEOUT_MS / 1000} s`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+	}
+}
+
+async function main(): Promise<void> {
+	console.log('Starting n8n (installs this package from dist/)...');
+	const n8n = await N8nInstance.start();
+	try {
+		const origin = new URL(n8n.baseUrl).origin;
+		const scenarios = await createScenarios(n8n);
+		const expectedExecutions = new Map<ScenarioKey, number>(scenarios.map(({ key }) => [key, 0]));
+
+		const load = async (scenario: Scenario, count: number, batch: string) => {
+			const requests = scenario.prepare(count, batch);
+			const cpuBefore = descendantsCpuSeconds();
+			const result = await runLoad(origin, requests, CONCURRENCY);
+			const loadDoneAt = Date.now();
+			const expected = expectedExecutions.get(scenario.key)! + (result.requests - result.errors) * scenario.executionsPerRequest;
+			expectedExecutions.set(scenario.key, expected);
+			await settle(n8n, scenario, expected);
+			return {
+				...result,
+				settleSeconds: (Date.now() - loadDoneAt) / 1000,
+				n8nCpuMsPerRequest: ((descendantsCpuSeconds() - cpuBefore) * 1000) / result.requests,
+			};
+		};
+
+		// The duplicate scenario needs its event seen once: that first delivery runs one execution.
+		const [seed] = scenarios[2].prepare(1, 'seed');
+		const seeded = await fetch(`${origin}${seed.path}`, { method: 'POST', headers: seed.headers, body: seed.body });
+		const seedAnswer = await seeded.text();
+		if (seeded.status !== 200 || json(seedAnswer)?.id !== ALREADY_SEEN_EVENT || json(seedAnswer)?.duplicate) {
+			throw new Error(`Seeding the already-seen event failed: ${seeded.status} ${seedAnswer}`);
+		}
+		expectedExecutions.set('c', 1);
+		await settle(n8n, scenarios[2], 1);
+
+		for (const scenario of scenarios) {
+			const warmUp = await load(scenario, WARM_UP_REQUESTS, 'warmup');
+			console.log(`warm-up ${scenario.key}: ${Math.round(warmUp.requestsPerSecond)} req/s, ${warmUp.errors} errors`);
+		}
+
+		const rounds: RoundResult[] = [];
+		for (let round = 0; round < ROUNDS; round++) {
+			// Each round starts with another scenario, so a drift in the machine is shared out.
+			const order = scenarios.map((_, index) => scenarios[(index + round) % scenarios.length]);
+			for (const scenario of order) {
+				const result = await load(scenario, REQUESTS_PER_ROUND, `r${round}`);
+				rounds.push({ ...result, scenario: scenario.key, round: round + 1, loadAverage: os.loadavg()[0] });
+				console.log(
+					`round ${round + 1} ${scenario.key}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, settled in ${result.settleSeconds.toFixed(1)} s`,
+				);
+				for (const sample of result.errorSamples) console.log(`  error: ${sample}`);
+			}
+		}
+
+		const summary = (key: ScenarioKey) => {
+			const mine = rounds.filter((result) => result.scenario === key);
+			return {
+				rps: median(mine.map((result) => result.requestsPerSecond)),
+				p50: median(mine.map((result) => result.p50Ms)),
+				p99: median(mine.map((result) => result.p99Ms)),
+				cpu: median(mine.map((result) => result.n8nCpuMsPerRequest)),
+				errors: mine.reduce((sum, result) => sum + result.errors, 0),
+			};
+		};
+		const a = summary('a');
+		const table: Array<Record<string, string | number>> = scenarios.map(({ key, name }) => {
+			const s = summary(key);
+			return {
+				scenario: `${key}. ${name}`,
+				'req/s': Math.round(s.rps),
+				'p50 ms': round(s.p50, 1),
+				'p99 ms': round(s.p99, 1),
+				'n8n CPU ms/req': round(s.cpu, 2),
+				errors: s.errors,
+			};
+		});
+		for (const key of ['b', 'c'] as const) {
+			const s = summary(key);
+			table.push({
+				scenario: `${key} / a (ratio)`,
+				'req/s': round(s.rps / a.rps, 2),
+				'p50 ms': round(s.p50 / a.p50, 2),
+				'p99 ms': round(s.p99 / a.p99, 2),
+				'n8n CPU ms/req': round(s.cpu / a.cpu, 2),
+				errors: '',
+			});
+		}
+		writeSuiteResult({
+			suite: 'webhook',
+			table,
+			details: {
+				warmUpRequests: WARM_UP_REQUESTS,
+				rounds: ROUNDS,
+				requestsPerRound: REQUESTS_PER_ROUND,
+				concurrency: CONCURRENCY,
+				bodyBytes: BODY_BYTES,
+				n8nLog: n8n.logFile,
+				measurements: rounds.map(({ errorSamples, ...result }) => ({
+					...result,
+					...(errorSamples.length ? { errorSamples } : {}),
+				})),
+			},
+		});
+		const errors = rounds.reduce((sum, result) => sum + result.errors, 0);
+		if (errors > 0) throw new Error(`${errors} request(s) got an unexpected answer; see the error lines above`);
+	} finally {
+		await n8n.stop();
+	}
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exitCode = 1;
+});

@@ -1,0 +1,93 @@
+import type { Page } from 'playwright-core';
+
+import { N8nInstance, OWNER } from '../e2e/harness';
+import {
+	addNodeFromPanel,
+	closeNdv,
+	launchEditorBrowser,
+	openNewWorkflow,
+	parameterValue,
+	screenshot,
+	selectParameterOption,
+	signIn,
+	unknownNodeWarnings,
+	visibleParameters,
+	type AddedNode,
+	type EditorBrowser,
+} from './editorPage';
+
+/**
+ * The package's nodes as a user meets them in a real n8n editor: signed in through the form,
+ * found in the nodes panel, added to a new workflow, their parameter panel rendered by n8n itself.
+ * One `describe` per node; each adds its node to the same workflow and closes its panel after.
+ * Screenshots land in test-artifacts/editor/.
+ */
+
+const PACKAGE = 'n8n-nodes-hybrid-sync';
+
+describe(`${PACKAGE} nodes in the n8n editor`, () => {
+	let n8n: N8nInstance;
+	let browser: EditorBrowser;
+	let page: Page;
+
+	beforeAll(async () => {
+		browser = await launchEditorBrowser();
+		page = browser.page;
+		n8n = await N8nInstance.start();
+		await signIn(page, n8n.baseUrl, OWNER);
+		await openNewWorkflow(page, n8n.baseUrl);
+	});
+
+	afterAll(async () => {
+		await browser?.close();
+		await n8n?.stop();
+	});
+
+	describe('Signed Webhook Trigger', () => {
+		let node: AddedNode;
+
+		beforeAll(async () => {
+			node = await addNodeFromPanel(page, 'Signed Webhook', 'Signed Webhook Trigger');
+		});
+
+		afterAll(async () => {
+			if (node) await closeNdv(page);
+		});
+
+		it('is added from the community package and its parameters render', async () => {
+			expect(node.type).toBe(`${PACKAGE}.signedWebhookTrigger`);
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			expect(await visibleParameters(page)).toMatchObject({
+				path: 'Path',
+				scheme: 'Scheme',
+				deduplicate: 'Deduplicate Deliveries',
+				deliveryOptions: 'Options',
+			});
+			expect(await parameterValue(page, 'scheme')).toBe('Standard Webhooks / Svix');
+			expect(await page.getByTestId('node-credentials-slot').innerText()).toContain('Webhook Signing Secret');
+			await screenshot(page, 'signed-webhook-trigger');
+		});
+
+		it('shows the timestamp tolerance and no custom fields for Stripe', async () => {
+			await selectParameterOption(page, 'scheme', 'Stripe');
+
+			const parameters = await visibleParameters(page);
+			expect(parameters).toMatchObject({ toleranceSeconds: 'Timestamp Tolerance (Seconds)' });
+			expect(parameters).not.toHaveProperty('signatureHeader');
+			await screenshot(page, 'signed-webhook-trigger-stripe');
+		});
+
+		it('shows the custom signature fields for Custom HMAC', async () => {
+			await selectParameterOption(page, 'scheme', 'Custom HMAC');
+
+			expect(await visibleParameters(page)).toMatchObject({
+				signatureHeader: 'Signature Header',
+				algorithm: 'Algorithm',
+				encoding: 'Encoding',
+				signedPayloadTemplate: 'Signed Payload',
+			});
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			await screenshot(page, 'signed-webhook-trigger-custom-hmac');
+		});
+	});
+});

@@ -1,0 +1,194 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
+
+import { chromium, selectors, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * The n8n editor driven through its own `data-test-id` attributes (the ones n8n's Playwright
+ * suite uses), read off n8n 2.41.1's editor. Each function does one thing a user does and waits
+ * until the editor shows its result.
+ */
+
+export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-artifacts/editor');
+const ENSURE_CHROMIUM_MODULE = path.resolve(__dirname, '../../scripts/ensure-chromium.mjs');
+const VIEWPORT = { width: 1440, height: 1200 };
+const ACTION_TIMEOUT_MS = 15_000;
+// Without the background-networking flags Chromium keeps dialling Google's hosts, which this
+// machine's closed network refuses.
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+];
+/** What n8n's parameter panel says for a node type it does not know (NodeSettings.vue). */
+const UNKNOWN_NODE_MESSAGES = [
+	'Install this node to use it',
+	'This node is not currently installed',
+	'Detailed node info is not available',
+	'is unknown',
+];
+
+selectors.setTestIdAttribute('data-test-id');
+
+export interface EditorBrowser {
+	page: Page;
+	close(): Promise<void>;
+}
+
+export interface AddedNode {
+	/** The node's name on the canvas. */
+	name: string;
+	/** The node type the editor put on the canvas, e.g. `n8n-nodes-hybrid-sync.signedWebhookTrigger`. */
+	type: string;
+}
+
+/** Jest's vm context cannot import ES modules itself; see test/e2e/harness/runtime.ts. */
+async function ensureChromium(): Promise<string> {
+	const importInMainContext = new vm.Script('(url) => import(url)', {
+		importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+	}).runInThisContext() as (url: string) => Promise<{ ensureChromium(): Promise<string> }>;
+	const module = await importInMainContext(pathToFileURL(ENSURE_CHROMIUM_MODULE).href);
+	return await module.ensureChromium();
+}
+
+/** Headless Debian Chromium with a fresh profile, deleted again on close. */
+export async function launchEditorBrowser(): Promise<EditorBrowser> {
+	const executablePath = await ensureChromium();
+	const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'n8n-editor-chromium-'));
+	let context: BrowserContext;
+	try {
+		context = await chromium.launchPersistentContext(userDataDir, {
+			executablePath,
+			args: CHROMIUM_ARGS,
+			viewport: VIEWPORT,
+		});
+	} catch (error) {
+		rmSync(userDataDir, { recursive: true, force: true });
+		throw error;
+	}
+	context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+	const page = context.pages()[0] ?? (await context.newPage());
+	return {
+		page,
+		close: async () => {
+			await context.close();
+			rmSync(userDataDir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** Signs in through the sign-in form and waits until the editor has left it. */
+export async function signIn(page: Page, baseUrl: string, user: { email: string; password: string }): Promise<void> {
+	await page.goto(`${baseUrl}/signin`);
+	await page.getByTestId('emailOrLdapLoginId').locator('input').fill(user.email);
+	await page.getByTestId('password').locator('input').fill(user.password);
+	await page.getByTestId('form-submit-button').click();
+	await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+/** Opens an empty, unsaved workflow on the canvas. */
+export async function openNewWorkflow(page: Page, baseUrl: string): Promise<void> {
+	await page.goto(`${baseUrl}/workflow/new`);
+	await page.getByTestId('canvas').waitFor();
+}
+
+/**
+ * Opens the nodes panel, searches `searchText`, picks the result named `nodeDisplayName` and waits
+ * for its parameter panel (NDV). A community node first shows its details card; its "Add to
+ * workflow" button is what puts it on the canvas.
+ */
+export async function addNodeFromPanel(page: Page, searchText: string, nodeDisplayName: string): Promise<AddedNode> {
+	await page.getByTestId('node-creator-plus-button').click();
+	const nodeCreator = page.getByTestId('node-creator');
+	await nodeCreator.getByTestId('node-creator-search-bar').fill(searchText);
+	const result = nodeCreator
+		.getByTestId('item-iterator-item')
+		.filter({ has: page.getByTestId('node-creator-item-name').getByText(nodeDisplayName, { exact: true }) });
+	try {
+		await result.waitFor();
+	} catch {
+		const shown = await nodeCreator.getByTestId('node-creator-item-name').allTextContents();
+		throw new Error(
+			`The nodes panel shows no "${nodeDisplayName}" for "${searchText}" (it shows: ${JSON.stringify(shown)}). ` +
+				'Is dist/ built (npm run build) and does package.json list the node?',
+		);
+	}
+	await result.click();
+
+	const ndv = page.getByTestId('ndv');
+	const addToWorkflow = nodeCreator.getByRole('button', { name: 'Add to workflow' });
+	await addToWorkflow.or(ndv).first().waitFor();
+	if (await addToWorkflow.isVisible()) await addToWorkflow.click();
+	await ndv.getByTestId('node-parameters').waitFor();
+
+	const name = await ndv.getByTestId('node-title-container').locator('[title]').first().getAttribute('title');
+	if (!name) throw new Error(`The parameter panel opened for "${nodeDisplayName}" shows no node name`);
+	const type = await page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).getAttribute('data-node-type');
+	if (!type) throw new Error(`The canvas node "${name}" carries no node type`);
+	return { name, type };
+}
+
+/** Closes the open parameter panel. */
+export async function closeNdv(page: Page): Promise<void> {
+	await page.getByTestId('ndv-close-button').click();
+	await page.getByTestId('ndv').waitFor({ state: 'hidden' });
+}
+
+/** The parameters the open panel shows, as parameter name → label, e.g. `{ path: 'Path' }`. */
+export async function visibleParameters(page: Page): Promise<Record<string, string>> {
+	const labels = await page.getByTestId('ndv').getByTestId('node-parameters').locator('label[for]').filter({ visible: true }).all();
+	const entries = await Promise.all(
+		labels.map(async (label) => [
+			(await label.getAttribute('for')) ?? '',
+			((await label.locator('span').first().textContent()) ?? '').trim(),
+		]),
+	);
+	return Object.fromEntries(entries);
+}
+
+/** Messages n8n shows in the open panel when it does not know the node type; none for a loaded node. */
+export async function unknownNodeWarnings(page: Page): Promise<string[]> {
+	const text = await page.getByTestId('ndv').innerText();
+	const installButtons = await page.getByTestId('install-community-node-button').count();
+	return [
+		...UNKNOWN_NODE_MESSAGES.filter((message) => text.includes(message)),
+		...(installButtons > 0 ? ['an "Install" community node button'] : []),
+	];
+}
+
+/** The option an options-type parameter shows as selected. */
+export async function parameterValue(page: Page, parameterName: string): Promise<string> {
+	return await page.getByTestId(`parameter-input-${parameterName}`).locator('input').first().inputValue();
+}
+
+/** Picks `optionName` in an options-type parameter's dropdown and waits until the field shows it. */
+export async function selectParameterOption(page: Page, parameterName: string, optionName: string): Promise<void> {
+	await page.getByTestId(`parameter-input-${parameterName}`).locator('input').first().click();
+	await page
+		.getByRole('option')
+		.filter({ has: page.getByText(optionName, { exact: true }) })
+		.click();
+	const deadline = Date.now() + ACTION_TIMEOUT_MS;
+	while ((await parameterValue(page, parameterName)) !== optionName) {
+		if (Date.now() > deadline) {
+			throw new Error(`"${parameterName}" still shows "${await parameterValue(page, parameterName)}" after picking "${optionName}"`);
+		}
+		await page.waitForTimeout(100);
+	}
+}
+
+/** Saves a screenshot of the page as test-artifacts/editor/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+	await page.screenshot({ path: file });
+	return file;
+}
