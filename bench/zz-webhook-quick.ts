@@ -221,7 +221,7 @@ async function settle(n8n: N8nInstance, scenario: Scenario, expected: number): P
 
 async function main(): Promise<void> {
 	console.log('Starting n8n (installs this package from dist/)...');
-	const n8n = await N8nInstance.start();
+	const n8n = await N8nInstance.start({ env: { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=/tmp/n8nprof' } });
 	try {
 		const origin = new URL(n8n.baseUrl).origin;
 		const scenarios = await createScenarios(n8n);

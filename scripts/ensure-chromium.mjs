@@ -35,11 +35,17 @@ function run(command, args) {
 			stdio: ['ignore', 2, 2],
 			env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
 		});
-		child.on('error', (error) => reject(new ChromiumMissingError(`${command} could not be started (${error.message})`)));
+		child.on('error', (error) =>
+			reject(new ChromiumMissingError(`${command} could not be started (${error.message})`)),
+		);
 		child.on('exit', (code, signal) =>
 			code === 0
 				? resolve()
-				: reject(new ChromiumMissingError(`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`)),
+				: reject(
+						new ChromiumMissingError(
+							`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`,
+						),
+					),
 		);
 	});
 }
@@ -48,12 +54,18 @@ function run(command, args) {
 export async function ensureChromium() {
 	if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
 	if (process.getuid?.() !== 0) {
-		throw new ChromiumMissingError(`installing it with apt-get needs root (this process runs as uid ${process.getuid?.()})`);
+		throw new ChromiumMissingError(
+			`installing it with apt-get needs root (this process runs as uid ${process.getuid?.()})`,
+		);
 	}
-	log(`${CHROMIUM_PATH} not found: installing Debian's package "chromium" with apt-get update && apt-get install -y chromium`);
+	log(
+		`${CHROMIUM_PATH} not found: installing Debian's package "chromium" with apt-get update && apt-get install -y chromium`,
+	);
 	for (const [command, args] of APT_COMMANDS) await run(command, args);
 	if (!existsSync(CHROMIUM_PATH)) {
-		throw new ChromiumMissingError(`apt-get installed the chromium package but it put no executable there`);
+		throw new ChromiumMissingError(
+			`apt-get installed the chromium package but it put no executable there`,
+		);
 	}
 	log(`installed ${CHROMIUM_PATH}`);
 	return CHROMIUM_PATH;

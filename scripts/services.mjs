@@ -10,7 +10,18 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+	accessSync,
+	chownSync,
+	constants,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -50,7 +61,9 @@ function run(command, args, options = {}) {
 	const result = spawnSync(command, args, { encoding: 'utf8', ...options });
 	if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
 	if (result.status !== 0) {
-		throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`);
+		throw new Error(
+			`${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`,
+		);
 	}
 	return result.stdout;
 }
@@ -68,7 +81,8 @@ async function withAptLock(work) {
 			if (error.code !== 'EEXIST') throw error;
 			const age = Date.now() - statSync(APT_LOCK, { throwIfNoEntry: false })?.mtimeMs;
 			if (age > 15 * 60_000) rmSync(APT_LOCK, { recursive: true, force: true });
-			if (Date.now() > deadline) throw new Error(`Waited too long for another apt-get (lock ${APT_LOCK})`);
+			if (Date.now() > deadline)
+				throw new Error(`Waited too long for another apt-get (lock ${APT_LOCK})`);
 			await sleep(500);
 		}
 	}
@@ -84,8 +98,12 @@ async function ensureInstalled(what, packages, find) {
 	const found = find();
 	if (found) return found;
 	const manual = `apt-get update && apt-get install -y ${packages.join(' ')}`;
-	if (process.getuid?.() !== 0) throw new Error(`${what} is missing and installing it needs root: run \`${manual}\``);
-	if (!findOnPath('apt-get')) throw new Error(`${what} is missing and this system has no apt-get to install it (${packages.join(', ')})`);
+	if (process.getuid?.() !== 0)
+		throw new Error(`${what} is missing and installing it needs root: run \`${manual}\``);
+	if (!findOnPath('apt-get'))
+		throw new Error(
+			`${what} is missing and this system has no apt-get to install it (${packages.join(', ')})`,
+		);
 	return withAptLock(async () => {
 		const installedMeanwhile = find();
 		if (installedMeanwhile) return installedMeanwhile;
@@ -98,7 +116,8 @@ async function ensureInstalled(what, packages, find) {
 		apt(['update']);
 		apt(['install', '-y', '--no-install-recommends', ...packages]);
 		const installed = find();
-		if (!installed) throw new Error(`apt-get installed ${packages.join(', ')} but ${what} is still not found`);
+		if (!installed)
+			throw new Error(`apt-get installed ${packages.join(', ')} but ${what} is still not found`);
 		log(`installed ${packages.join(', ')}`);
 		return installed;
 	});
@@ -110,7 +129,9 @@ function waitForOutput(child, ready, what) {
 		let output = '';
 		const timer = setTimeout(() => {
 			child.kill('SIGKILL');
-			reject(new Error(`${what} did not start within ${START_TIMEOUT_MS / 1000} s: ${output.trim()}`));
+			reject(
+				new Error(`${what} did not start within ${START_TIMEOUT_MS / 1000} s: ${output.trim()}`),
+			);
 		}, START_TIMEOUT_MS);
 		const onData = (data) => {
 			output += data.toString();
@@ -129,19 +150,40 @@ function waitForOutput(child, ready, what) {
 }
 
 export async function startRedis() {
-	const redisServer = await ensureInstalled('redis-server', ['redis-server'], () => findOnPath('redis-server'));
+	const redisServer = await ensureInstalled('redis-server', ['redis-server'], () =>
+		findOnPath('redis-server'),
+	);
 	const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-redis-'));
 	const password = randomBytes(12).toString('hex');
 	const port = await freePort();
 	const child = spawn(
 		redisServer,
-		['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', folder, '--requirepass', password],
+		[
+			'--port',
+			String(port),
+			'--bind',
+			HOST,
+			'--save',
+			'',
+			'--appendonly',
+			'no',
+			'--daemonize',
+			'no',
+			'--dir',
+			folder,
+			'--requirepass',
+			password,
+		],
 		{ stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	const stopNow = () => child.kill('SIGKILL');
 	process.once('exit', stopNow);
 	try {
-		await waitForOutput(child, (output) => output.includes('Ready to accept connections'), `redis-server on port ${port}`);
+		await waitForOutput(
+			child,
+			(output) => output.includes('Ready to accept connections'),
+			`redis-server on port ${port}`,
+		);
 	} catch (error) {
 		rmSync(folder, { recursive: true, force: true });
 		throw error;
@@ -166,7 +208,11 @@ function findPostgresBin() {
 	const root = '/usr/lib/postgresql';
 	if (!existsSync(root)) return undefined;
 	const versions = readdirSync(root)
-		.filter((version) => existsSync(join(root, version, 'bin', 'initdb')) && existsSync(join(root, version, 'bin', 'pg_ctl')))
+		.filter(
+			(version) =>
+				existsSync(join(root, version, 'bin', 'initdb')) &&
+				existsSync(join(root, version, 'bin', 'pg_ctl')),
+		)
 		.sort((a, b) => Number(b) - Number(a));
 	return versions.length > 0 ? join(root, versions[0], 'bin') : undefined;
 }
@@ -178,7 +224,10 @@ function findPostgresBin() {
 function asPostgresUser(folder) {
 	if (process.getuid?.() !== 0) return (command, args) => [command, args];
 	const runuser = findOnPath('runuser');
-	if (!runuser) throw new Error('PostgreSQL cannot run as root, and runuser (util-linux) is missing to run it as the postgres user');
+	if (!runuser)
+		throw new Error(
+			'PostgreSQL cannot run as root, and runuser (util-linux) is missing to run it as the postgres user',
+		);
 	if (spawnSync('id', ['-u', 'postgres']).status !== 0) {
 		log('creating the postgres system user (PostgreSQL refuses to run as root)');
 		run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
@@ -197,11 +246,43 @@ export async function startPostgres() {
 		const asPostgres = asPostgresUser(folder);
 		const passwordFile = join(folder, 'password');
 		writeFileSync(passwordFile, `${password}\n`, { mode: 0o644 });
-		run(...asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--no-locale', '--no-sync']), { cwd: folder });
+		run(
+			...asPostgres(join(bin, 'initdb'), [
+				'-D',
+				data,
+				'-U',
+				'postgres',
+				'-A',
+				'scram-sha-256',
+				`--pwfile=${passwordFile}`,
+				'-E',
+				'UTF8',
+				'--no-locale',
+				'--no-sync',
+			]),
+			{ cwd: folder },
+		);
 		rmSync(passwordFile);
 		const serverOptions = `-p ${port} -k ${folder} -c listen_addresses=${HOST} -c fsync=off -c max_connections=300`;
-		run(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(folder, 'server.log'), '-w', '-t', String(START_TIMEOUT_MS / 1000), '-o', serverOptions, 'start']), { cwd: folder });
-		const stopNow = () => spawnSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']), { cwd: folder });
+		run(
+			...asPostgres(join(bin, 'pg_ctl'), [
+				'-D',
+				data,
+				'-l',
+				join(folder, 'server.log'),
+				'-w',
+				'-t',
+				String(START_TIMEOUT_MS / 1000),
+				'-o',
+				serverOptions,
+				'start',
+			]),
+			{ cwd: folder },
+		);
+		const stopNow = () =>
+			spawnSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']), {
+				cwd: folder,
+			});
 		process.once('exit', stopNow);
 		return {
 			host: HOST,
@@ -223,7 +304,8 @@ export async function startPostgres() {
 
 async function main(kind) {
 	const start = { redis: startRedis, postgres: startPostgres }[kind];
-	if (!start) throw new Error(`Usage: node scripts/services.mjs redis|postgres (got ${kind ?? 'nothing'})`);
+	if (!start)
+		throw new Error(`Usage: node scripts/services.mjs redis|postgres (got ${kind ?? 'nothing'})`);
 	const service = await start();
 	const { stop, ...connection } = service;
 	let stopping;

@@ -1,5 +1,3 @@
-import { createSecretKey, type KeyObject } from 'crypto';
-
 import { decodeStrict, signaturesEqual } from './compare';
 import { malformedHeader, readHeader, requireHeader } from './headers';
 import { hmac } from './hmac';
@@ -20,6 +18,7 @@ const STANDARD = {
 /** Svix sends the same scheme under its own header names. */
 const SVIX = { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' };
 const SECRET_PREFIX = 'whsec_';
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export function verifyStandardWebhooksSignature(
 	request: SignedRequest,
@@ -35,8 +34,8 @@ export function verifyStandardWebhooksSignature(
 	const timestampSeconds = parseTimestamp(timestampText, names.timestamp);
 	assertFresh(timestampSeconds, options);
 	const prefix = `${id}.${timestampText}.`;
-	verifyWithAnyKey(options.secrets, decodeSecret, (key) => {
-		const expected = hmac('sha256', key, [prefix, request.rawBody]);
+	verifyWithAnyKey(options.secrets, base64Key, (key) => {
+		const expected = hmac('sha256', key, [prefix, request.rawBody], 'base64');
 		return signatures.some((signature) => signaturesEqual(expected, signature));
 	});
 	return { timestampSeconds };
@@ -53,21 +52,15 @@ function parseSignatures(value: string, header: string): Buffer[] {
 	return signatures;
 }
 
-/**
- * A KeyObject, not the Buffer: Node 24 checks whether an object key is a KeyObject or CryptoKey by
- * throwing and catching, which made each HMAC with a Buffer key about 10 µs slower.
- */
-function decodeSecret(secret: string, position: number): KeyObject {
+/** The key's base64 text, checked here because Node's own decoding skips what it cannot read. */
+function base64Key(secret: string, position: number): string {
 	const trimmed = secret.trim();
-	const key = decodeStrict(
-		trimmed.startsWith(SECRET_PREFIX) ? trimmed.slice(SECRET_PREFIX.length) : trimmed,
-		'base64',
-	);
-	if (key === undefined) {
+	const key = trimmed.startsWith(SECRET_PREFIX) ? trimmed.slice(SECRET_PREFIX.length) : trimmed;
+	if (!BASE64.test(key) || key.length % 4 !== 0) {
 		throw new SignatureVerificationError(
 			`Secret #${position} is not base64 (expected "whsec_" followed by base64)`,
 			'invalidSecret',
 		);
 	}
-	return createSecretKey(key);
+	return key;
 }

@@ -41,14 +41,19 @@ function parseHeader(
 	let timestampText: string | undefined;
 	// Several signatures appear while the sender rolls its secret: any one may match.
 	const signatures: Buffer[] = [];
-	for (const item of value.split(format.separator)) {
-		const trimmed = item.trim();
-		if (trimmed.startsWith(format.timestampPrefix)) {
-			timestampText ??= trimmed.slice(format.timestampPrefix.length);
-		} else if (trimmed.startsWith(format.signaturePrefix)) {
-			const signature = decodeStrict(trimmed.slice(format.signaturePrefix.length), 'hex');
+	// Scanned in place rather than split: this runs on every delivery.
+	for (let start = 0; start < value.length; ) {
+		const separator = value.indexOf(format.separator, start);
+		const end = separator < 0 ? value.length : separator;
+		while (value[start] === ' ') start++;
+		if (value.startsWith(format.timestampPrefix, start)) {
+			timestampText ??= value.slice(start + format.timestampPrefix.length, end).trim();
+		} else if (value.startsWith(format.signaturePrefix, start)) {
+			const text = value.slice(start + format.signaturePrefix.length, end).trim();
+			const signature = decodeStrict(text, 'hex');
 			if (signature !== undefined) signatures.push(signature);
 		}
+		start = end + 1;
 	}
 	if (timestampText === undefined) {
 		throw malformedHeader(format.header, `has no timestamp (${format.timestampPrefix})`);

@@ -20,7 +20,13 @@ import {
 	StoreError,
 	systemClock,
 } from './IdempotencyStore';
-import { compactRecord, decideClaim, decideComplete, decideMarkSeen, decideRelease } from './transitions';
+import {
+	compactRecord,
+	decideClaim,
+	decideComplete,
+	decideMarkSeen,
+	decideRelease,
+} from './transitions';
 import {
 	decodeResult,
 	encodeResult,
@@ -122,17 +128,20 @@ export class EmbeddedStore implements IdempotencyStore {
 	private closed = false;
 
 	constructor(options: EmbeddedStoreOptions) {
-		const path = options.path === ':memory:' ? options.path : resolve(options.path);
+		const path = resolve(options.path);
 		this.description = `embedded (${path})`;
 		this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
 		if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
-			throw new StoreError(`maxEntries must be a whole number of at least 1, got ${String(options.maxEntries)}`, 'invalidConfig');
+			throw new StoreError(
+				`maxEntries must be a whole number of at least 1, got ${String(options.maxEntries)}`,
+				'invalidConfig',
+			);
 		}
 		this.clock = options.clock ?? systemClock;
 		const { DatabaseSync } = loadSqlite();
 		try {
-			if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-			this.db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+			mkdirSync(dirname(path), { recursive: true });
+			this.db = new DatabaseSync(path);
 		} catch (error) {
 			throw new StoreError(
 				`Cannot open the embedded store file ${path}: ${(error as Error).message}`,
@@ -141,7 +150,10 @@ export class EmbeddedStore implements IdempotencyStore {
 			);
 		}
 		try {
-			this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+			// The pragma works on every Node with node:sqlite; the constructor's `timeout` option came later.
+			this.db.exec(
+				`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;`,
+			);
 			this.db.exec('BEGIN IMMEDIATE');
 			try {
 				this.db.exec(SCHEMA);
@@ -180,8 +192,12 @@ export class EmbeddedStore implements IdempotencyStore {
 					completed_at = excluded.completed_at, lease_expires_at = excluded.lease_expires_at,
 					expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
 			),
-			remove: prepare('DELETE FROM idempotency_keys WHERE namespace = ? AND key = ? RETURNING expires_at'),
-			addEntries: prepare("UPDATE store_meta SET value = value + ? WHERE name = 'entries' RETURNING value"),
+			remove: prepare(
+				'DELETE FROM idempotency_keys WHERE namespace = ? AND key = ? RETURNING expires_at',
+			),
+			addEntries: prepare(
+				"UPDATE store_meta SET value = value + ? WHERE name = 'entries' RETURNING value",
+			),
 			// Naming every state lets SQLite walk the (state, expires_at) index instead of the table.
 			purgeExpired: prepare(
 				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
@@ -195,7 +211,11 @@ export class EmbeddedStore implements IdempotencyStore {
 		};
 	}
 
-	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+	async claim(
+		namespace: string,
+		requests: ClaimRequest[],
+		options: ClaimOptions,
+	): Promise<ClaimOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(requests.map((request) => request.key));
 		validateFingerprints(requests.map((request) => request.fingerprint));
@@ -222,14 +242,25 @@ export class EmbeddedStore implements IdempotencyStore {
 		return this.writeBatch((now) =>
 			requests.map((request, position) => {
 				const { found, stored } = this.read(namespace, request.key, now);
-				const decision = decideComplete(namespace, found, request.key, request.result, now, options.retentionMs);
+				const decision = decideComplete(
+					namespace,
+					found,
+					request.key,
+					request.result,
+					now,
+					options.retentionMs,
+				);
 				this.write(decision.record, stored, results[position]);
 				return { key: request.key, status: decision.status, record: decision.record };
 			}),
 		);
 	}
 
-	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+	async release(
+		namespace: string,
+		keys: string[],
+		options: ReleaseOptions,
+	): Promise<ReleaseOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateMaxAttempts(options.maxAttempts);
@@ -237,7 +268,12 @@ export class EmbeddedStore implements IdempotencyStore {
 		return this.writeBatch((now) =>
 			keys.map((key) => {
 				const { found, stored } = this.read(namespace, key, now);
-				const decision = decideRelease(found, now, options.maxAttempts, options.deadLetterRetentionMs);
+				const decision = decideRelease(
+					found,
+					now,
+					options.maxAttempts,
+					options.deadLetterRetentionMs,
+				);
 				if (decision.write && decision.record) this.write(decision.record, stored);
 				return decision.record
 					? { key, status: decision.status, record: decision.record }
@@ -246,7 +282,11 @@ export class EmbeddedStore implements IdempotencyStore {
 		);
 	}
 
-	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+	async markSeen(
+		namespace: string,
+		keys: string[],
+		options: MarkSeenOptions,
+	): Promise<MarkSeenOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateDuration('ttlMs', options.ttlMs);
@@ -274,7 +314,9 @@ export class EmbeddedStore implements IdempotencyStore {
 		return this.writeBatch((now) => {
 			let live = 0;
 			for (const key of keys) {
-				const removed = this.statements.remove.get(namespace, key) as { expires_at: number } | undefined;
+				const removed = this.statements.remove.get(namespace, key) as
+					| { expires_at: number }
+					| undefined;
 				if (!removed) continue;
 				this.entryDelta -= 1;
 				if (removed.expires_at > now) live += 1;
@@ -290,14 +332,22 @@ export class EmbeddedStore implements IdempotencyStore {
 	}
 
 	/** `found` is the live record; `stored` tells whether a row exists at all, expired or not. */
-	private read(namespace: string, key: string, now: number): { found?: KeyRecord; stored: boolean } {
+	private read(
+		namespace: string,
+		key: string,
+		now: number,
+	): { found?: KeyRecord; stored: boolean } {
 		const row = this.statements.select.get(namespace, key) as Row | undefined;
 		if (!row) return { stored: false };
-		return { found: row.expires_at > now ? toRecord(namespace, key, row) : undefined, stored: true };
+		return {
+			found: row.expires_at > now ? toRecord(namespace, key, row) : undefined,
+			stored: true,
+		};
 	}
 
 	private write(record: KeyRecord, stored: boolean, resultText?: string): void {
-		const text = resultText ?? (record.result === undefined ? undefined : JSON.stringify(record.result));
+		const text =
+			resultText ?? (record.result === undefined ? undefined : JSON.stringify(record.result));
 		const values: SQLInputValue[] = [
 			record.namespace,
 			record.key,
@@ -328,7 +378,7 @@ export class EmbeddedStore implements IdempotencyStore {
 				this.statements.commit.run();
 				return outcome;
 			} catch (error) {
-				if (this.db.isTransaction) this.statements.rollback.run();
+				this.rollback();
 				throw error;
 			}
 		});
@@ -341,12 +391,24 @@ export class EmbeddedStore implements IdempotencyStore {
 		if (over <= 0 && now < this.nextPurgeAt) return;
 		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
 		// Expired rows go first: a live key is evicted only when no expired one is left.
-		let removed = Number(this.statements.purgeExpired.run(now, Math.max(PURGE_BATCH, over)).changes);
+		let removed = Number(
+			this.statements.purgeExpired.run(now, Math.max(PURGE_BATCH, over)).changes,
+		);
 		for (const state of EVICTABLE_STATES) {
 			if (entries - removed <= this.maxEntries) break;
-			removed += Number(this.statements.evict.run(state, entries - removed - this.maxEntries).changes);
+			removed += Number(
+				this.statements.evict.run(state, entries - removed - this.maxEntries).changes,
+			);
 		}
 		if (removed > 0) this.statements.addEntries.get(-removed);
+	}
+
+	private rollback(): void {
+		try {
+			this.statements.rollback.run();
+		} catch {
+			// Some failures (a full disk, an I/O error) end the transaction already; nothing is left to undo.
+		}
 	}
 
 	private guard<T>(operation: string, work: () => T): T {
@@ -363,7 +425,8 @@ export class EmbeddedStore implements IdempotencyStore {
 	}
 
 	private assertOpen(): void {
-		if (this.closed) throw new StoreError(`The ${this.description} store is closed`, 'invalidConfig');
+		if (this.closed)
+			throw new StoreError(`The ${this.description} store is closed`, 'invalidConfig');
 	}
 }
 

@@ -20,7 +20,14 @@ import {
 	StoreError,
 	systemClock,
 } from './IdempotencyStore';
-import { type Decision, compactRecord, decideClaim, decideComplete, decideMarkSeen, decideRelease } from './transitions';
+import {
+	type Decision,
+	compactRecord,
+	decideClaim,
+	decideComplete,
+	decideMarkSeen,
+	decideRelease,
+} from './transitions';
 import {
 	decodeResult,
 	encodeResult,
@@ -81,7 +88,10 @@ function quoteIdentifier(name: string, what: string): string {
 		throw new StoreError(`The PostgreSQL ${what} name must be a non-empty text`, 'invalidConfig');
 	}
 	if (Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
-		throw new StoreError(`The PostgreSQL ${what} name "${name}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`, 'invalidConfig');
+		throw new StoreError(
+			`The PostgreSQL ${what} name "${name}" is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
+			'invalidConfig',
+		);
 	}
 	return quote(name);
 }
@@ -104,7 +114,8 @@ function isWriteConflict(error: unknown): boolean {
 	return code === '40P01' || code === '40001';
 }
 
-const optionalNumber = (value: string | null): number | undefined => (value === null ? undefined : Number(value));
+const optionalNumber = (value: string | null): number | undefined =>
+	value === null ? undefined : Number(value);
 
 /**
  * Keys live in one PostgreSQL table shared by every n8n process. Claims and dedup marks are one
@@ -152,7 +163,11 @@ export class PostgresStore implements IdempotencyStore {
 		this.pool.on('error', () => undefined);
 	}
 
-	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+	async claim(
+		namespace: string,
+		requests: ClaimRequest[],
+		options: ClaimOptions,
+	): Promise<ClaimOutcome[]> {
 		validateNamespace(namespace);
 		const keys = requests.map((request) => request.key);
 		validateKeys(keys);
@@ -191,12 +206,19 @@ export class PostgresStore implements IdempotencyStore {
 			(index, record) => ({ key: keys[index], status: 'claimed', record }),
 			(index, found, now) => {
 				const decision = decideClaim(namespace, found, requests[index], now, leaseMs);
-				return { write: decision.write, outcome: { key: keys[index], status: decision.status, record: decision.record } };
+				return {
+					write: decision.write,
+					outcome: { key: keys[index], status: decision.status, record: decision.record },
+				};
 			},
 		);
 	}
 
-	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+	async markSeen(
+		namespace: string,
+		keys: string[],
+		options: MarkSeenOptions,
+	): Promise<MarkSeenOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateDuration('ttlMs', options.ttlMs);
@@ -226,7 +248,10 @@ export class PostgresStore implements IdempotencyStore {
 			(index, record) => ({ key: keys[index], firstSeen: true, record }),
 			(index, found, now) => {
 				const decision = decideMarkSeen(namespace, found, keys[index], now, ttlMs);
-				return { write: decision.write, outcome: { key: keys[index], firstSeen: false, record: decision.record } };
+				return {
+					write: decision.write,
+					outcome: { key: keys[index], firstSeen: false, record: decision.record },
+				};
 			},
 		);
 	}
@@ -242,18 +267,37 @@ export class PostgresStore implements IdempotencyStore {
 		requests.forEach((request, position) => encodeResult(request.result, position));
 		validateDuration('retentionMs', options.retentionMs);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
-			const decision = decideComplete(namespace, found, keys[index], requests[index].result, now, options.retentionMs);
-			return { decision, outcome: { key: keys[index], status: decision.status, record: decision.record } };
+			const decision = decideComplete(
+				namespace,
+				found,
+				keys[index],
+				requests[index].result,
+				now,
+				options.retentionMs,
+			);
+			return {
+				decision,
+				outcome: { key: keys[index], status: decision.status, record: decision.record },
+			};
 		});
 	}
 
-	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+	async release(
+		namespace: string,
+		keys: string[],
+		options: ReleaseOptions,
+	): Promise<ReleaseOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateMaxAttempts(options.maxAttempts);
 		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
-			const decision = decideRelease(found, now, options.maxAttempts, options.deadLetterRetentionMs);
+			const decision = decideRelease(
+				found,
+				now,
+				options.maxAttempts,
+				options.deadLetterRetentionMs,
+			);
 			const outcome: ReleaseOutcome = decision.record
 				? { key: keys[index], status: decision.status, record: decision.record }
 				: { key: keys[index], status: decision.status };
@@ -299,7 +343,11 @@ export class PostgresStore implements IdempotencyStore {
 		keys: string[],
 		upsert: (indexes: number[], now: number) => Promise<Row[]>,
 		written: (index: number, record: KeyRecord) => O,
-		decide: (index: number, found: KeyRecord | undefined, now: number) => { write: boolean; outcome: O },
+		decide: (
+			index: number,
+			found: KeyRecord | undefined,
+			now: number,
+		) => { write: boolean; outcome: O },
 	): Promise<O[]> {
 		const outcomes = new Array<O>(keys.length);
 		let pending = keys.map((_, index) => index);
@@ -310,14 +358,18 @@ export class PostgresStore implements IdempotencyStore {
 			const firsts = firstCopies(keys, pending);
 			let upserted: Row[];
 			try {
-				upserted = await upsert(inLockOrder(firsts, (index) => keys[index]), now);
+				upserted = await upsert(
+					inLockOrder(firsts, (index) => keys[index]),
+					now,
+				);
 			} catch (error) {
 				if (isWriteConflict(error)) continue;
 				throw error;
 			}
 			const writtenRows = new Map(upserted.map((row) => [row.key, row]));
 			const unwritten = firsts.map((index) => keys[index]).filter((key) => !writtenRows.has(key));
-			const readRows = unwritten.length > 0 ? await this.readRows(namespace, unwritten) : new Map<string, Row>();
+			const readRows =
+				unwritten.length > 0 ? await this.readRows(namespace, unwritten) : new Map<string, Row>();
 			const latest = new Map<string, KeyRecord | undefined>();
 			const blocked = new Set<string>();
 			const firstSet = new Set(firsts);
@@ -331,7 +383,9 @@ export class PostgresStore implements IdempotencyStore {
 					outcomes[index] = written(index, record);
 					return false;
 				}
-				const found = latest.has(key) ? latest.get(key) : liveRecord(namespace, readRows.get(key), now);
+				const found = latest.has(key)
+					? latest.get(key)
+					: liveRecord(namespace, readRows.get(key), now);
 				const { write, outcome } = decide(index, found, now);
 				if (write) {
 					blocked.add(key);
@@ -353,7 +407,11 @@ export class PostgresStore implements IdempotencyStore {
 	private async readDecideWrite<O>(
 		namespace: string,
 		keys: string[],
-		decide: (index: number, found: KeyRecord | undefined, now: number) => { decision: Decision<unknown>; outcome: O },
+		decide: (
+			index: number,
+			found: KeyRecord | undefined,
+			now: number,
+		) => { decision: Decision<unknown>; outcome: O },
 	): Promise<O[]> {
 		const outcomes = new Array<O>(keys.length);
 		let pending = keys.map((_, index) => index);
@@ -361,12 +419,16 @@ export class PostgresStore implements IdempotencyStore {
 			if (round === MAX_ROUNDS) throw this.unsettled();
 			await this.prepare();
 			const now = this.clock();
-			const rows = await this.readRows(namespace, [...new Set(pending.map((index) => keys[index]))]);
+			const rows = await this.readRows(namespace, [
+				...new Set(pending.map((index) => keys[index])),
+			]);
 			const current = new Map<string, KeyRecord | undefined>();
 			const changed = new Map<string, KeyRecord>();
 			for (const index of pending) {
 				const key = keys[index];
-				const found = current.has(key) ? current.get(key) : liveRecord(namespace, rows.get(key), now);
+				const found = current.has(key)
+					? current.get(key)
+					: liveRecord(namespace, rows.get(key), now);
 				const { decision, outcome } = decide(index, found, now);
 				outcomes[index] = outcome;
 				current.set(key, decision.record);
@@ -472,12 +534,17 @@ export class PostgresStore implements IdempotencyStore {
 		try {
 			await client.query('BEGIN');
 			// Several n8n processes may meet an empty database at once; CREATE .. IF NOT EXISTS alone races.
-			await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hybrid-sync ${this.qualifiedTable}`]);
-			const { rows } = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
-				this.qualifiedTable,
+			await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+				`hybrid-sync ${this.qualifiedTable}`,
 			]);
+			const { rows } = await client.query<{ found: string | null }>(
+				'SELECT to_regclass($1)::text AS found',
+				[this.qualifiedTable],
+			);
 			if (!rows[0].found) {
-				const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+				const schemaExists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [
+					this.schema,
+				]);
 				if (schemaExists.rowCount === 0) {
 					await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema, 'schema')}`);
 				}
@@ -496,7 +563,9 @@ export class PostgresStore implements IdempotencyStore {
 					updated_at bigint NOT NULL,
 					PRIMARY KEY (namespace, key_hash)
 				)`);
-				await client.query(`CREATE INDEX ${this.expiryIndex} ON ${this.qualifiedTable} (expires_at)`);
+				await client.query(
+					`CREATE INDEX ${this.expiryIndex} ON ${this.qualifiedTable} (expires_at)`,
+				);
 			}
 			await client.query('COMMIT');
 		} catch (error) {
@@ -535,20 +604,34 @@ export class PostgresStore implements IdempotencyStore {
 		const message = error instanceof Error ? error.message : String(error);
 		const code = (error as { code?: string }).code ?? '';
 		if (['28P01', '28000'].includes(code)) {
-			return new StoreError(`PostgreSQL at ${this.address} refused user "${this.user}": ${message}`, 'invalidConfig', {
+			return new StoreError(
+				`PostgreSQL at ${this.address} refused user "${this.user}": ${message}`,
+				'invalidConfig',
+				{
+					cause: error,
+				},
+			);
+		}
+		if (['3D000', '42501', '3F000'].includes(code)) {
+			return new StoreError(`PostgreSQL at ${this.address}: ${message}`, 'invalidConfig', {
 				cause: error,
 			});
 		}
-		if (['3D000', '42501', '3F000'].includes(code)) {
-			return new StoreError(`PostgreSQL at ${this.address}: ${message}`, 'invalidConfig', { cause: error });
-		}
 		if (
 			/^(08|57P)/.test(code) ||
-			/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|timeout|Connection terminated/i.test(message)
+			/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|timeout|Connection terminated/i.test(
+				message,
+			)
 		) {
-			return new StoreError(`Cannot reach PostgreSQL at ${this.address}: ${message}`, 'unreachable', { cause: error });
+			return new StoreError(
+				`Cannot reach PostgreSQL at ${this.address}: ${message}`,
+				'unreachable',
+				{ cause: error },
+			);
 		}
-		return new StoreError(`PostgreSQL at ${this.address} failed: ${message}`, 'backendFailure', { cause: error });
+		return new StoreError(`PostgreSQL at ${this.address} failed: ${message}`, 'backendFailure', {
+			cause: error,
+		});
 	}
 }
 

@@ -199,7 +199,10 @@ interface Script {
 	sha: string;
 }
 
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+const script = (source: string): Script => ({
+	source,
+	sha: createHash('sha1').update(source).digest('hex'),
+});
 const SCRIPTS = {
 	claim: script(CLAIM_SCRIPT),
 	complete: script(COMPLETE_SCRIPT),
@@ -249,14 +252,21 @@ export class RedisStore implements IdempotencyStore {
 		this.client.on('error', (error: Error) => (this.lastConnectionError = error));
 	}
 
-	async claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]> {
+	async claim(
+		namespace: string,
+		requests: ClaimRequest[],
+		options: ClaimOptions,
+	): Promise<ClaimOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(requests.map((request) => request.key));
 		validateFingerprints(requests.map((request) => request.fingerprint));
 		validateDuration('leaseMs', options.leaseMs);
 		const keys = requests.map((request) => request.key);
 		const fingerprints = requests.map((request) => request.fingerprint ?? '');
-		const replies = await this.run(SCRIPTS.claim, namespace, keys, [Math.ceil(options.leaseMs), ...fingerprints]);
+		const replies = await this.run(SCRIPTS.claim, namespace, keys, [
+			Math.ceil(options.leaseMs),
+			...fingerprints,
+		]);
 		return replies.map((reply, index) => ({
 			key: keys[index],
 			status: reply[0] as ClaimStatus,
@@ -272,9 +282,14 @@ export class RedisStore implements IdempotencyStore {
 		validateNamespace(namespace);
 		const keys = requests.map((request) => request.key);
 		validateKeys(keys);
-		const results = requests.map((request, position) => encodeResult(request.result, position) ?? '');
+		const results = requests.map(
+			(request, position) => encodeResult(request.result, position) ?? '',
+		);
 		validateDuration('retentionMs', options.retentionMs);
-		const replies = await this.run(SCRIPTS.complete, namespace, keys, [Math.ceil(options.retentionMs), ...results]);
+		const replies = await this.run(SCRIPTS.complete, namespace, keys, [
+			Math.ceil(options.retentionMs),
+			...results,
+		]);
 		return replies.map((reply, index) => ({
 			key: keys[index],
 			status: reply[0] as CompleteStatus,
@@ -282,7 +297,11 @@ export class RedisStore implements IdempotencyStore {
 		}));
 	}
 
-	async release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]> {
+	async release(
+		namespace: string,
+		keys: string[],
+		options: ReleaseOptions,
+	): Promise<ReleaseOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateMaxAttempts(options.maxAttempts);
@@ -298,7 +317,11 @@ export class RedisStore implements IdempotencyStore {
 		});
 	}
 
-	async markSeen(namespace: string, keys: string[], options: MarkSeenOptions): Promise<MarkSeenOutcome[]> {
+	async markSeen(
+		namespace: string,
+		keys: string[],
+		options: MarkSeenOptions,
+	): Promise<MarkSeenOutcome[]> {
 		validateNamespace(namespace);
 		validateKeys(keys);
 		validateDuration('ttlMs', options.ttlMs);
@@ -351,10 +374,20 @@ export class RedisStore implements IdempotencyStore {
 		const argv = [this.clock(), ...args];
 		try {
 			try {
-				return (await this.client.evalsha(target.sha, redisKeys.length, ...redisKeys, ...argv)) as T;
+				return (await this.client.evalsha(
+					target.sha,
+					redisKeys.length,
+					...redisKeys,
+					...argv,
+				)) as T;
 			} catch (error) {
 				if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-				return (await this.client.eval(target.source, redisKeys.length, ...redisKeys, ...argv)) as T;
+				return (await this.client.eval(
+					target.source,
+					redisKeys.length,
+					...redisKeys,
+					...argv,
+				)) as T;
 			}
 		} catch (error) {
 			throw this.failure(error);
@@ -401,7 +434,9 @@ export class RedisStore implements IdempotencyStore {
 				cause: error,
 			});
 		}
-		return new StoreError(`Redis at ${this.address} failed: ${message}`, 'backendFailure', { cause: error });
+		return new StoreError(`Redis at ${this.address} failed: ${message}`, 'backendFailure', {
+			cause: error,
+		});
 	}
 }
 
@@ -412,8 +447,18 @@ function toNumber(value: string | number | null): number | undefined {
 /** A script reply `[status, ...FIELDS]` as a record; undefined when the reply carries none. */
 function toRecord(namespace: string, key: string, reply: ScriptReply): KeyRecord | undefined {
 	if (reply.length < 2 || reply[1] === null) return undefined;
-	const [, state, attempts, fingerprint, result, claimedAt, completedAt, leaseExpiresAt, expiresAt, updatedAt] =
-		reply;
+	const [
+		,
+		state,
+		attempts,
+		fingerprint,
+		result,
+		claimedAt,
+		completedAt,
+		leaseExpiresAt,
+		expiresAt,
+		updatedAt,
+	] = reply;
 	return compactRecord({
 		namespace,
 		key,

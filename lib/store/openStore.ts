@@ -88,16 +88,33 @@ function resolveConfig(config: StoreConfig): { identity: string; create: () => I
 		case 'redis': {
 			const { backend, ...options } = config;
 			return {
-				identity: JSON.stringify([backend, options.host, options.port, options.db ?? 0, options.username ?? '',
-					options.password ?? '', options.tls ?? false, options.keyPrefix ?? null]),
+				identity: JSON.stringify([
+					backend,
+					options.host,
+					options.port,
+					options.db ?? 0,
+					options.username ?? '',
+					options.password ?? '',
+					options.tls ?? false,
+					options.keyPrefix ?? null,
+				]),
 				create: () => new RedisStore(options),
 			};
 		}
 		case 'postgres': {
 			const { backend, ...options } = config;
 			return {
-				identity: JSON.stringify([backend, options.host, options.port, options.database, options.user,
-					options.password ?? '', options.ssl ?? false, options.schema || 'public', options.table || null]),
+				identity: JSON.stringify([
+					backend,
+					options.host,
+					options.port,
+					options.database,
+					options.user,
+					options.password ?? '',
+					options.ssl ?? false,
+					options.schema || 'public',
+					options.table || null,
+				]),
 				create: () => new PostgresStore(options),
 			};
 		}

@@ -30,7 +30,11 @@ export function compactRecord(record: KeyRecord): KeyRecord {
 }
 
 export function fingerprintsDiffer(record: KeyRecord, fingerprint: string | undefined): boolean {
-	return fingerprint !== undefined && record.fingerprint !== undefined && record.fingerprint !== fingerprint;
+	return (
+		fingerprint !== undefined &&
+		record.fingerprint !== undefined &&
+		record.fingerprint !== fingerprint
+	);
 }
 
 export function decideClaim(
@@ -43,11 +47,16 @@ export function decideClaim(
 	if (found && fingerprintsDiffer(found, request.fingerprint)) {
 		return { status: 'mismatch', record: found, write: false };
 	}
-	const leaseRanOut = found?.state === 'inProgress' && (found.leaseExpiresAt ?? found.expiresAt) <= now;
+	const leaseRanOut =
+		found?.state === 'inProgress' && (found.leaseExpiresAt ?? found.expiresAt) <= now;
 	const claimable = !found || found.state === 'released' || leaseRanOut;
 	if (found && !claimable) {
 		const status: ClaimStatus =
-			found.state === 'completed' ? 'duplicate' : found.state === 'deadLetter' ? 'deadLetter' : 'inProgress';
+			found.state === 'completed'
+				? 'duplicate'
+				: found.state === 'deadLetter'
+					? 'deadLetter'
+					: 'inProgress';
 		return { status, record: found, write: false };
 	}
 	const leaseExpiresAt = now + Math.ceil(leaseMs);
@@ -74,7 +83,11 @@ export function decideComplete(
 	retentionMs: number,
 ): Decision<CompleteStatus> & { record: KeyRecord } {
 	const status: CompleteStatus =
-		found?.state === 'inProgress' ? 'completed' : found?.state === 'completed' ? 'alreadyCompleted' : 'notClaimed';
+		found?.state === 'inProgress'
+			? 'completed'
+			: found?.state === 'completed'
+				? 'alreadyCompleted'
+				: 'notClaimed';
 	const record = compactRecord({
 		namespace,
 		key,

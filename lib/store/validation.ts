@@ -10,13 +10,16 @@ export const MAX_RESULT_BYTES = 64 * 1024;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function describeTextProblem(value: unknown, maxBytes: number): string | undefined {
-	if (typeof value !== 'string') return `is ${value === null ? 'null' : typeof value}, not a string`;
+	if (typeof value !== 'string')
+		return `is ${value === null ? 'null' : typeof value}, not a string`;
 	if (value.length === 0) return 'is empty';
 	const bytes = Buffer.byteLength(value, 'utf8');
-	if (bytes > maxBytes) return `is ${bytes} bytes long in UTF-8; at most ${maxBytes} bytes fit (hash longer values first)`;
+	if (bytes > maxBytes)
+		return `is ${bytes} bytes long in UTF-8; at most ${maxBytes} bytes fit (hash longer values first)`;
 	// PostgreSQL text cannot hold NUL, and a lone surrogate would turn into U+FFFD and collide with other keys.
 	if (value.includes('\u0000')) return 'contains a NUL character (\\u0000), which cannot be stored';
-	if (LONE_SURROGATE.test(value)) return 'contains a lone UTF-16 surrogate, which is not valid Unicode text';
+	if (LONE_SURROGATE.test(value))
+		return 'contains a lone UTF-16 surrogate, which is not valid Unicode text';
 	return undefined;
 }
 
@@ -40,7 +43,8 @@ export function validateFingerprints(fingerprints: ReadonlyArray<string | undefi
 	fingerprints.forEach((fingerprint, position) => {
 		if (fingerprint === undefined) return;
 		const problem = describeTextProblem(fingerprint, MAX_FINGERPRINT_BYTES);
-		if (problem) throw new StoreError(`The fingerprint at position ${position} ${problem}`, 'invalidKey');
+		if (problem)
+			throw new StoreError(`The fingerprint at position ${position} ${problem}`, 'invalidKey');
 	});
 }
 
@@ -73,12 +77,18 @@ export function decodeResult(text: string | null | undefined): unknown {
 
 export function validateDuration(name: string, value: number): void {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-		throw new StoreError(`${name} must be a positive number of milliseconds, got ${String(value)}`, 'invalidConfig');
+		throw new StoreError(
+			`${name} must be a positive number of milliseconds, got ${String(value)}`,
+			'invalidConfig',
+		);
 	}
 }
 
 export function validateMaxAttempts(value: number): void {
 	if (!Number.isInteger(value) || value < 1) {
-		throw new StoreError(`maxAttempts must be a whole number of at least 1, got ${String(value)}`, 'invalidConfig');
+		throw new StoreError(
+			`maxAttempts must be a whole number of at least 1, got ${String(value)}`,
+			'invalidConfig',
+		);
 	}
 }

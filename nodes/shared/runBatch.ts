@@ -40,10 +40,7 @@ export async function runBatch<Request, Outcome>(
 		outputs[output].push({ ...item, ...(binary ? { binary } : {}), pairedItem: { item: itemIndex } });
 	};
 	const failed = (itemIndex: number, error: Error & { description?: string }) => {
-		const nodeError = new NodeOperationError(context.getNode(), error, {
-			itemIndex,
-			description: error.description,
-		});
+		const nodeError = toNodeError(context, error, itemIndex);
 		if (!context.continueOnFail()) throw nodeError;
 		// `error` on the item is what n8n's "Continue (using error output)" looks for to move it there.
 		emit(operation.errorOutput ?? 0, itemIndex, {
@@ -67,10 +64,7 @@ export async function runBatch<Request, Outcome>(
 		outcomes = await operation.execute(prepared.map(({ request }) => request));
 	} catch (error) {
 		const storeFailure = asStoreFailure(error);
-		if (!context.continueOnFail())
-			throw new NodeOperationError(context.getNode(), storeFailure, {
-				description: storeFailure.description,
-			});
+		if (!context.continueOnFail()) throw toNodeError(context, storeFailure);
 		for (const { itemIndex } of prepared) failed(itemIndex, storeFailure);
 		return outputs;
 	}
@@ -82,6 +76,21 @@ export async function runBatch<Request, Outcome>(
 		emit(routed.output, itemIndex, { json: routed.json });
 	});
 	return outputs;
+}
+
+function toNodeError(
+	context: IExecuteFunctions,
+	error: Error & { description?: string },
+	itemIndex?: number,
+): NodeOperationError {
+	const nodeError = new NodeOperationError(context.getNode(), error, {
+		itemIndex,
+		description: error.description,
+	});
+	// n8n swaps a message that mentions an errno code (EEXIST, ECONNREFUSED, ...) for a generic
+	// line; which store, which file or host, is what the user needs to fix it.
+	nodeError.message = error.message;
+	return nodeError;
 }
 
 function asItemError(error: unknown): Error {

@@ -64,7 +64,9 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 				deliveryOptions: 'Options',
 			});
 			expect(await parameterValue(page, 'scheme')).toBe('Standard Webhooks / Svix');
-			expect(await page.getByTestId('node-credentials-slot').innerText()).toContain('Webhook Signing Secret');
+			expect(await page.getByTestId('node-credentials-slot').innerText()).toContain(
+				'Webhook Signing Secret',
+			);
 			await screenshot(page, 'signed-webhook-trigger');
 		});
 
@@ -88,6 +90,23 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 			});
 			expect(await unknownNodeWarnings(page)).toEqual([]);
 			await screenshot(page, 'signed-webhook-trigger-custom-hmac');
+		});
+	});
+	describe('Idempotency Check (probe)', () => {
+		let node: AddedNode;
+		beforeAll(async () => {
+			try {
+				node = await addNodeFromPanel(page, 'Idempotency', 'Idempotency Check');
+			} finally {
+				await screenshot(page, 'probe-idempotency');
+			}
+		});
+		afterAll(async () => {
+			if (node) await closeNdv(page);
+		});
+		it('renders', async () => {
+			expect(node.type).toBe(`${PACKAGE}.idempotencyCheck`);
+			console.log(await visibleParameters(page), await unknownNodeWarnings(page));
 		});
 	});
 });

@@ -86,7 +86,11 @@ export async function launchEditorBrowser(): Promise<EditorBrowser> {
 }
 
 /** Signs in through the sign-in form and waits until the editor has left it. */
-export async function signIn(page: Page, baseUrl: string, user: { email: string; password: string }): Promise<void> {
+export async function signIn(
+	page: Page,
+	baseUrl: string,
+	user: { email: string; password: string },
+): Promise<void> {
 	await page.goto(`${baseUrl}/signin`);
 	await page.getByTestId('emailOrLdapLoginId').locator('input').fill(user.email);
 	await page.getByTestId('password').locator('input').fill(user.password);
@@ -105,13 +109,17 @@ export async function openNewWorkflow(page: Page, baseUrl: string): Promise<void
  * for its parameter panel (NDV). A community node first shows its details card; its "Add to
  * workflow" button is what puts it on the canvas.
  */
-export async function addNodeFromPanel(page: Page, searchText: string, nodeDisplayName: string): Promise<AddedNode> {
+export async function addNodeFromPanel(
+	page: Page,
+	searchText: string,
+	nodeDisplayName: string,
+): Promise<AddedNode> {
 	await page.getByTestId('node-creator-plus-button').click();
 	const nodeCreator = page.getByTestId('node-creator');
 	await nodeCreator.getByTestId('node-creator-search-bar').fill(searchText);
-	const result = nodeCreator
-		.getByTestId('item-iterator-item')
-		.filter({ has: page.getByTestId('node-creator-item-name').getByText(nodeDisplayName, { exact: true }) });
+	const result = nodeCreator.getByTestId('item-iterator-item').filter({
+		has: page.getByTestId('node-creator-item-name').getByText(nodeDisplayName, { exact: true }),
+	});
 	try {
 		await result.waitFor();
 	} catch {
@@ -125,13 +133,22 @@ export async function addNodeFromPanel(page: Page, searchText: string, nodeDispl
 
 	const ndv = page.getByTestId('ndv');
 	const addToWorkflow = nodeCreator.getByRole('button', { name: 'Add to workflow' });
+	await page.waitForTimeout(1500);
+	require('fs').writeFileSync('/tmp/edx/actions.html', await nodeCreator.innerHTML());
 	await addToWorkflow.or(ndv).first().waitFor();
 	if (await addToWorkflow.isVisible()) await addToWorkflow.click();
 	await ndv.getByTestId('node-parameters').waitFor();
 
-	const name = await ndv.getByTestId('node-title-container').locator('[title]').first().getAttribute('title');
-	if (!name) throw new Error(`The parameter panel opened for "${nodeDisplayName}" shows no node name`);
-	const type = await page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`).getAttribute('data-node-type');
+	const name = await ndv
+		.getByTestId('node-title-container')
+		.locator('[title]')
+		.first()
+		.getAttribute('title');
+	if (!name)
+		throw new Error(`The parameter panel opened for "${nodeDisplayName}" shows no node name`);
+	const type = await page
+		.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`)
+		.getAttribute('data-node-type');
 	if (!type) throw new Error(`The canvas node "${name}" carries no node type`);
 	return { name, type };
 }
@@ -144,7 +161,12 @@ export async function closeNdv(page: Page): Promise<void> {
 
 /** The parameters the open panel shows, as parameter name → label, e.g. `{ path: 'Path' }`. */
 export async function visibleParameters(page: Page): Promise<Record<string, string>> {
-	const labels = await page.getByTestId('ndv').getByTestId('node-parameters').locator('label[for]').filter({ visible: true }).all();
+	const labels = await page
+		.getByTestId('ndv')
+		.getByTestId('node-parameters')
+		.locator('label[for]')
+		.filter({ visible: true })
+		.all();
 	const entries = await Promise.all(
 		labels.map(async (label) => [
 			(await label.getAttribute('for')) ?? '',
@@ -166,11 +188,19 @@ export async function unknownNodeWarnings(page: Page): Promise<string[]> {
 
 /** The option an options-type parameter shows as selected. */
 export async function parameterValue(page: Page, parameterName: string): Promise<string> {
-	return await page.getByTestId(`parameter-input-${parameterName}`).locator('input').first().inputValue();
+	return await page
+		.getByTestId(`parameter-input-${parameterName}`)
+		.locator('input')
+		.first()
+		.inputValue();
 }
 
 /** Picks `optionName` in an options-type parameter's dropdown and waits until the field shows it. */
-export async function selectParameterOption(page: Page, parameterName: string, optionName: string): Promise<void> {
+export async function selectParameterOption(
+	page: Page,
+	parameterName: string,
+	optionName: string,
+): Promise<void> {
 	await page.getByTestId(`parameter-input-${parameterName}`).locator('input').first().click();
 	await page
 		.getByRole('option')
@@ -179,7 +209,9 @@ export async function selectParameterOption(page: Page, parameterName: string, o
 	const deadline = Date.now() + ACTION_TIMEOUT_MS;
 	while ((await parameterValue(page, parameterName)) !== optionName) {
 		if (Date.now() > deadline) {
-			throw new Error(`"${parameterName}" still shows "${await parameterValue(page, parameterName)}" after picking "${optionName}"`);
+			throw new Error(
+				`"${parameterName}" still shows "${await parameterValue(page, parameterName)}" after picking "${optionName}"`,
+			);
 		}
 		await page.waitForTimeout(100);
 	}

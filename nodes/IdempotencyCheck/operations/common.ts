@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import { type IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
 
 import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
 import { validateKeys } from '../../../lib/store/validation';
@@ -11,19 +11,24 @@ export function readKey(context: IExecuteFunctions, itemIndex: number): string {
 	const value = context.getNodeParameter('key', itemIndex, '') as unknown;
 	const key = typeof value === 'number' ? String(value) : value;
 	if (typeof key !== 'string' || key.trim() === '') {
-		const error = new Error(
+		throw new NodeOperationError(
+			context.getNode(),
 			`Item ${itemIndex} has no key: the Key expression gave ${JSON.stringify(value ?? null)}`,
+			{
+				itemIndex,
+				description:
+					'Every item needs a non-empty key, e.g. {{ $json.id }}. Check that the field exists on this item.',
+			},
 		);
-		(error as Error & { description: string }).description =
-			'Every item needs a non-empty key, e.g. {{ $json.id }}. Check that the field exists on this item.';
-		throw error;
 	}
 	try {
 		validateKeys([key]);
 	} catch (error) {
 		// The store numbers keys by their position in a one-key batch; the user thinks in items.
-		throw new Error(
+		throw new NodeOperationError(
+			context.getNode(),
 			`Item ${itemIndex} has an unusable key: ${(error as Error).message.replace(/^The key at position 0 /, 'it ')}`,
+			{ itemIndex },
 		);
 	}
 	return key;

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { StoreError } from '../../../lib/store/IdempotencyStore';
-import { findRaceProblem, raceInProcess, raceInProcesses } from './raceClaims';
+import { findRaceProblem, raceCompletions, raceInProcess, raceInProcesses } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
 
 const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-embedded-'));
@@ -19,7 +19,9 @@ describeStoreContract('embedded', async (clock) => new EmbeddedStore({ path: fre
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
 	try {
-		return (db.prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE ${where}`).get() as { n: number }).n;
+		return (
+			db.prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE ${where}`).get() as { n: number }
+		).n;
 	} finally {
 		db.close();
 	}
@@ -28,7 +30,9 @@ function countRows(path: string, where = 'true'): number {
 function storedEntryCount(path: string): number {
 	const db = new DatabaseSync(path, { readOnly: true });
 	try {
-		return (db.prepare("SELECT value FROM store_meta WHERE name = 'entries'").get() as { value: number }).value;
+		return (
+			db.prepare("SELECT value FROM store_meta WHERE name = 'entries'").get() as { value: number }
+		).value;
 	} finally {
 		db.close();
 	}
@@ -61,7 +65,11 @@ describe('EmbeddedStore', () => {
 
 		const after = new EmbeddedStore({ path, clock: time.clock });
 		const outcomes = await after.claim('ns', [{ key: 'a' }, { key: 'b' }, { key: 'c' }], LEASE);
-		expect(outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'inProgress', 'claimed']);
+		expect(outcomes.map((outcome) => outcome.status)).toEqual([
+			'duplicate',
+			'inProgress',
+			'claimed',
+		]);
 		expect(outcomes[0].record.result).toEqual({ id: 1 });
 		await after.close();
 	});
@@ -72,7 +80,9 @@ describe('EmbeddedStore', () => {
 		const path = join(blocker, 'store.sqlite');
 		const attempt = () => new EmbeddedStore({ path });
 		expect(attempt).toThrow(StoreError);
-		expect(attempt).toThrow(expect.objectContaining({ reason: 'unreachable', message: expect.stringContaining(path) }));
+		expect(attempt).toThrow(
+			expect.objectContaining({ reason: 'unreachable', message: expect.stringContaining(path) }),
+		);
 	});
 
 	it('refuses a file that is not a SQLite database', () => {
@@ -86,7 +96,9 @@ describe('EmbeddedStore', () => {
 	it('refuses operations after close', async () => {
 		const store = new EmbeddedStore({ path: freshPath() });
 		await store.close();
-		await expect(store.markSeen('ns', ['k'], { ttlMs: 1000 })).rejects.toMatchObject({ reason: 'invalidConfig' });
+		await expect(store.markSeen('ns', ['k'], { ttlMs: 1000 })).rejects.toMatchObject({
+			reason: 'invalidConfig',
+		});
 	});
 
 	describe('size bound', () => {
@@ -123,7 +135,11 @@ describe('EmbeddedStore', () => {
 			await store.markSeen('ns', ['short-1', 'short-2', 'short-3'], { ttlMs: 1000 });
 			await store.markSeen('ns', ['long-1', 'long-2'], { ttlMs: 3_600_000 });
 			time.advance(1000);
-			await store.markSeen('ns', Array.from({ length: 8 }, (_, index) => `new-${index}`), { ttlMs: 60_000 });
+			await store.markSeen(
+				'ns',
+				Array.from({ length: 8 }, (_, index) => `new-${index}`),
+				{ ttlMs: 60_000 },
+			);
 			expect(countRows(path)).toBe(10);
 			expect((await store.inspect('ns', ['long-1', 'long-2'])).every(Boolean)).toBe(true);
 			await store.close();
@@ -166,6 +182,14 @@ describe('EmbeddedStore', () => {
 			const stores = Array.from({ length: 50 }, () => new EmbeddedStore({ path }));
 			const winners = await raceInProcess(stores, 'race', keys);
 			await Promise.all(stores.map(async (store) => store.close()));
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+		});
+
+		it('reports exactly one completion per key among 20 concurrent completers', async () => {
+			const path = freshPath();
+			const completers = Array.from({ length: 20 }, () => new EmbeddedStore({ path }));
+			const winners = await raceCompletions(completers, 'complete', keys);
+			await Promise.all(completers.map(async (store) => store.close()));
 			expect(findRaceProblem(winners, keys)).toBeUndefined();
 		});
 

@@ -5,7 +5,13 @@ import { Client } from 'pg';
 import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { closeAllStores } from '../../../lib/store/openStore';
 import { findRaceProblem, raceCompletions, raceInProcess, raceInProcesses } from './raceClaims';
-import { type PostgresConnection, type RunningService, SERVICE_START_TIMEOUT_MS, closedPort, startService } from './services';
+import {
+	type PostgresConnection,
+	type RunningService,
+	SERVICE_START_TIMEOUT_MS,
+	closedPort,
+	startService,
+} from './services';
 import { describeStoreContract, testClock } from './storeContract';
 
 let postgres: RunningService<PostgresConnection>;
@@ -19,7 +25,10 @@ afterAll(async () => {
 	await postgres?.stop();
 });
 
-describeStoreContract('postgres', async (clock) => new PostgresStore({ ...postgres.connection, clock }));
+describeStoreContract(
+	'postgres',
+	async (clock) => new PostgresStore({ ...postgres.connection, clock }),
+);
 
 const SECRET = 'not-the-real-password-0123';
 
@@ -46,15 +55,22 @@ describe('PostgresStore', () => {
 
 	it('names server, database and table in the description', () => {
 		const { host, port } = postgres.connection;
-		expect(open({ schema: 'app', table: 'keys' }).description).toBe(`postgres (postgres@${host}:${port}/postgres, app.keys)`);
+		expect(open({ schema: 'app', table: 'keys' }).description).toBe(
+			`postgres (postgres@${host}:${port}/postgres, app.keys)`,
+		);
 	});
 
 	it('creates schema and table on first use, quoting any name safely', async () => {
 		const schema = 'odd "schema"; DROP TABLE x; --';
 		const table = 'Keys With "Quotes"';
 		await open({ schema, table }).markSeen('ns', ['k'], { ttlMs: 60_000 });
-		const rows = await withClient(async (client) =>
-			(await client.query('SELECT count(*)::int AS n FROM "odd ""schema""; DROP TABLE x; --"."Keys With ""Quotes"""')).rows,
+		const rows = await withClient(
+			async (client) =>
+				(
+					await client.query(
+						'SELECT count(*)::int AS n FROM "odd ""schema""; DROP TABLE x; --"."Keys With ""Quotes"""',
+					)
+				).rows,
 		);
 		expect(rows).toEqual([{ n: 1 }]);
 	});
@@ -62,12 +78,16 @@ describe('PostgresStore', () => {
 	it('creates the table once when many stores meet an empty schema at the same time', async () => {
 		const schema = `concurrent_${Date.now()}`;
 		const racers = Array.from({ length: 10 }, () => open({ schema }));
-		const outcomes = await Promise.all(racers.map(async (store) => store.markSeen('ns', ['same'], { ttlMs: 60_000 })));
+		const outcomes = await Promise.all(
+			racers.map(async (store) => store.markSeen('ns', ['same'], { ttlMs: 60_000 })),
+		);
 		expect(outcomes.filter(([outcome]) => outcome.firstSeen)).toHaveLength(1);
 	});
 
 	it('refuses a table name over 63 bytes', () => {
-		expect(() => open({ table: 't'.repeat(64) })).toThrow(expect.objectContaining({ reason: 'invalidConfig' }));
+		expect(() => open({ table: 't'.repeat(64) })).toThrow(
+			expect.objectContaining({ reason: 'invalidConfig' }),
+		);
 	});
 
 	it('purges expired rows lazily', async () => {
@@ -77,7 +97,9 @@ describe('PostgresStore', () => {
 		await store.markSeen('ns', ['a', 'b', 'c'], { ttlMs: 1000 });
 		time.advance(3_600_000);
 		await store.markSeen('ns', ['d'], { ttlMs: 1000 });
-		const rows = await withClient(async (client) => (await client.query(`SELECT key FROM "${table}"`)).rows);
+		const rows = await withClient(
+			async (client) => (await client.query(`SELECT key FROM "${table}"`)).rows,
+		);
 		expect(rows).toEqual([{ key: 'd' }]);
 	});
 
@@ -114,7 +136,9 @@ describe('PostgresStore', () => {
 				.catch((caught: unknown) => caught);
 			expect(Date.now() - started).toBeLessThan(5_000);
 			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
-			expect((error as Error).message).toMatch(new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+			expect((error as Error).message).toMatch(
+				new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+			);
 			expect((error as Error).message).not.toContain(SECRET);
 		});
 
@@ -129,7 +153,10 @@ describe('PostgresStore', () => {
 					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
 					.catch((caught: unknown) => caught);
 				expect(Date.now() - started).toBeLessThan(5_000);
-				expect(error).toMatchObject({ reason: 'unreachable', message: expect.stringContaining(`Cannot reach PostgreSQL at 127.0.0.1:${port}: `) });
+				expect(error).toMatchObject({
+					reason: 'unreachable',
+					message: expect.stringContaining(`Cannot reach PostgreSQL at 127.0.0.1:${port}: `),
+				});
 				expect((error as Error).message).not.toContain(SECRET);
 			} finally {
 				sockets.forEach((socket) => socket.destroy());
@@ -138,8 +165,13 @@ describe('PostgresStore', () => {
 		}, 10_000);
 
 		it('reports a refused password as a configuration problem without echoing it', async () => {
-			const error = await open({ password: SECRET }).markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
-			expect(error).toMatchObject({ reason: 'invalidConfig', message: expect.stringContaining('refused user "postgres"') });
+			const error = await open({ password: SECRET })
+				.markSeen('ns', ['k'], { ttlMs: 1000 })
+				.catch((caught: unknown) => caught);
+			expect(error).toMatchObject({
+				reason: 'invalidConfig',
+				message: expect.stringContaining('refused user "postgres"'),
+			});
 			expect((error as Error).message).not.toContain(SECRET);
 		});
 	});

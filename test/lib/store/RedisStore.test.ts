@@ -4,8 +4,14 @@ import Redis from 'ioredis';
 
 import { RedisStore } from '../../../lib/store/RedisStore';
 import { closeAllStores } from '../../../lib/store/openStore';
-import { findRaceProblem, raceInProcess, raceInProcesses } from './raceClaims';
-import { type RedisConnection, type RunningService, SERVICE_START_TIMEOUT_MS, closedPort, startService } from './services';
+import { findRaceProblem, raceCompletions, raceInProcess, raceInProcesses } from './raceClaims';
+import {
+	type RedisConnection,
+	type RunningService,
+	SERVICE_START_TIMEOUT_MS,
+	closedPort,
+	startService,
+} from './services';
 import { describeStoreContract } from './storeContract';
 
 let redis: RunningService<RedisConnection>;
@@ -35,7 +41,9 @@ describe('RedisStore', () => {
 	});
 
 	it('names the server in the description', () => {
-		expect(open({ db: 2 }).description).toBe(`redis (${redis.connection.host}:${redis.connection.port}, db 2)`);
+		expect(open({ db: 2 }).description).toBe(
+			`redis (${redis.connection.host}:${redis.connection.port}, db 2)`,
+		);
 	});
 
 	it('writes under its key prefix, with the native TTL set', async () => {
@@ -54,12 +62,16 @@ describe('RedisStore', () => {
 
 	it('keeps stores with different key prefixes apart', async () => {
 		await open({ keyPrefix: 'one:' }).markSeen('ns', ['k'], { ttlMs: 60_000 });
-		expect((await open({ keyPrefix: 'two:' }).markSeen('ns', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(true);
+		expect(
+			(await open({ keyPrefix: 'two:' }).markSeen('ns', ['k'], { ttlMs: 60_000 }))[0].firstSeen,
+		).toBe(true);
 	});
 
 	it('uses the selected database', async () => {
 		await open({ db: 3 }).markSeen('ns-db', ['k'], { ttlMs: 60_000 });
-		expect((await open({ db: 4 }).markSeen('ns-db', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(true);
+		expect((await open({ db: 4 }).markSeen('ns-db', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(
+			true,
+		);
 	});
 
 	it('connects again after the server dropped the connection', async () => {
@@ -72,10 +84,9 @@ describe('RedisStore', () => {
 			raw.disconnect();
 		}
 		await new Promise((resume) => setTimeout(resume, 50));
-		expect((await store.markSeen('reconnect', ['a', 'b'], { ttlMs: 60_000 })).map((o) => o.firstSeen)).toEqual([
-			false,
-			true,
-		]);
+		expect(
+			(await store.markSeen('reconnect', ['a', 'b'], { ttlMs: 60_000 })).map((o) => o.firstSeen),
+		).toEqual([false, true]);
 	});
 
 	describe('concurrency', () => {
@@ -86,6 +97,12 @@ describe('RedisStore', () => {
 			const winners = await raceInProcess(claimers, `race-${Date.now()}`, keys);
 			expect(findRaceProblem(winners, keys)).toBeUndefined();
 			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('reports exactly one completion per key among 20 concurrent completers', async () => {
+			const completers = Array.from({ length: 20 }, () => open());
+			const winners = await raceCompletions(completers, `complete-${Date.now()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
 		}, 60_000);
 
 		it('gives each key to exactly one of 6 processes', async () => {
@@ -101,11 +118,17 @@ describe('RedisStore', () => {
 			const port = await closedPort();
 			const store = open({ port, password: SECRET });
 			const started = Date.now();
-			const error = await store.markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
+			const error = await store
+				.markSeen('ns', ['k'], { ttlMs: 1000 })
+				.catch((caught: unknown) => caught);
 			expect(Date.now() - started).toBeLessThan(5_000);
 			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
-			expect((error as Error).message).toMatch(new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
-			expect(JSON.stringify(error) + String(error) + (error as Error).message).not.toContain(SECRET);
+			expect((error as Error).message).toMatch(
+				new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+			);
+			expect(JSON.stringify(error) + String(error) + (error as Error).message).not.toContain(
+				SECRET,
+			);
 		});
 
 		it('gives up within a few seconds on a server that accepts but never answers', async () => {
@@ -119,7 +142,10 @@ describe('RedisStore', () => {
 					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
 					.catch((caught: unknown) => caught);
 				expect(Date.now() - started).toBeLessThan(6_000);
-				expect(error).toMatchObject({ reason: 'unreachable', message: `Cannot reach Redis at 127.0.0.1:${port}: no answer within 3 s` });
+				expect(error).toMatchObject({
+					reason: 'unreachable',
+					message: `Cannot reach Redis at 127.0.0.1:${port}: no answer within 3 s`,
+				});
 			} finally {
 				sockets.forEach((socket) => socket.destroy());
 				silent.close();
@@ -127,8 +153,13 @@ describe('RedisStore', () => {
 		});
 
 		it('reports refused credentials as a configuration problem without echoing them', async () => {
-			const error = await open({ password: SECRET }).markSeen('ns', ['k'], { ttlMs: 1000 }).catch((caught: unknown) => caught);
-			expect(error).toMatchObject({ reason: 'invalidConfig', message: expect.stringContaining('refused the username or password') });
+			const error = await open({ password: SECRET })
+				.markSeen('ns', ['k'], { ttlMs: 1000 })
+				.catch((caught: unknown) => caught);
+			expect(error).toMatchObject({
+				reason: 'invalidConfig',
+				message: expect.stringContaining('refused the username or password'),
+			});
 			expect((error as Error).message).not.toContain(SECRET);
 		});
 	});

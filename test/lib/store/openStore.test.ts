@@ -3,7 +3,12 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { StoreError } from '../../../lib/store/IdempotencyStore';
-import { type StoreConfig, closeAllStores, defaultEmbeddedStorePath, openStore } from '../../../lib/store/openStore';
+import {
+	type StoreConfig,
+	closeAllStores,
+	defaultEmbeddedStorePath,
+	openStore,
+} from '../../../lib/store/openStore';
 
 const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-open-'));
 const savedEnvironment = { ...process.env };
@@ -63,6 +68,27 @@ describe('openStore', () => {
 		const second = openStore(config);
 		expect(second).not.toBe(first);
 		expect((await second.markSeen('ns', ['k'], { ttlMs: 60_000 }))[0].firstSeen).toBe(false);
+	});
+
+	it('shares Redis and PostgreSQL stores per connection, without connecting yet', () => {
+		const redis: StoreConfig = { backend: 'redis', host: '127.0.0.1', port: 6379, password: 'x' };
+		expect(openStore({ ...redis })).toBe(openStore(redis));
+		expect(openStore({ ...redis, keyPrefix: 'other:' })).not.toBe(openStore(redis));
+		expect(openStore(redis).description).toBe('redis (127.0.0.1:6379, db 0)');
+
+		const postgres: StoreConfig = {
+			backend: 'postgres',
+			host: 'db.internal',
+			port: 5432,
+			database: 'n8n',
+			user: 'n8n',
+			password: 'x',
+		};
+		expect(openStore({ ...postgres })).toBe(openStore(postgres));
+		expect(openStore({ ...postgres, table: 'other' })).not.toBe(openStore(postgres));
+		expect(openStore(postgres).description).toBe(
+			'postgres (n8n@db.internal:5432/n8n, public.hybrid_sync_keys)',
+		);
 	});
 
 	it('refuses an unknown backend', () => {

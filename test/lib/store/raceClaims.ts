@@ -26,7 +26,11 @@ function shuffled<T>(items: readonly T[]): T[] {
 }
 
 /** Each store claims every key, in its own random order and in small batches, yielding between them. */
-export async function raceInProcess(stores: IdempotencyStore[], namespace: string, keys: string[]): Promise<string[][]> {
+export async function raceInProcess(
+	stores: IdempotencyStore[],
+	namespace: string,
+	keys: string[],
+): Promise<string[][]> {
 	return Promise.all(
 		stores.map(async (store) => {
 			const won: string[] = [];
@@ -52,7 +56,11 @@ export async function raceCompletions(
 	namespace: string,
 	keys: string[],
 ): Promise<string[][]> {
-	await stores[0].claim(namespace, keys.map((key) => ({ key })), LEASE);
+	await stores[0].claim(
+		namespace,
+		keys.map((key) => ({ key })),
+		LEASE,
+	);
 	return Promise.all(
 		stores.map(async (store, storeIndex) => {
 			const won: string[] = [];
@@ -62,7 +70,8 @@ export async function raceCompletions(
 				const batch = order.slice(start, start + CHUNK).map((key) => ({ key, result: storeIndex }));
 				for (const outcome of await store.complete(namespace, batch, { retentionMs: 600_000 })) {
 					if (outcome.status === 'completed') won.push(outcome.key);
-					else if (outcome.status !== 'alreadyCompleted') throw new Error(`unexpected ${outcome.status}`);
+					else if (outcome.status !== 'alreadyCompleted')
+						throw new Error(`unexpected ${outcome.status}`);
 				}
 			}
 			return won;
@@ -86,7 +95,11 @@ function compileStoreModules(): string {
 	const sourceFolder = join(repositoryRoot, 'lib/store');
 	for (const file of readdirSync(sourceFolder).filter((name) => name.endsWith('.ts'))) {
 		const { outputText } = ts.transpileModule(readFileSync(join(sourceFolder, file), 'utf8'), {
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+			compilerOptions: {
+				module: ts.ModuleKind.CommonJS,
+				target: ts.ScriptTarget.ES2022,
+				esModuleInterop: true,
+			},
 		});
 		writeFileSync(join(folder, file.replace(/\.ts$/, '.js')), outputText);
 	}
@@ -156,7 +169,9 @@ export async function raceInProcesses(
 			child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
 			const ready = new Promise<void>((resolveReady, rejectReady) => {
 				child.stdout.on('data', () => stdout.startsWith('ready\n') && resolveReady());
-				child.once('exit', (code) => rejectReady(new Error(`race child exited early (${code}): ${stderr}`)));
+				child.once('exit', (code) =>
+					rejectReady(new Error(`race child exited early (${code}): ${stderr}`)),
+				);
 			});
 			const finished = new Promise<string[]>((resolveFinished, rejectFinished) => {
 				child.once('exit', (code) => {

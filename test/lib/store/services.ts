@@ -44,7 +44,9 @@ export async function startService(kind: 'redis' | 'postgres'): Promise<RunningS
 			if (stdout.includes('\n')) resolveStart(JSON.parse(line));
 		});
 		child.once('exit', (code) =>
-			rejectStart(new Error(`Could not start ${kind} for the tests (exit ${code}): ${stderr.trim()}`)),
+			rejectStart(
+				new Error(`Could not start ${kind} for the tests (exit ${code}): ${stderr.trim()}`),
+			),
 		);
 	});
 	return {

@@ -107,7 +107,11 @@ export function describeStoreContract(
 				time.advance(1000);
 				const outcome = await claimOne('order-1');
 				expect(outcome.status).toBe('duplicate');
-				expect(outcome.record).toMatchObject({ state: 'completed', result: { invoiceId: 'in_1' }, attempts: 1 });
+				expect(outcome.record).toMatchObject({
+					state: 'completed',
+					result: { invoiceId: 'in_1' },
+					attempts: 1,
+				});
 			});
 
 			it('claims a released key again and counts the attempt', async () => {
@@ -131,7 +135,10 @@ export function describeStoreContract(
 				}
 				const outcome = await claimOne('order-1');
 				expect(outcome.status).toBe('deadLetter');
-				expect(outcome.record).toMatchObject({ state: 'deadLetter', attempts: RELEASE.maxAttempts });
+				expect(outcome.record).toMatchObject({
+					state: 'deadLetter',
+					attempts: RELEASE.maxAttempts,
+				});
 				expect((await inspectOne('order-1'))?.state).toBe('deadLetter');
 			});
 
@@ -180,7 +187,11 @@ export function describeStoreContract(
 					],
 					LEASE,
 				);
-				expect(outcomes.map((outcome) => outcome.status)).toEqual(['claimed', 'mismatch', 'inProgress']);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual([
+					'claimed',
+					'mismatch',
+					'inProgress',
+				]);
 			});
 
 			it('answers one outcome per request in input order across every status', async () => {
@@ -202,10 +213,18 @@ export function describeStoreContract(
 
 			it('claims a batch of 1,000 keys and answers them in order', async () => {
 				const keys = Array.from({ length: 1000 }, (_, index) => `event-${index}`);
-				const first = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				const first = await store.claim(
+					ns,
+					keys.map((key) => ({ key })),
+					LEASE,
+				);
 				expect(first.map((outcome) => outcome.key)).toEqual(keys);
 				expect(first.every((outcome) => outcome.status === 'claimed')).toBe(true);
-				const second = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				const second = await store.claim(
+					ns,
+					keys.map((key) => ({ key })),
+					LEASE,
+				);
 				expect(second.every((outcome) => outcome.status === 'inProgress')).toBe(true);
 			});
 		});
@@ -214,7 +233,11 @@ export function describeStoreContract(
 			it('completes a claimed key, stores the result and keeps it for the retention', async () => {
 				await claimOne('order-1', 'fp-a');
 				time.advance(2000);
-				const [outcome] = await store.complete(ns, [{ key: 'order-1', result: { id: 7 } }], RETENTION);
+				const [outcome] = await store.complete(
+					ns,
+					[{ key: 'order-1', result: { id: 7 } }],
+					RETENTION,
+				);
 				expect(outcome).toEqual({
 					key: 'order-1',
 					status: 'completed',
@@ -275,9 +298,22 @@ export function describeStoreContract(
 			});
 
 			it('stores any JSON value as the result, and no result when none is given', async () => {
-				const results = [{ nested: { list: [1, 'two', null] } }, ['a'], 'text', 42, 0, false, null, 'ünïcödé ✓'];
+				const results = [
+					{ nested: { list: [1, 'two', null] } },
+					['a'],
+					'text',
+					42,
+					0,
+					false,
+					null,
+					'ünïcödé ✓',
+				];
 				const keys = results.map((_, index) => `r${index}`);
-				await store.complete(ns, results.map((result, index) => ({ key: keys[index], result })), RETENTION);
+				await store.complete(
+					ns,
+					results.map((result, index) => ({ key: keys[index], result })),
+					RETENTION,
+				);
 				await store.complete(ns, [{ key: 'none' }], RETENTION);
 				const records = await store.inspect(ns, [...keys, 'none']);
 				expect(records.slice(0, results.length).map((record) => record?.result)).toEqual(results);
@@ -287,15 +323,27 @@ export function describeStoreContract(
 			it('refuses a result over 64 KB and writes nothing of the batch', async () => {
 				await claimOne('small');
 				const error = await store
-					.complete(ns, [{ key: 'small', result: 1 }, { key: 'big', result: 'x'.repeat(70_000) }], RETENTION)
+					.complete(
+						ns,
+						[
+							{ key: 'small', result: 1 },
+							{ key: 'big', result: 'x'.repeat(70_000) },
+						],
+						RETENTION,
+					)
 					.catch((caught: unknown) => caught);
 				expect(error).toBeInstanceOf(StoreError);
-				expect(error).toMatchObject({ reason: 'invalidKey', message: expect.stringMatching(/position 1.*65536 bytes/) });
+				expect(error).toMatchObject({
+					reason: 'invalidKey',
+					message: expect.stringMatching(/position 1.*65536 bytes/),
+				});
 				expect((await inspectOne('small'))?.state).toBe('inProgress');
 			});
 
 			it('refuses a result that is not JSON', async () => {
-				await expect(store.complete(ns, [{ key: 'k', result: 10n }], RETENTION)).rejects.toMatchObject({
+				await expect(
+					store.complete(ns, [{ key: 'k', result: 10n }], RETENTION),
+				).rejects.toMatchObject({
 					reason: 'invalidKey',
 					message: expect.stringContaining('cannot be stored as JSON'),
 				});
@@ -496,14 +544,22 @@ export function describeStoreContract(
 					'{braces}:colons:*?[glob]',
 					'%00 \\ "quotes" \'',
 				];
-				const outcomes = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				const outcomes = await store.claim(
+					ns,
+					keys.map((key) => ({ key })),
+					LEASE,
+				);
 				expect(outcomes.map((outcome) => outcome.status)).toEqual(keys.map(() => 'claimed'));
 				expect((await store.inspect(ns, keys)).map((record) => record?.key)).toEqual(keys);
 			});
 
 			it('accepts keys of 2 KB and more, in any script', async () => {
 				const keys = ['k'.repeat(2048), '€'.repeat(2048), '😀'.repeat(2048), 'x'.repeat(8192)];
-				const outcomes = await store.claim(ns, keys.map((key) => ({ key })), LEASE);
+				const outcomes = await store.claim(
+					ns,
+					keys.map((key) => ({ key })),
+					LEASE,
+				);
 				expect(outcomes.map((outcome) => outcome.status)).toEqual(keys.map(() => 'claimed'));
 				expect((await store.inspect(ns, keys)).map((record) => record?.key)).toEqual(keys);
 				expect((await store.claim(ns, [{ key: keys[2] }], LEASE))[0].status).toBe('inProgress');
@@ -535,7 +591,10 @@ export function describeStoreContract(
 				['with a NUL character', 'a\u0000b', /NUL character/],
 				['with a lone surrogate', 'a\uD800b', /lone UTF-16 surrogate/],
 			])('refuses a key %s', async (_label, key, message) => {
-				await expect(store.claim(ns, [{ key }], LEASE)).rejects.toMatchObject({ reason: 'invalidKey', message });
+				await expect(store.claim(ns, [{ key }], LEASE)).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message,
+				});
 			});
 
 			it('refuses an empty store name', async () => {
@@ -550,7 +609,9 @@ export function describeStoreContract(
 					reason: 'invalidConfig',
 					message: 'leaseMs must be a positive number of milliseconds, got 0',
 				});
-				await expect(store.release(ns, ['k'], { ...RELEASE, maxAttempts: 0 })).rejects.toMatchObject({
+				await expect(
+					store.release(ns, ['k'], { ...RELEASE, maxAttempts: 0 }),
+				).rejects.toMatchObject({
 					reason: 'invalidConfig',
 				});
 			});

@@ -1,0 +1,201 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { type CreatedWorkflow, type ExecutionDetail, N8nInstance, type WorkflowDefinition } from './harness';
+
+/**
+ * The Idempotency Check inside a real n8n, wired the way the README recommends: a signed webhook
+ * whose own dedup is off (so sender retries reach the workflow), claim before the business step,
+ * complete after it, release when it fails. The business API fails the first call for each event,
+ * so every event needs a retry, and duplicates arrive concurrently.
+ */
+
+const SECRET = 'whsec_e2e_idempotency_signing_secret';
+const WEBHOOK_PATH = 'e2e-idempotent-processing';
+const NAMESPACE = 'stripe-events';
+const EVENT_COUNT = 30;
+const MAX_RETRY_ROUNDS = 6;
+const ROUND_PAUSE_MS = 500;
+const ROUND_TIMEOUT_MS = 120_000;
+/** The fixture names the business API by this origin; the test points it at its own server. */
+const FIXTURE_API_ORIGIN = 'http://business-api.invalid';
+
+const eventIds = Array.from({ length: EVENT_COUNT }, (_, index) => `evt_e2e_${String(index + 1).padStart(2, '0')}`);
+
+/** A downstream API that fails the first call for each event and counts the calls that succeeded. */
+class FlakyBusinessApi {
+	readonly calls = new Map<string, number>();
+	readonly successes = new Map<string, number>();
+	private readonly server = createServer((request, response) => void this.handle(request, response));
+
+	async start(): Promise<string> {
+		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+		return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+	}
+
+	async stop(): Promise<void> {
+		this.server.closeAllConnections();
+		await new Promise((resolve) => this.server.close(resolve));
+	}
+
+	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		let body = '';
+		for await (const chunk of request) body += chunk;
+		const { eventId } = JSON.parse(body || '{}') as { eventId?: string };
+		const reply = (status: number, payload: object) => {
+			response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+		};
+		if (request.method !== 'POST' || request.url !== '/charges' || !eventId) {
+			return reply(400, { error: 'expected POST /charges with an eventId' });
+		}
+		const call = (this.calls.get(eventId) ?? 0) + 1;
+		this.calls.set(eventId, call);
+		if (call === 1) return reply(500, { error: 'temporarily unavailable' });
+		this.successes.set(eventId, (this.successes.get(eventId) ?? 0) + 1);
+		return reply(201, { chargeId: `ch_${eventId}` });
+	}
+}
+
+function stripeDelivery(eventId: string): RequestInit {
+	const body = JSON.stringify({
+		id: eventId,
+		object: 'event',
+		type: 'payment_intent.succeeded',
+		created: Math.floor(Date.now() / 1000),
+		data: { object: { id: `pi_${eventId}`, amount: 4200, currency: 'eur' } },
+	});
+	const timestamp = Math.floor(Date.now() / 1000);
+	const signature = createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex');
+	return {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` },
+		body,
+	};
+}
+
+/** The items a node put on one of its outputs in an execution (none when it did not run). */
+function branch(execution: ExecutionDetail, nodeName: string, outputIndex: number): IDataObject[] {
+	const runs = execution.data.resultData.runData[nodeName] ?? [];
+	return runs.flatMap((run) => (run.data?.main[outputIndex] ?? []).map((item) => item.json));
+}
+
+const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Idempotency Check in a real n8n: claim, call, complete or release', () => {
+	const api = new FlakyBusinessApi();
+	const storeFolder = mkdtempSync(join(tmpdir(), 'hybrid-sync-e2e-store-'));
+	const storePath = join(storeFolder, 'store.sqlite');
+	let n8n: N8nInstance;
+	let workflow: CreatedWorkflow;
+	let delivered = 0;
+
+	/** Delivers the events (each `copies` times at once) and waits until every execution finished. */
+	const deliver = async (ids: string[], copies = 1) => {
+		const url = n8n.webhookUrl(WEBHOOK_PATH);
+		const responses = await Promise.all(
+			ids.flatMap((id) => Array.from({ length: copies }, async () => await fetch(url, stripeDelivery(id)))),
+		);
+		delivered += responses.length;
+		expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
+		return await n8n.waitForExecutions(workflow.id, delivered, ROUND_TIMEOUT_MS);
+	};
+	const pending = () => eventIds.filter((id) => !api.successes.has(id));
+
+	beforeAll(async () => {
+		const apiOrigin = await api.start();
+		n8n = await N8nInstance.start({ env: { HYBRID_SYNC_STORE_PATH: storePath } });
+		const credential = await n8n.createCredential({
+			name: 'Stripe signing secret',
+			type: 'webhookSigningSecretApi',
+			data: { secret: SECRET, previousSecrets: '' },
+		});
+		const fixture = readFileSync(join(__dirname, 'fixtures', 'idempotent-processing.workflow.json'), 'utf8');
+		const definition = JSON.parse(fixture.replaceAll(FIXTURE_API_ORIGIN, apiOrigin)) as WorkflowDefinition;
+		workflow = await n8n.createWorkflow(definition, { SIGNING_SECRET: credential });
+		await n8n.activateWorkflow(workflow);
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await api.stop();
+		rmSync(storeFolder, { recursive: true, force: true });
+	});
+
+	it('lets one of two concurrent copies of each event call the API, and gives failed events back', async () => {
+		const executions = await deliver(eventIds, 2);
+
+		expect(executions).toHaveLength(2 * EVENT_COUNT);
+		// A failed call goes to the error output, which is handled: no execution fails.
+		expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+		for (const id of eventIds) {
+			// The first call fails; the other copy either found the key In Progress or, arriving after
+			// the release, claimed it again and succeeded. Never more calls than that.
+			expect([1, 2]).toContain(api.calls.get(id));
+			expect(api.successes.get(id) ?? 0).toBe((api.calls.get(id) ?? 0) - 1);
+		}
+	});
+
+	it('processes every event exactly once as the sender retries the ones not yet done', async () => {
+		for (let round = 1; round <= MAX_RETRY_ROUNDS && pending().length > 0; round++) {
+			await sleep(ROUND_PAUSE_MS);
+			const executions = await deliver(pending());
+			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+		}
+
+		expect(pending()).toEqual([]);
+		expect(Object.fromEntries(api.successes)).toEqual(Object.fromEntries(eventIds.map((id) => [id, 1])));
+		expect(Object.fromEntries(api.calls)).toEqual(Object.fromEntries(eventIds.map((id) => [id, 2])));
+	});
+
+	it('answers every later delivery from the store as Duplicate, with the stored result and no API call', async () => {
+		const callsBefore = [...api.calls.values()].reduce((sum, calls) => sum + calls, 0);
+
+		const executions = await deliver(eventIds);
+
+		const lastRound = await Promise.all(
+			executions.slice(0, EVENT_COUNT).map(async (execution) => await n8n.getExecution(execution.id)),
+		);
+		expect(lastRound.map((execution) => execution.status)).toEqual(lastRound.map(() => 'success'));
+		const duplicates = lastRound.flatMap((execution) => {
+			expect(branch(execution, 'Claim Event', 0)).toEqual([]);
+			expect(execution.data.resultData.runData['Call Business API']).toBeUndefined();
+			return branch(execution, 'Claim Event', 1);
+		});
+		expect(duplicates.map((item) => item.id).sort()).toEqual(eventIds);
+		for (const item of duplicates) {
+			expect(item.idempotency).toMatchObject({
+				status: 'duplicate',
+				state: 'completed',
+				attempts: 2,
+				result: { chargeId: `ch_${item.id as string}` },
+			});
+		}
+		expect([...api.calls.values()].reduce((sum, calls) => sum + calls, 0)).toBe(callsBefore);
+	});
+
+	it('leaves no key stuck: the store holds every event as completed after two attempts', () => {
+		const db = new DatabaseSync(storePath, { readOnly: true });
+		try {
+			const rows = db
+				.prepare('SELECT key, state, attempts, result FROM idempotency_keys WHERE namespace = ? ORDER BY key')
+				.all(NAMESPACE);
+			expect(rows).toEqual(
+				eventIds.map((id) => ({
+					key: id,
+					state: 'completed',
+					attempts: 2,
+					result: JSON.stringify({ chargeId: `ch_${id}` }),
+				})),
+			);
+		} finally {
+			db.close();
+		}
+	});
+});
