@@ -2,6 +2,7 @@ import { createPublicKey, verify, type KeyObject } from 'crypto';
 
 import { decodeStrict } from './compare';
 import { requireHeader, requireSignatureHeader } from './headers';
+import { keyCache } from './keyCache';
 import { parseTimestamp } from './timestamp';
 import {
 	SignatureVerificationError,
@@ -26,6 +27,7 @@ export function verifySendgridSignature(
 	const signature = requireSignatureHeader(request, SIGNATURE_HEADER, '', 'base64');
 	const timestampText = requireHeader(request, TIMESTAMP_HEADER);
 	const timestampSeconds = parseTimestamp(timestampText, TIMESTAMP_HEADER);
+	// crypto.verify takes one buffer; the copy is small next to an ECDSA verification.
 	const signed = Buffer.concat([Buffer.from(timestampText), request.rawBody]);
 	verifyWithAnyKey(options.secrets, toP256PublicKey, (key) =>
 		verify('sha256', signed, key, signature),
@@ -33,10 +35,9 @@ export function verifySendgridSignature(
 	return { timestampSeconds };
 }
 
-/** Accepts the base64 DER (SPKI) key as SendGrid shows it, or the same key as PEM. */
 function toP256PublicKey(secret: string, position: number): KeyObject {
-	const key = parsePublicKey(secret.trim());
-	if (key?.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+	const key = p256PublicKey(secret);
+	if (key === undefined) {
 		throw new SignatureVerificationError(
 			`Secret #${position} is not a P-256 public key (base64 DER SPKI, as shown by SendGrid)`,
 			'invalidSecret',
@@ -44,6 +45,12 @@ function toP256PublicKey(secret: string, position: number): KeyObject {
 	}
 	return key;
 }
+
+/** The base64 DER (SPKI) key as SendGrid shows it, or the same key as PEM; parsed once per key. */
+const p256PublicKey = keyCache((secret) => {
+	const key = parsePublicKey(secret.trim());
+	return key?.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? key : undefined;
+});
 
 function parsePublicKey(text: string): KeyObject | undefined {
 	try {

@@ -53,7 +53,7 @@ function sortedFormParameters(body: Buffer): string {
 		.map(([name, distinct]) =>
 			[...distinct]
 				.sort()
-				.map((v) => name + v)
+				.map((value) => name + value)
 				.join(''),
 		)
 		.join('');

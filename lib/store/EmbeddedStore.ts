@@ -29,12 +29,11 @@ import {
 } from './transitions';
 import {
 	decodeResult,
-	encodeResult,
-	validateDuration,
-	validateFingerprints,
-	validateKeys,
-	validateMaxAttempts,
-	validateNamespace,
+	validateClaim,
+	validateComplete,
+	validateLookup,
+	validateMarkSeen,
+	validateRelease,
 } from './validation';
 
 export interface EmbeddedStoreOptions {
@@ -216,10 +215,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		requests: ClaimRequest[],
 		options: ClaimOptions,
 	): Promise<ClaimOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(requests.map((request) => request.key));
-		validateFingerprints(requests.map((request) => request.fingerprint));
-		validateDuration('leaseMs', options.leaseMs);
+		validateClaim(namespace, requests, options);
 		return this.writeBatch((now) =>
 			requests.map((request) => {
 				const { found, stored } = this.read(namespace, request.key, now);
@@ -235,10 +231,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		requests: CompleteRequest[],
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(requests.map((request) => request.key));
-		const results = requests.map((request, position) => encodeResult(request.result, position));
-		validateDuration('retentionMs', options.retentionMs);
+		const results = validateComplete(namespace, requests, options);
 		return this.writeBatch((now) =>
 			requests.map((request, position) => {
 				const { found, stored } = this.read(namespace, request.key, now);
@@ -261,10 +254,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		keys: string[],
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateMaxAttempts(options.maxAttempts);
-		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		validateRelease(namespace, keys, options);
 		return this.writeBatch((now) =>
 			keys.map((key) => {
 				const { found, stored } = this.read(namespace, key, now);
@@ -287,9 +277,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		keys: string[],
 		options: MarkSeenOptions,
 	): Promise<MarkSeenOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateDuration('ttlMs', options.ttlMs);
+		validateMarkSeen(namespace, keys, options);
 		return this.writeBatch((now) =>
 			keys.map((key) => {
 				const { found, stored } = this.read(namespace, key, now);
@@ -301,16 +289,14 @@ export class EmbeddedStore implements IdempotencyStore {
 	}
 
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		this.assertOpen();
 		const now = this.clock();
 		return this.guard('inspect', () => keys.map((key) => this.read(namespace, key, now).found));
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		return this.writeBatch((now) => {
 			let live = 0;
 			for (const key of keys) {

@@ -30,12 +30,11 @@ import {
 } from './transitions';
 import {
 	decodeResult,
-	encodeResult,
-	validateDuration,
-	validateFingerprints,
-	validateKeys,
-	validateMaxAttempts,
-	validateNamespace,
+	validateClaim,
+	validateComplete,
+	validateLookup,
+	validateMarkSeen,
+	validateRelease,
 } from './validation';
 
 export interface PostgresStoreOptions {
@@ -168,11 +167,8 @@ export class PostgresStore implements IdempotencyStore {
 		requests: ClaimRequest[],
 		options: ClaimOptions,
 	): Promise<ClaimOutcome[]> {
-		validateNamespace(namespace);
+		validateClaim(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
-		validateKeys(keys);
-		validateFingerprints(requests.map((request) => request.fingerprint));
-		validateDuration('leaseMs', options.leaseMs);
 		const leaseMs = Math.ceil(options.leaseMs);
 		return this.upsertInRounds<ClaimOutcome>(
 			namespace,
@@ -219,9 +215,7 @@ export class PostgresStore implements IdempotencyStore {
 		keys: string[],
 		options: MarkSeenOptions,
 	): Promise<MarkSeenOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateDuration('ttlMs', options.ttlMs);
+		validateMarkSeen(namespace, keys, options);
 		const ttlMs = Math.ceil(options.ttlMs);
 		return this.upsertInRounds<MarkSeenOutcome>(
 			namespace,
@@ -261,11 +255,8 @@ export class PostgresStore implements IdempotencyStore {
 		requests: CompleteRequest[],
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]> {
-		validateNamespace(namespace);
+		validateComplete(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
-		validateKeys(keys);
-		requests.forEach((request, position) => encodeResult(request.result, position));
-		validateDuration('retentionMs', options.retentionMs);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
 			const decision = decideComplete(
 				namespace,
@@ -287,10 +278,7 @@ export class PostgresStore implements IdempotencyStore {
 		keys: string[],
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateMaxAttempts(options.maxAttempts);
-		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		validateRelease(namespace, keys, options);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
 			const decision = decideRelease(
 				found,
@@ -306,8 +294,7 @@ export class PostgresStore implements IdempotencyStore {
 	}
 
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		if (keys.length === 0) return [];
 		await this.prepare();
 		const now = this.clock();
@@ -316,8 +303,7 @@ export class PostgresStore implements IdempotencyStore {
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		if (keys.length === 0) return 0;
 		await this.prepare();
 		const now = this.clock();

@@ -26,12 +26,11 @@ import {
 import { compactRecord } from './transitions';
 import {
 	decodeResult,
-	encodeResult,
-	validateDuration,
-	validateFingerprints,
-	validateKeys,
-	validateMaxAttempts,
-	validateNamespace,
+	validateClaim,
+	validateComplete,
+	validateLookup,
+	validateMarkSeen,
+	validateRelease,
 } from './validation';
 
 export interface RedisStoreOptions {
@@ -257,10 +256,7 @@ export class RedisStore implements IdempotencyStore {
 		requests: ClaimRequest[],
 		options: ClaimOptions,
 	): Promise<ClaimOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(requests.map((request) => request.key));
-		validateFingerprints(requests.map((request) => request.fingerprint));
-		validateDuration('leaseMs', options.leaseMs);
+		validateClaim(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
 		const fingerprints = requests.map((request) => request.fingerprint ?? '');
 		const replies = await this.run(SCRIPTS.claim, namespace, keys, [
@@ -279,13 +275,8 @@ export class RedisStore implements IdempotencyStore {
 		requests: CompleteRequest[],
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]> {
-		validateNamespace(namespace);
+		const results = validateComplete(namespace, requests, options).map((result) => result ?? '');
 		const keys = requests.map((request) => request.key);
-		validateKeys(keys);
-		const results = requests.map(
-			(request, position) => encodeResult(request.result, position) ?? '',
-		);
-		validateDuration('retentionMs', options.retentionMs);
 		const replies = await this.run(SCRIPTS.complete, namespace, keys, [
 			Math.ceil(options.retentionMs),
 			...results,
@@ -302,10 +293,7 @@ export class RedisStore implements IdempotencyStore {
 		keys: string[],
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateMaxAttempts(options.maxAttempts);
-		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+		validateRelease(namespace, keys, options);
 		const replies = await this.run(SCRIPTS.release, namespace, keys, [
 			options.maxAttempts,
 			Math.ceil(options.deadLetterRetentionMs),
@@ -322,9 +310,7 @@ export class RedisStore implements IdempotencyStore {
 		keys: string[],
 		options: MarkSeenOptions,
 	): Promise<MarkSeenOutcome[]> {
-		validateNamespace(namespace);
-		validateKeys(keys);
-		validateDuration('ttlMs', options.ttlMs);
+		validateMarkSeen(namespace, keys, options);
 		const replies = await this.run(SCRIPTS.markSeen, namespace, keys, [Math.ceil(options.ttlMs)]);
 		return replies.map((reply, index) => ({
 			key: keys[index],
@@ -334,15 +320,13 @@ export class RedisStore implements IdempotencyStore {
 	}
 
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		const replies = await this.run(SCRIPTS.inspect, namespace, keys, []);
 		return replies.map((reply, index) => toRecord(namespace, keys[index], reply));
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
-		validateNamespace(namespace);
-		validateKeys(keys);
+		validateLookup(namespace, keys);
 		return this.run<number>(SCRIPTS.forget, namespace, keys, []);
 	}
 

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 
 import { EmbeddedStore } from './EmbeddedStore';
 import { type IdempotencyStore, StoreError } from './IdempotencyStore';
-import { PostgresStore } from './PostgresStore';
-import { RedisStore } from './RedisStore';
+import { PostgresStore, type PostgresStoreOptions } from './PostgresStore';
+import { RedisStore, type RedisStoreOptions } from './RedisStore';
 
 export interface EmbeddedStoreConfig {
 	backend: 'embedded';
@@ -13,31 +13,11 @@ export interface EmbeddedStoreConfig {
 	maxEntries?: number;
 }
 
-export interface RedisStoreConfig {
-	backend: 'redis';
-	host: string;
-	port: number;
-	db?: number;
-	username?: string;
-	password?: string;
-	tls?: boolean;
-	/** Prepended to every Redis key; defaults to `hybrid-sync:`. */
-	keyPrefix?: string;
-}
+/** Connection settings as RedisStoreOptions documents them. */
+export type RedisStoreConfig = { backend: 'redis' } & Omit<RedisStoreOptions, 'clock'>;
 
-export interface PostgresStoreConfig {
-	backend: 'postgres';
-	host: string;
-	port: number;
-	database: string;
-	user: string;
-	password?: string;
-	ssl?: boolean;
-	/** Defaults to `public`. */
-	schema?: string;
-	/** Defaults to `hybrid_sync_keys`. */
-	table?: string;
-}
+/** Connection settings as PostgresStoreOptions documents them. */
+export type PostgresStoreConfig = { backend: 'postgres' } & Omit<PostgresStoreOptions, 'clock'>;
 
 export type StoreConfig = EmbeddedStoreConfig | RedisStoreConfig | PostgresStoreConfig;
 
@@ -75,49 +55,26 @@ export async function closeAllStores(): Promise<void> {
 	await Promise.all(stores.map(async (store) => store.close()));
 }
 
+/** Equal settings give equal identities, whatever order their fields came in. */
+function identityOf(settings: object): string {
+	const fields = Object.entries(settings).filter(([, value]) => value !== undefined);
+	return JSON.stringify(fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function resolveConfig(config: StoreConfig): { identity: string; create: () => IdempotencyStore } {
 	switch (config?.backend) {
 		case 'embedded': {
 			const path = resolve(config.path || defaultEmbeddedStorePath());
-			const maxEntries = config.maxEntries;
+			const options = { path, maxEntries: config.maxEntries };
 			return {
-				identity: JSON.stringify(['embedded', path, maxEntries ?? null]),
-				create: () => new EmbeddedStore({ path, maxEntries }),
+				identity: identityOf({ backend: config.backend, ...options }),
+				create: () => new EmbeddedStore(options),
 			};
 		}
-		case 'redis': {
-			const { backend, ...options } = config;
-			return {
-				identity: JSON.stringify([
-					backend,
-					options.host,
-					options.port,
-					options.db ?? 0,
-					options.username ?? '',
-					options.password ?? '',
-					options.tls ?? false,
-					options.keyPrefix ?? null,
-				]),
-				create: () => new RedisStore(options),
-			};
-		}
-		case 'postgres': {
-			const { backend, ...options } = config;
-			return {
-				identity: JSON.stringify([
-					backend,
-					options.host,
-					options.port,
-					options.database,
-					options.user,
-					options.password ?? '',
-					options.ssl ?? false,
-					options.schema || 'public',
-					options.table || null,
-				]),
-				create: () => new PostgresStore(options),
-			};
-		}
+		case 'redis':
+			return { identity: identityOf(config), create: () => new RedisStore(config) };
+		case 'postgres':
+			return { identity: identityOf(config), create: () => new PostgresStore(config) };
 		default:
 			throw new StoreError(
 				`Unknown store backend "${String((config as { backend?: unknown } | undefined)?.backend)}"`,

@@ -1,4 +1,12 @@
-import { StoreError } from './IdempotencyStore';
+import {
+	type ClaimOptions,
+	type ClaimRequest,
+	type CompleteOptions,
+	type CompleteRequest,
+	type MarkSeenOptions,
+	type ReleaseOptions,
+	StoreError,
+} from './IdempotencyStore';
 
 /** Room for 2,048 characters of any script (an emoji takes 4 bytes in UTF-8). */
 export const MAX_KEY_BYTES = 8192;
@@ -23,7 +31,7 @@ function describeTextProblem(value: unknown, maxBytes: number): string | undefin
 	return undefined;
 }
 
-export function validateNamespace(namespace: string): void {
+function validateNamespace(namespace: string): void {
 	const problem = describeTextProblem(namespace, MAX_NAMESPACE_BYTES);
 	if (problem) throw new StoreError(`The store name ${problem}`, 'invalidKey');
 }
@@ -39,7 +47,7 @@ export function validateKeys(keys: readonly string[]): void {
 	});
 }
 
-export function validateFingerprints(fingerprints: ReadonlyArray<string | undefined>): void {
+function validateFingerprints(fingerprints: ReadonlyArray<string | undefined>): void {
 	fingerprints.forEach((fingerprint, position) => {
 		if (fingerprint === undefined) return;
 		const problem = describeTextProblem(fingerprint, MAX_FINGERPRINT_BYTES);
@@ -49,7 +57,7 @@ export function validateFingerprints(fingerprints: ReadonlyArray<string | undefi
 }
 
 /** JSON text of a result, or undefined for no result. Throws before anything is written. */
-export function encodeResult(result: unknown, position: number): string | undefined {
+function encodeResult(result: unknown, position: number): string | undefined {
 	let text: string | undefined;
 	try {
 		text = JSON.stringify(result);
@@ -75,7 +83,7 @@ export function decodeResult(text: string | null | undefined): unknown {
 	return text === null || text === undefined ? undefined : JSON.parse(text);
 }
 
-export function validateDuration(name: string, value: number): void {
+function validateDuration(name: string, value: number): void {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
 		throw new StoreError(
 			`${name} must be a positive number of milliseconds, got ${String(value)}`,
@@ -84,11 +92,67 @@ export function validateDuration(name: string, value: number): void {
 	}
 }
 
-export function validateMaxAttempts(value: number): void {
+function validateMaxAttempts(value: number): void {
 	if (!Number.isInteger(value) || value < 1) {
 		throw new StoreError(
 			`maxAttempts must be a whole number of at least 1, got ${String(value)}`,
 			'invalidConfig',
 		);
 	}
+}
+
+/*
+ * One check per operation, run on the whole batch before anything is written, so every backend
+ * refuses the same input with the same message.
+ */
+
+export function validateClaim(
+	namespace: string,
+	requests: readonly ClaimRequest[],
+	options: ClaimOptions,
+): void {
+	validateNamespace(namespace);
+	validateKeys(requests.map((request) => request.key));
+	validateFingerprints(requests.map((request) => request.fingerprint));
+	validateDuration('leaseMs', options.leaseMs);
+}
+
+/** Also answers each result as JSON text (undefined for no result). */
+export function validateComplete(
+	namespace: string,
+	requests: readonly CompleteRequest[],
+	options: CompleteOptions,
+): Array<string | undefined> {
+	validateNamespace(namespace);
+	validateKeys(requests.map((request) => request.key));
+	const results = requests.map((request, position) => encodeResult(request.result, position));
+	validateDuration('retentionMs', options.retentionMs);
+	return results;
+}
+
+export function validateRelease(
+	namespace: string,
+	keys: readonly string[],
+	options: ReleaseOptions,
+): void {
+	validateNamespace(namespace);
+	validateKeys(keys);
+	validateMaxAttempts(options.maxAttempts);
+	validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+}
+
+export function validateMarkSeen(
+	namespace: string,
+	keys: readonly string[],
+	options: MarkSeenOptions,
+): void {
+	validateNamespace(namespace);
+	validateKeys(keys);
+	validateDuration('ttlMs', options.ttlMs);
+}
+
+/** For inspect and forget. */
+export function validateLookup(namespace: string, keys: readonly string[]): void {
+	validateNamespace(namespace);
+	validateKeys(keys);
 }

@@ -35,9 +35,17 @@ export async function runBatch<Request, Outcome>(
 ): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
 	const outputs: INodeExecutionData[][] = Array.from({ length: operation.outputCount }, () => []);
-	const emit = (output: number, itemIndex: number, item: Pick<INodeExecutionData, 'json' | 'error'>) => {
+	const emit = (
+		output: number,
+		itemIndex: number,
+		item: Pick<INodeExecutionData, 'json' | 'error'>,
+	) => {
 		const { binary } = items[itemIndex];
-		outputs[output].push({ ...item, ...(binary ? { binary } : {}), pairedItem: { item: itemIndex } });
+		outputs[output].push({
+			...item,
+			...(binary ? { binary } : {}),
+			pairedItem: { item: itemIndex },
+		});
 	};
 	const failed = (itemIndex: number, error: Error & { description?: string }) => {
 		const nodeError = toNodeError(context, error, itemIndex);
@@ -97,7 +105,7 @@ function asItemError(error: unknown): Error {
 	return error instanceof Error ? error : new Error(String(error));
 }
 
-/** A store that cannot answer is a hard stop: an idempotency check that fails open double-charges. */
+/** A store that cannot answer lets no item through: an idempotency check that fails open double-charges. */
 function asStoreFailure(error: unknown): Error & { description?: string } {
 	if (error instanceof StoreError) {
 		const failure: Error & { description?: string } = new Error(`Store failed: ${error.message}`);

@@ -8,7 +8,12 @@ import { DatabaseSync } from 'node:sqlite';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { type CreatedWorkflow, type ExecutionDetail, N8nInstance, type WorkflowDefinition } from './harness';
+import {
+	type CreatedWorkflow,
+	type ExecutionDetail,
+	N8nInstance,
+	type WorkflowDefinition,
+} from './harness';
 
 /**
  * The Idempotency Check inside a real n8n, wired the way the README recommends: a signed webhook
@@ -27,13 +32,18 @@ const ROUND_TIMEOUT_MS = 120_000;
 /** The fixture names the business API by this origin; the test points it at its own server. */
 const FIXTURE_API_ORIGIN = 'http://business-api.invalid';
 
-const eventIds = Array.from({ length: EVENT_COUNT }, (_, index) => `evt_e2e_${String(index + 1).padStart(2, '0')}`);
+const eventIds = Array.from(
+	{ length: EVENT_COUNT },
+	(_, index) => `evt_e2e_${String(index + 1).padStart(2, '0')}`,
+);
 
 /** A downstream API that fails the first call for each event and counts the calls that succeeded. */
 class FlakyBusinessApi {
 	readonly calls = new Map<string, number>();
 	readonly successes = new Map<string, number>();
-	private readonly server = createServer((request, response) => void this.handle(request, response));
+	private readonly server = createServer(
+		(request, response) => void this.handle(request, response),
+	);
 
 	async start(): Promise<string> {
 		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -50,7 +60,9 @@ class FlakyBusinessApi {
 		for await (const chunk of request) body += chunk;
 		const { eventId } = JSON.parse(body || '{}') as { eventId?: string };
 		const reply = (status: number, payload: object) => {
-			response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+			response
+				.writeHead(status, { 'content-type': 'application/json' })
+				.end(JSON.stringify(payload));
 		};
 		if (request.method !== 'POST' || request.url !== '/charges' || !eventId) {
 			return reply(400, { error: 'expected POST /charges with an eventId' });
@@ -75,7 +87,10 @@ function stripeDelivery(eventId: string): RequestInit {
 	const signature = createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex');
 	return {
 		method: 'POST',
-		headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` },
+		headers: {
+			'content-type': 'application/json',
+			'stripe-signature': `t=${timestamp},v1=${signature}`,
+		},
 		body,
 	};
 }
@@ -100,7 +115,9 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 	const deliver = async (ids: string[], copies = 1) => {
 		const url = n8n.webhookUrl(WEBHOOK_PATH);
 		const responses = await Promise.all(
-			ids.flatMap((id) => Array.from({ length: copies }, async () => await fetch(url, stripeDelivery(id)))),
+			ids.flatMap((id) =>
+				Array.from({ length: copies }, async () => await fetch(url, stripeDelivery(id))),
+			),
 		);
 		delivered += responses.length;
 		expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
@@ -116,8 +133,13 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 			type: 'webhookSigningSecretApi',
 			data: { secret: SECRET, previousSecrets: '' },
 		});
-		const fixture = readFileSync(join(__dirname, 'fixtures', 'idempotent-processing.workflow.json'), 'utf8');
-		const definition = JSON.parse(fixture.replaceAll(FIXTURE_API_ORIGIN, apiOrigin)) as WorkflowDefinition;
+		const fixture = readFileSync(
+			join(__dirname, 'fixtures', 'idempotent-processing.workflow.json'),
+			'utf8',
+		);
+		const definition = JSON.parse(
+			fixture.replaceAll(FIXTURE_API_ORIGIN, apiOrigin),
+		) as WorkflowDefinition;
 		workflow = await n8n.createWorkflow(definition, { SIGNING_SECRET: credential });
 		await n8n.activateWorkflow(workflow);
 	});
@@ -150,8 +172,12 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		}
 
 		expect(pending()).toEqual([]);
-		expect(Object.fromEntries(api.successes)).toEqual(Object.fromEntries(eventIds.map((id) => [id, 1])));
-		expect(Object.fromEntries(api.calls)).toEqual(Object.fromEntries(eventIds.map((id) => [id, 2])));
+		expect(Object.fromEntries(api.successes)).toEqual(
+			Object.fromEntries(eventIds.map((id) => [id, 1])),
+		);
+		expect(Object.fromEntries(api.calls)).toEqual(
+			Object.fromEntries(eventIds.map((id) => [id, 2])),
+		);
 	});
 
 	it('answers every later delivery from the store as Duplicate, with the stored result and no API call', async () => {
@@ -160,7 +186,9 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		const executions = await deliver(eventIds);
 
 		const lastRound = await Promise.all(
-			executions.slice(0, EVENT_COUNT).map(async (execution) => await n8n.getExecution(execution.id)),
+			executions
+				.slice(0, EVENT_COUNT)
+				.map(async (execution) => await n8n.getExecution(execution.id)),
 		);
 		expect(lastRound.map((execution) => execution.status)).toEqual(lastRound.map(() => 'success'));
 		const duplicates = lastRound.flatMap((execution) => {
@@ -184,7 +212,9 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		const db = new DatabaseSync(storePath, { readOnly: true });
 		try {
 			const rows = db
-				.prepare('SELECT key, state, attempts, result FROM idempotency_keys WHERE namespace = ? ORDER BY key')
+				.prepare(
+					'SELECT key, state, attempts, result FROM idempotency_keys WHERE namespace = ? ORDER BY key',
+				)
 				.all(NAMESPACE);
 			expect(rows).toEqual(
 				eventIds.map((id) => ({

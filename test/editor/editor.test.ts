@@ -19,8 +19,10 @@ import {
 /**
  * The package's nodes as a user meets them in a real n8n editor: signed in through the form,
  * found in the nodes panel, added to a new workflow, their parameter panel rendered by n8n itself.
- * One `describe` per node; each adds its node to the same workflow and closes its panel after.
- * Screenshots land in test-artifacts/editor/.
+ * One `describe` per node; each adds its node to the same workflow and closes its panel after, so a
+ * node added later finds a trigger on the canvas. A node with operations is added through one of
+ * its actions: `addNodeFromPanel(page, 'Idempotency', 'Idempotency Check', 'Claim keys before
+ * processing')`. Screenshots land in test-artifacts/editor/.
  */
 
 const PACKAGE = 'n8n-nodes-hybrid-sync';
@@ -92,21 +94,64 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 			await screenshot(page, 'signed-webhook-trigger-custom-hmac');
 		});
 	});
-	describe('Idempotency Check (probe)', () => {
+
+	describe('Idempotency Check', () => {
 		let node: AddedNode;
+
 		beforeAll(async () => {
-			try {
-				node = await addNodeFromPanel(page, 'Idempotency', 'Idempotency Check');
-			} finally {
-				await screenshot(page, 'probe-idempotency');
-			}
+			node = await addNodeFromPanel(
+				page,
+				'Idempotency',
+				'Idempotency Check',
+				'Claim keys before processing',
+			);
 		});
+
 		afterAll(async () => {
 			if (node) await closeNdv(page);
 		});
-		it('renders', async () => {
+
+		it('is added through its Claim action and its parameters render', async () => {
 			expect(node.type).toBe(`${PACKAGE}.idempotencyCheck`);
-			console.log(await visibleParameters(page), await unknownNodeWarnings(page));
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			expect(await visibleParameters(page)).toMatchObject({
+				operation: 'Operation',
+				key: 'Key',
+				namespace: 'Namespace',
+				leaseMinutes: 'Lease (Minutes)',
+				storeBackend: 'Store',
+			});
+			expect(await parameterValue(page, 'operation')).toBe('Claim');
+			await screenshot(page, 'idempotency-check-claim');
+		});
+
+		it('asks for the Redis credential when the store is Redis', async () => {
+			await selectParameterOption(page, 'storeBackend', 'Redis');
+
+			expect(await page.getByTestId('node-credentials-slot').innerText()).toContain(
+				'Hybrid Sync Redis Store',
+			);
+			await selectParameterOption(page, 'storeBackend', 'Embedded (This N8n Instance)');
+		});
+
+		it('shows the attempt limit for Release', async () => {
+			await selectParameterOption(page, 'operation', 'Release');
+
+			const parameters = await visibleParameters(page);
+			expect(parameters).toMatchObject({ maxAttempts: 'Max Attempts' });
+			expect(parameters).not.toHaveProperty('leaseMinutes');
+			await screenshot(page, 'idempotency-check-release');
+			await selectParameterOption(page, 'operation', 'Claim');
+		});
+
+		it('draws the claim outputs on the canvas', async () => {
+			await closeNdv(page);
+			const canvas = await page.getByTestId('canvas').innerText();
+			for (const output of ['New', 'Duplicate', 'In Progress', 'Dead Letter']) {
+				expect(canvas).toContain(output);
+			}
+			await screenshot(page, 'idempotency-check-canvas');
+			node = undefined as unknown as AddedNode;
 		});
 	});
 });

@@ -105,36 +105,25 @@ export async function openNewWorkflow(page: Page, baseUrl: string): Promise<void
 }
 
 /**
- * Opens the nodes panel, searches `searchText`, picks the result named `nodeDisplayName` and waits
- * for its parameter panel (NDV). A community node first shows its details card; its "Add to
- * workflow" button is what puts it on the canvas.
+ * Opens the nodes panel, searches `searchText`, picks the result named `nodeDisplayName` (and, for
+ * a node with operations, its `action`, e.g. "Claim keys before processing") and waits for its
+ * parameter panel (NDV). A community node first shows its details card; its "Add to workflow"
+ * button is what puts it on the canvas.
  */
 export async function addNodeFromPanel(
 	page: Page,
 	searchText: string,
 	nodeDisplayName: string,
+	action?: string,
 ): Promise<AddedNode> {
 	await page.getByTestId('node-creator-plus-button').click();
 	const nodeCreator = page.getByTestId('node-creator');
 	await nodeCreator.getByTestId('node-creator-search-bar').fill(searchText);
-	const result = nodeCreator.getByTestId('item-iterator-item').filter({
-		has: page.getByTestId('node-creator-item-name').getByText(nodeDisplayName, { exact: true }),
-	});
-	try {
-		await result.waitFor();
-	} catch {
-		const shown = await nodeCreator.getByTestId('node-creator-item-name').allTextContents();
-		throw new Error(
-			`The nodes panel shows no "${nodeDisplayName}" for "${searchText}" (it shows: ${JSON.stringify(shown)}). ` +
-				'Is dist/ built (npm run build) and does package.json list the node?',
-		);
-	}
-	await result.click();
+	await pickPanelItem(page, nodeDisplayName, `for the search "${searchText}"`);
+	if (action) await pickPanelItem(page, action, `among the actions of "${nodeDisplayName}"`);
 
 	const ndv = page.getByTestId('ndv');
 	const addToWorkflow = nodeCreator.getByRole('button', { name: 'Add to workflow' });
-	await page.waitForTimeout(1500);
-	require('fs').writeFileSync('/tmp/edx/actions.html', await nodeCreator.innerHTML());
 	await addToWorkflow.or(ndv).first().waitFor();
 	if (await addToWorkflow.isVisible()) await addToWorkflow.click();
 	await ndv.getByTestId('node-parameters').waitFor();
@@ -151,6 +140,24 @@ export async function addNodeFromPanel(
 		.getAttribute('data-node-type');
 	if (!type) throw new Error(`The canvas node "${name}" carries no node type`);
 	return { name, type };
+}
+
+/** Clicks the entry of the nodes panel named `itemName`: a node, or one of a node's actions. */
+async function pickPanelItem(page: Page, itemName: string, where: string): Promise<void> {
+	const items = page.getByTestId('node-creator').getByTestId('item-iterator-item');
+	const item = items.filter({
+		has: page.getByTestId('node-creator-item-name').getByText(itemName, { exact: true }),
+	});
+	try {
+		await item.waitFor();
+	} catch {
+		const shown = await items.getByTestId('node-creator-item-name').allTextContents();
+		throw new Error(
+			`The nodes panel shows no "${itemName}" ${where} (it shows: ${JSON.stringify(shown)}). ` +
+				'Is dist/ built (npm run build) and does package.json list the node?',
+		);
+	}
+	await item.click();
 }
 
 /** Closes the open parameter panel. */

@@ -39,7 +39,9 @@ export function fakeExecuteContext(options: FakeExecuteContextOptions): IExecute
 				return fallback[0];
 			}
 			const value = options.parameters[name];
-			return typeof value === 'function' ? (value as PerItem)(options.items[itemIndex], itemIndex) : value;
+			return typeof value === 'function'
+				? (value as PerItem)(options.items[itemIndex], itemIndex)
+				: value;
 		},
 	};
 	// n8n's getNodeParameter is a set of overloads keyed by parameter name; the one signature above

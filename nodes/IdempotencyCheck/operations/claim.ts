@@ -2,10 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import { parseFieldList, payloadFingerprint } from '../../../lib/idempotency/fingerprint';
-import type {
-	ClaimOutcome,
-	ClaimRequest,
-} from '../../../lib/store/IdempotencyStore';
+import type { ClaimOutcome, ClaimRequest } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
 import { type OpenStore, readKey } from './common';
 

@@ -6,10 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type {
-	CompleteOutcome,
-	CompleteRequest,
-} from '../../../lib/store/IdempotencyStore';
+import type { CompleteOutcome, CompleteRequest } from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
 import { DAY_MS, type OpenStore, readKey } from './common';
 
@@ -60,7 +57,8 @@ export async function complete(
 			key: readKey(this, itemIndex),
 			result: storeResult ? parseResult(this, itemIndex) : undefined,
 		}),
-		execute: async (requests) => await (await store()).complete(namespace, requests, { retentionMs }),
+		execute: async (requests) =>
+			await (await store()).complete(namespace, requests, { retentionMs }),
 		route: (outcome, itemIndex) => ({
 			output: 0,
 			json: {

@@ -190,6 +190,19 @@ describe('verifyCustomHmacSignature', () => {
 		});
 	});
 
+	it('keeps verifying across many distinct templates (the parsed-template cache is bounded)', () => {
+		for (let index = 0; index <= 100; index++) {
+			const template = `${index}:{body}`;
+			const headers = { 'x-signature': sign(SECRET, 'sha256', 'hex', `${index}:${JSON_BODY}`) };
+			const verify = verifier(using({ ...BODY_ONLY, signedPayloadTemplate: template }), {
+				body: JSON_BODY,
+				headers,
+				secrets: [SECRET],
+			});
+			expect(verify()).toEqual({});
+		}
+	});
+
 	it('throws a configuration error (not a verification failure) for {timestamp} without a timestamp header', () => {
 		const config = { ...BODY_ONLY, signedPayloadTemplate: '{timestamp}.{body}' };
 		const verify = verifier(using(config), {

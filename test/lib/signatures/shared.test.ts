@@ -1,6 +1,9 @@
+import { createSecretKey, type KeyObject } from 'crypto';
+
 import { decodeStrict, signaturesEqual, verifyWithAnySecret } from '../../../lib/signatures';
 import { readHeader } from '../../../lib/signatures/headers';
 import { verifyWithAnyKey } from '../../../lib/signatures/verifyWithAnySecret';
+import { keyCache } from '../../../lib/signatures/keyCache';
 import { assertFresh } from '../../../lib/signatures/timestamp';
 import { expectRejection, NOW, options, signedRequest } from './helpers';
 
@@ -120,5 +123,36 @@ describe('readHeader', () => {
 
 	it('treats an empty value as absent', () => {
 		expect(readHeader(signedRequest('', { 'x-sig': '' }), 'x-sig')).toBeUndefined();
+	});
+});
+
+describe('keyCache', () => {
+	const counting = () => {
+		const derived: string[] = [];
+		const cache = keyCache((secret): KeyObject | undefined => {
+			derived.push(secret);
+			return secret === 'unusable' ? undefined : createSecretKey(secret, 'utf8');
+		});
+		return { cache, derived };
+	};
+
+	it('derives each secret once', () => {
+		const { cache, derived } = counting();
+		expect(cache('s3cr3t')).toBe(cache('s3cr3t'));
+		expect(derived).toEqual(['s3cr3t']);
+	});
+
+	it('keeps no unusable secret', () => {
+		const { cache, derived } = counting();
+		expect(cache('unusable')).toBeUndefined();
+		expect(cache('unusable')).toBeUndefined();
+		expect(derived).toEqual(['unusable', 'unusable']);
+	});
+
+	it('stays bounded: a full cache starts over', () => {
+		const { cache, derived } = counting();
+		for (let index = 0; index <= 64; index++) cache(`secret-${index}`);
+		cache('secret-0');
+		expect(derived.filter((secret) => secret === 'secret-0')).toHaveLength(2);
 	});
 });

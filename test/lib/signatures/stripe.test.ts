@@ -36,6 +36,15 @@ describe('verifyStripeSignature', () => {
 		expect(() => verify({ headers })).not.toThrow();
 	});
 
+	it('tolerates spaces after the commas', () => {
+		expect(() => verify({ headers: header(`t=${NOW}, v1=${SIGNATURE}`) })).not.toThrow();
+	});
+
+	it('reads the first t= when the header repeats it', () => {
+		const headers = header(`t=${NOW},v1=${SIGNATURE},t=${NOW + 999}`);
+		expect(verify({ headers })).toEqual({ timestampSeconds: NOW });
+	});
+
 	it('verifies with the previous secret in second position (rotation)', () => {
 		const headers = header(`t=${NOW},v1=${sign(OLD_SECRET, NOW, JSON_BODY)}`);
 		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { StoreError } from '../../../lib/store/IdempotencyStore';
-import { findRaceProblem, raceCompletions, raceInProcess, raceInProcesses } from './raceClaims';
+import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
 
 const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-embedded-'));
@@ -174,31 +174,9 @@ describe('EmbeddedStore', () => {
 		});
 	});
 
-	describe('concurrency', () => {
-		const keys = Array.from({ length: 1000 }, (_, index) => `payment-${index}`);
-
-		it('gives each key to exactly one of 50 connections in this process', async () => {
-			const path = freshPath();
-			const stores = Array.from({ length: 50 }, () => new EmbeddedStore({ path }));
-			const winners = await raceInProcess(stores, 'race', keys);
-			await Promise.all(stores.map(async (store) => store.close()));
-			expect(findRaceProblem(winners, keys)).toBeUndefined();
-		});
-
-		it('reports exactly one completion per key among 20 concurrent completers', async () => {
-			const path = freshPath();
-			const completers = Array.from({ length: 20 }, () => new EmbeddedStore({ path }));
-			const winners = await raceCompletions(completers, 'complete', keys);
-			await Promise.all(completers.map(async (store) => store.close()));
-			expect(findRaceProblem(winners, keys)).toBeUndefined();
-		});
-
-		it('gives each key to exactly one of 6 processes sharing the file', async () => {
-			const path = freshPath();
-			const winners = await raceInProcesses({ backend: 'embedded', path }, 'race', keys, 6);
-			expect(findRaceProblem(winners, keys)).toBeUndefined();
-			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
-		}, 60_000);
+	describeStoreRaces(() => {
+		const path = freshPath();
+		return { open: () => new EmbeddedStore({ path }), config: { backend: 'embedded', path } };
 	});
 
 	it('reads the injected clock, not the system time', async () => {

@@ -4,6 +4,7 @@
  * exactly one claimer.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -195,4 +196,47 @@ export async function raceInProcesses(
 	} finally {
 		rmSync(folder, { recursive: true, force: true });
 	}
+}
+
+export interface RaceTarget {
+	/** A new store (its own connection) on the shared target. */
+	open: () => IdempotencyStore;
+	/** The same target for `openStore` in a child process. */
+	config: StoreConfig;
+}
+
+/**
+ * The concurrency tests every backend passes: racing claimers inside this process, racing
+ * completers, and racing processes. `target` is called once per test.
+ */
+export function describeStoreRaces(target: () => RaceTarget): void {
+	describe('concurrency', () => {
+		const keys = Array.from({ length: 1000 }, (_, index) => `payment-${index}`);
+		let stores: IdempotencyStore[] = [];
+		afterEach(async () => {
+			await Promise.all(stores.map(async (store) => store.close()));
+			stores = [];
+		});
+
+		it('gives each key to exactly one of 50 claimers with their own connections', async () => {
+			const { open } = target();
+			stores = Array.from({ length: 50 }, open);
+			const winners = await raceInProcess(stores, `race-${randomUUID()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('reports exactly one completion per key among 20 concurrent completers', async () => {
+			const { open } = target();
+			stores = Array.from({ length: 20 }, open);
+			const winners = await raceCompletions(stores, `complete-${randomUUID()}`, keys);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+		}, 60_000);
+
+		it('gives each key to exactly one of 6 processes', async () => {
+			const winners = await raceInProcesses(target().config, `processes-${randomUUID()}`, keys, 6);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+	});
 }

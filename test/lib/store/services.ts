@@ -3,7 +3,7 @@
  * jest cannot import that ES module) and stops it when the test file is done.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface RedisConnection {
@@ -68,4 +68,17 @@ export function closedPort(): Promise<number> {
 			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
 		});
 	});
+}
+
+/** Runs `work` against a loopback server that accepts connections and never answers. */
+export async function withSilentServer<T>(work: (port: number) => Promise<T>): Promise<T> {
+	const sockets: Socket[] = [];
+	const server = createServer((socket) => sockets.push(socket));
+	await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+	try {
+		return await work((server.address() as { port: number }).port);
+	} finally {
+		sockets.forEach((socket) => socket.destroy());
+		server.close();
+	}
 }

@@ -24,7 +24,11 @@ describe('Idempotency Check: claim', () => {
 		expect(outputs).toHaveLength(4);
 		expect(routed(outputs, CLAIM_OUTPUTS)).toEqual({ New: ['evt_1', 'evt_2'] });
 		const [first] = outputs[0];
-		expect(first.json).toMatchObject({ id: 'evt_1', type: 'payment_intent.succeeded', amount: 4200 });
+		expect(first.json).toMatchObject({
+			id: 'evt_1',
+			type: 'payment_intent.succeeded',
+			amount: 4200,
+		});
 		expect(idempotencyOf(first)).toMatchObject({
 			status: 'claimed',
 			key: 'evt_1',
@@ -54,8 +58,16 @@ describe('Idempotency Check: claim', () => {
 			New: ['evt_a', 'evt_b', 'evt_c'],
 			'In Progress': ['evt_a', 'evt_a', 'evt_b'],
 		});
-		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 3 }]);
-		expect(outputs[2].map((item) => item.pairedItem)).toEqual([{ item: 2 }, { item: 4 }, { item: 5 }]);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 3 },
+		]);
+		expect(outputs[2].map((item) => item.pairedItem)).toEqual([
+			{ item: 2 },
+			{ item: 4 },
+			{ item: 5 },
+		]);
 	});
 
 	it('keeps separate namespaces apart', async () => {
@@ -100,7 +112,9 @@ describe('Idempotency Check: claim', () => {
 		const outputs = await claim([{ json: { id: 42 } }]);
 
 		expect(idempotencyOf(outputs[0][0]).key).toBe('42');
-		expect(routed(await claim([{ json: { id: '42' } }]), CLAIM_OUTPUTS)).toEqual({ 'In Progress': ['42'] });
+		expect(routed(await claim([{ json: { id: '42' } }]), CLAIM_OUTPUTS)).toEqual({
+			'In Progress': ['42'],
+		});
 	});
 
 	it('puts pairedItem on every item of every output and passes binary data through', async () => {
@@ -119,13 +133,17 @@ describe('Idempotency Check: claim', () => {
 			expect.not.objectContaining({ binary: expect.anything() }),
 		]);
 		expect(outputs[0][1].pairedItem).toEqual({ item: 2 });
-		expect(outputs[2]).toEqual([expect.objectContaining({ pairedItem: { item: 1 }, binary: attachment })]);
+		expect(outputs[2]).toEqual([
+			expect.objectContaining({ pairedItem: { item: 1 }, binary: attachment }),
+		]);
 	});
 });
 
 describe('Idempotency Check: claim with payload fingerprint fields', () => {
 	const fingerprinted = { claimOptions: { fingerprintFields: 'amount, currency' } };
-	const payment = (amount: number) => ({ json: { id: 'evt_pay', amount, currency: 'eur', note: `n${amount}` } });
+	const payment = (amount: number) => ({
+		json: { id: 'evt_pay', amount, currency: 'eur', note: `n${amount}` },
+	});
 
 	it('sends the same key with other values in the fingerprint fields to Mismatch', async () => {
 		await claim([payment(100)], fingerprinted);
@@ -144,7 +162,10 @@ describe('Idempotency Check: claim with payload fingerprint fields', () => {
 	it('treats the same values in the fingerprint fields as the same event', async () => {
 		await claim([payment(100)], fingerprinted);
 
-		const outputs = await claim([{ json: { ...payment(100).json, note: 'other text, same payment' } }], fingerprinted);
+		const outputs = await claim(
+			[{ json: { ...payment(100).json, note: 'other text, same payment' } }],
+			fingerprinted,
+		);
 
 		expect(routed(outputs, CLAIM_OUTPUTS)).toEqual({ 'In Progress': ['evt_pay'] });
 	});

@@ -13,8 +13,14 @@ describe('Idempotency Check: complete', () => {
 	it('marks claimed keys done on the Completed output, and later claims are Duplicate', async () => {
 		await runIdempotencyCheck({ operation: 'claim' }, events('evt_1', 'evt_2'));
 
-		const completed = await runIdempotencyCheck({ operation: 'complete' }, events('evt_1', 'evt_2'));
-		const claimedAgain = await runIdempotencyCheck({ operation: 'claim' }, events('evt_1', 'evt_2', 'evt_3'));
+		const completed = await runIdempotencyCheck(
+			{ operation: 'complete' },
+			events('evt_1', 'evt_2'),
+		);
+		const claimedAgain = await runIdempotencyCheck(
+			{ operation: 'claim' },
+			events('evt_1', 'evt_2', 'evt_3'),
+		);
 
 		expect(completed).toHaveLength(1);
 		expect(completed[0].map((item) => item.json.id)).toEqual(['evt_1', 'evt_2']);
@@ -25,14 +31,24 @@ describe('Idempotency Check: complete', () => {
 			attempts: 1,
 			leaseExpiresAt: null,
 		});
-		expect(routed(claimedAgain, CLAIM_OUTPUTS)).toEqual({ New: ['evt_3'], Duplicate: ['evt_1', 'evt_2'] });
-		expect(idempotencyOf(claimedAgain[1][0])).toMatchObject({ status: 'duplicate', state: 'completed' });
+		expect(routed(claimedAgain, CLAIM_OUTPUTS)).toEqual({
+			New: ['evt_3'],
+			Duplicate: ['evt_1', 'evt_2'],
+		});
+		expect(idempotencyOf(claimedAgain[1][0])).toMatchObject({
+			status: 'duplicate',
+			state: 'completed',
+		});
 	});
 
 	it('hands the stored result to later Duplicate claims', async () => {
 		await runIdempotencyCheck({ operation: 'claim' }, events('evt_1', 'evt_2'));
 		await runIdempotencyCheck(
-			{ operation: 'complete', storeResult: true, result: (item: { json: { id: string } }) => ({ chargeId: `ch_${item.json.id}` }) },
+			{
+				operation: 'complete',
+				storeResult: true,
+				result: (item: { json: { id: string } }) => ({ chargeId: `ch_${item.json.id}` }),
+			},
 			events('evt_1'),
 		);
 		await runIdempotencyCheck(
@@ -51,8 +67,17 @@ describe('Idempotency Check: complete', () => {
 	it('remembers a key completed without a claim, and says it was not claimed', async () => {
 		const [[item]] = await runIdempotencyCheck({ operation: 'complete' }, events('evt_unclaimed'));
 
-		expect(idempotencyOf(item)).toMatchObject({ status: 'notClaimed', state: 'completed', attempts: 0 });
-		expect(routed(await runIdempotencyCheck({ operation: 'claim' }, events('evt_unclaimed')), CLAIM_OUTPUTS)).toEqual({
+		expect(idempotencyOf(item)).toMatchObject({
+			status: 'notClaimed',
+			state: 'completed',
+			attempts: 0,
+		});
+		expect(
+			routed(
+				await runIdempotencyCheck({ operation: 'claim' }, events('evt_unclaimed')),
+				CLAIM_OUTPUTS,
+			),
+		).toEqual({
 			Duplicate: ['evt_unclaimed'],
 		});
 	});
@@ -62,13 +87,19 @@ describe('Idempotency Check: complete', () => {
 
 		const [items] = await runIdempotencyCheck({ operation: 'complete' }, events('evt_1', 'evt_1'));
 
-		expect(items.map((item) => idempotencyOf(item).status)).toEqual(['completed', 'alreadyCompleted']);
+		expect(items.map((item) => idempotencyOf(item).status)).toEqual([
+			'completed',
+			'alreadyCompleted',
+		]);
 	});
 
 	it('fails the item whose result is not JSON, before anything is stored', async () => {
 		await runIdempotencyCheck({ operation: 'claim' }, events('evt_1'));
 
-		const run = runIdempotencyCheck({ operation: 'complete', storeResult: true, result: '{ not json' }, events('evt_1'));
+		const run = runIdempotencyCheck(
+			{ operation: 'complete', storeResult: true, result: '{ not json' },
+			events('evt_1'),
+		);
 
 		await expect(run).rejects.toMatchObject({
 			name: 'NodeOperationError',

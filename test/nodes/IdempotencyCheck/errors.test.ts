@@ -16,11 +16,17 @@ import {
 const { folder } = useTemporaryStore();
 
 const inspect = async (...ids: string[]) =>
-	(await runIdempotencyCheck({ operation: 'inspect' }, events(...ids)))[0].map((item) => idempotencyOf(item).status);
+	(await runIdempotencyCheck({ operation: 'inspect' }, events(...ids)))[0].map(
+		(item) => idempotencyOf(item).status,
+	);
 
 describe('Idempotency Check: an item it cannot check', () => {
 	it('fails the run on an item without a key, naming the item, before any key is claimed', async () => {
-		const items = [...events('evt_1'), { json: { type: 'payment_intent.succeeded' } }, ...events('evt_3')];
+		const items = [
+			...events('evt_1'),
+			{ json: { type: 'payment_intent.succeeded' } },
+			...events('evt_3'),
+		];
 
 		const run = runIdempotencyCheck({ operation: 'claim' }, items);
 
@@ -42,7 +48,9 @@ describe('Idempotency Check: an item it cannot check', () => {
 	])('refuses a key that is %s', async (_, id, shown) => {
 		const run = runIdempotencyCheck({ operation: 'claim' }, [{ json: { id } }]);
 
-		await expect(run).rejects.toMatchObject({ message: `Item 0 has no key: the Key expression gave ${shown}` });
+		await expect(run).rejects.toMatchObject({
+			message: `Item 0 has no key: the Key expression gave ${shown}`,
+		});
 	});
 
 	it('refuses a key the store cannot hold, in words about the item', async () => {
@@ -60,7 +68,9 @@ describe('Idempotency Check: an item it cannot check', () => {
 	it('with continue on fail, sends the item with its error to Dead Letter, never to New, and checks the others', async () => {
 		const items = [...events('evt_1'), { json: { type: 'no id' } }, ...events('evt_1', 'evt_3')];
 
-		const outputs = await runIdempotencyCheck({ operation: 'claim' }, items, { continueOnFail: true });
+		const outputs = await runIdempotencyCheck({ operation: 'claim' }, items, {
+			continueOnFail: true,
+		});
 
 		expect(routed(outputs, CLAIM_OUTPUTS)).toEqual({
 			New: ['evt_1', 'evt_3'],
@@ -68,7 +78,10 @@ describe('Idempotency Check: an item it cannot check', () => {
 			'Dead Letter': [undefined],
 		});
 		const [failed] = outputs[3];
-		expect(failed.json).toEqual({ type: 'no id', error: 'Item 1 has no key: the Key expression gave null' });
+		expect(failed.json).toEqual({
+			type: 'no id',
+			error: 'Item 1 has no key: the Key expression gave null',
+		});
 		expect(failed.pairedItem).toEqual({ item: 1 });
 		// What n8n's "Continue (using error output)" looks for to move the item to the error output.
 		expect(failed.error).toBeInstanceOf(NodeOperationError);
@@ -77,12 +90,19 @@ describe('Idempotency Check: an item it cannot check', () => {
 	});
 
 	it('with continue on fail, sends a fingerprint mismatch that should fail to Dead Letter', async () => {
-		const parameters = { operation: 'claim', claimOptions: { fingerprintFields: 'amount', onMismatch: 'error' } };
+		const parameters = {
+			operation: 'claim',
+			claimOptions: { fingerprintFields: 'amount', onMismatch: 'error' },
+		};
 		await runIdempotencyCheck(parameters, [{ json: { id: 'evt_pay', amount: 1 } }]);
 
-		const outputs = await runIdempotencyCheck(parameters, [{ json: { id: 'evt_pay', amount: 2 } }], {
-			continueOnFail: true,
-		});
+		const outputs = await runIdempotencyCheck(
+			parameters,
+			[{ json: { id: 'evt_pay', amount: 2 } }],
+			{
+				continueOnFail: true,
+			},
+		);
 
 		expect(outputs).toHaveLength(4);
 		expect(routed(outputs, CLAIM_OUTPUTS)).toEqual({ 'Dead Letter': ['evt_pay'] });
@@ -99,7 +119,10 @@ describe('Idempotency Check: an item it cannot check', () => {
 		);
 
 		expect(routed(outputs, RELEASE_OUTPUTS)).toEqual({ Released: ['', 'evt_1'] });
-		expect(outputs[0][0]).toMatchObject({ json: { error: expect.stringMatching(/^Item 0 has no key/) }, pairedItem: { item: 0 } });
+		expect(outputs[0][0]).toMatchObject({
+			json: { error: expect.stringMatching(/^Item 0 has no key/) },
+			pairedItem: { item: 0 },
+		});
 		expect(idempotencyOf(outputs[0][1]).status).toBe('released');
 	});
 });

@@ -14,12 +14,28 @@ describe('Idempotency Check: inspect and forget', () => {
 		await runIdempotencyCheck({ operation: 'claim' }, events('evt_busy', 'evt_done'));
 		await runIdempotencyCheck({ operation: 'complete' }, events('evt_done'));
 
-		const outputs = await runIdempotencyCheck({ operation: 'inspect' }, events('evt_busy', 'evt_done', 'evt_unknown'));
+		const outputs = await runIdempotencyCheck(
+			{ operation: 'inspect' },
+			events('evt_busy', 'evt_done', 'evt_unknown'),
+		);
 
 		expect(outputs).toHaveLength(1);
-		expect(outputs[0].map((item) => idempotencyOf(item).status)).toEqual(['inProgress', 'completed', 'absent']);
-		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(routed(await runIdempotencyCheck({ operation: 'claim' }, events('evt_unknown')), CLAIM_OUTPUTS)).toEqual({
+		expect(outputs[0].map((item) => idempotencyOf(item).status)).toEqual([
+			'inProgress',
+			'completed',
+			'absent',
+		]);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
+		expect(
+			routed(
+				await runIdempotencyCheck({ operation: 'claim' }, events('evt_unknown')),
+				CLAIM_OUTPUTS,
+			),
+		).toEqual({
 			New: ['evt_unknown'],
 		});
 	});
@@ -28,7 +44,10 @@ describe('Idempotency Check: inspect and forget', () => {
 		await runIdempotencyCheck({ operation: 'claim' }, events('evt_done'));
 		await runIdempotencyCheck({ operation: 'complete' }, events('evt_done'));
 
-		const [forgotten] = await runIdempotencyCheck({ operation: 'forget' }, events('evt_done', 'evt_unknown'));
+		const [forgotten] = await runIdempotencyCheck(
+			{ operation: 'forget' },
+			events('evt_done', 'evt_unknown'),
+		);
 		const claimedAgain = await runIdempotencyCheck({ operation: 'claim' }, events('evt_done'));
 
 		expect(forgotten.map((item) => item.json.idempotency)).toEqual([

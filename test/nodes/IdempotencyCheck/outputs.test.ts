@@ -1,18 +1,24 @@
-import { IdempotencyCheck, configuredOutputs } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+import {
+	IdempotencyCheck,
+	configuredOutputs,
+} from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
 import { events, runIdempotencyCheck, useTemporaryStore } from './runIdempotencyCheck';
 
 useTemporaryStore();
 
 type OutputParameters = Parameters<typeof configuredOutputs>[0];
 
-const names = (parameters: OutputParameters) => configuredOutputs(parameters).map((output) => output.displayName);
+const names = (parameters: OutputParameters) =>
+	configuredOutputs(parameters).map((output) => output.displayName);
 
 /** The editor evaluates the description's outputs expression on its own, without this module's scope. */
 function evaluateOutputsExpression(parameters: OutputParameters) {
 	const expression = new IdempotencyCheck().description.outputs as string;
 	const body = /^=\{\{([\s\S]*)\}\}$/.exec(expression)?.[1];
 	expect(body).toBeDefined();
-	return new Function('$parameter', `return ${body}`)(parameters) as ReturnType<typeof configuredOutputs>;
+	return new Function('$parameter', `return ${body}`)(parameters) as ReturnType<
+		typeof configuredOutputs
+	>;
 }
 
 const cases: Array<[string, OutputParameters, string[]]> = [
@@ -45,13 +51,22 @@ describe('Idempotency Check: outputs', () => {
 		expect(configuredOutputs(parameters).every((output) => output.type === 'main')).toBe(true);
 	});
 
-	it.each(cases)('gives the same outputs through the expression the editor evaluates (%s)', (_, parameters) => {
-		expect(evaluateOutputsExpression(parameters)).toEqual(configuredOutputs(parameters));
-	});
+	it.each(cases)(
+		'gives the same outputs through the expression the editor evaluates (%s)',
+		(_, parameters) => {
+			expect(evaluateOutputsExpression(parameters)).toEqual(configuredOutputs(parameters));
+		},
+	);
 
-	it.each(cases)('answers as many output lists as it names (%s)', async (_, parameters, expected) => {
-		const outputs = await runIdempotencyCheck({ ...parameters, operation: parameters.operation ?? 'claim' }, events('evt_1'));
+	it.each(cases)(
+		'answers as many output lists as it names (%s)',
+		async (_, parameters, expected) => {
+			const outputs = await runIdempotencyCheck(
+				{ ...parameters, operation: parameters.operation ?? 'claim' },
+				events('evt_1'),
+			);
 
-		expect(outputs).toHaveLength(expected.length);
-	});
+			expect(outputs).toHaveLength(expected.length);
+		},
+	);
 });

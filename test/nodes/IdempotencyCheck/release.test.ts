@@ -10,7 +10,8 @@ import {
 
 useTemporaryStore();
 
-const claim = async (...ids: string[]) => await runIdempotencyCheck({ operation: 'claim' }, events(...ids));
+const claim = async (...ids: string[]) =>
+	await runIdempotencyCheck({ operation: 'claim' }, events(...ids));
 const release = async (...ids: string[]) =>
 	await runIdempotencyCheck({ operation: 'release', maxAttempts: 3 }, events(...ids));
 
@@ -24,7 +25,11 @@ describe('Idempotency Check: release', () => {
 		expect(released).toHaveLength(2);
 		expect(routed(released, RELEASE_OUTPUTS)).toEqual({ Released: ['evt_1'] });
 		expect(released[0][0].pairedItem).toEqual({ item: 0 });
-		expect(idempotencyOf(released[0][0])).toMatchObject({ status: 'released', state: 'released', attempts: 1 });
+		expect(idempotencyOf(released[0][0])).toMatchObject({
+			status: 'released',
+			state: 'released',
+			attempts: 1,
+		});
 		expect(routed(claimedAgain, CLAIM_OUTPUTS)).toEqual({ New: ['evt_1'] });
 		expect(idempotencyOf(claimedAgain[0][0])).toMatchObject({ status: 'claimed', attempts: 2 });
 	});
@@ -45,7 +50,11 @@ describe('Idempotency Check: release', () => {
 			{ 'Dead Letter': ['evt_poison'] },
 		]);
 		expect(routed(later, CLAIM_OUTPUTS)).toEqual({ 'Dead Letter': ['evt_poison'] });
-		expect(idempotencyOf(later[3][0])).toMatchObject({ status: 'deadLetter', state: 'deadLetter', attempts: 3 });
+		expect(idempotencyOf(later[3][0])).toMatchObject({
+			status: 'deadLetter',
+			state: 'deadLetter',
+			attempts: 3,
+		});
 		expect(later[3][0].pairedItem).toEqual({ item: 0 });
 	});
 
@@ -56,7 +65,10 @@ describe('Idempotency Check: release', () => {
 		const released = await release('evt_never', 'evt_done');
 
 		expect(routed(released, RELEASE_OUTPUTS)).toEqual({ Released: ['evt_never', 'evt_done'] });
-		expect(released[0].map((item) => idempotencyOf(item).status)).toEqual(['notClaimed', 'notClaimed']);
+		expect(released[0].map((item) => idempotencyOf(item).status)).toEqual([
+			'notClaimed',
+			'notClaimed',
+		]);
 		expect(routed(await claim('evt_done', 'evt_never'), CLAIM_OUTPUTS)).toEqual({
 			New: ['evt_never'],
 			Duplicate: ['evt_done'],

@@ -43,7 +43,11 @@ export async function runIdempotencyCheck(
 	items: INodeExecutionData[],
 	options: { continueOnFail?: boolean } = {},
 ): Promise<INodeExecutionData[][]> {
-	const context = fakeExecuteContext({ items, parameters: { ...DEFAULTS, ...parameters }, ...options });
+	const context = fakeExecuteContext({
+		items,
+		parameters: { ...DEFAULTS, ...parameters },
+		...options,
+	});
 	return await new IdempotencyCheck().execute.call(context);
 }
 
@@ -51,14 +55,23 @@ export async function runIdempotencyCheck(
 export const events = (...ids: string[]): INodeExecutionData[] =>
 	ids.map((id) => ({ json: { id, type: 'payment_intent.succeeded', amount: 4200 } }));
 
-export const CLAIM_OUTPUTS = ['New', 'Duplicate', 'In Progress', 'Dead Letter', 'Mismatch'] as const;
+export const CLAIM_OUTPUTS = [
+	'New',
+	'Duplicate',
+	'In Progress',
+	'Dead Letter',
+	'Mismatch',
+] as const;
 export const RELEASE_OUTPUTS = ['Released', 'Dead Letter'] as const;
 
 /**
  * The ids on each named output, as the canvas would show the branches. Outputs with no items are
  * left out, so `toEqual` also says nothing went anywhere else.
  */
-export function routed(outputs: INodeExecutionData[][], names: readonly string[]): Record<string, unknown[]> {
+export function routed(
+	outputs: INodeExecutionData[][],
+	names: readonly string[],
+): Record<string, unknown[]> {
 	expect(outputs.length).toBeLessThanOrEqual(names.length);
 	const branches: Record<string, unknown[]> = {};
 	outputs.forEach((items, index) => {
