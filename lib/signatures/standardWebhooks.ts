@@ -21,7 +21,6 @@ const STANDARD = {
 /** Svix sends the same scheme under its own header names. */
 const SVIX = { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' };
 const SECRET_PREFIX = 'whsec_';
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export function verifyStandardWebhooksSignature(
 	request: SignedRequest,
@@ -61,11 +60,12 @@ function parseSignatures(value: string, header: string): Buffer[] {
 	return signatures;
 }
 
-/** The secret is base64 behind an optional `whsec_`; checked here because Node's decoder skips junk. */
+/** The secret is base64 behind an optional `whsec_`; decoded once per secret. */
 const base64Key = keyCache((secret) => {
 	const trimmed = secret.trim();
 	const text = trimmed.startsWith(SECRET_PREFIX) ? trimmed.slice(SECRET_PREFIX.length) : trimmed;
-	return BASE64.test(text) && text.length % 4 === 0 ? createSecretKey(text, 'base64') : undefined;
+	const bytes = decodeStrict(text, 'base64');
+	return bytes && createSecretKey(bytes);
 });
 
 function toKey(secret: string, position: number): KeyObject {

@@ -591,7 +591,7 @@ export class PostgresStore implements IdempotencyStore {
 		const code = (error as { code?: string }).code ?? '';
 		if (['28P01', '28000'].includes(code)) {
 			return new StoreError(
-				`PostgreSQL at ${this.address} refused user "${this.user}": ${message}`,
+				`PostgreSQL at ${this.address} refused the username or password (user "${this.user}"): ${message}`,
 				'invalidConfig',
 				{
 					cause: error,

@@ -29,7 +29,7 @@ export function compactRecord(record: KeyRecord): KeyRecord {
 	return compact;
 }
 
-export function fingerprintsDiffer(record: KeyRecord, fingerprint: string | undefined): boolean {
+function fingerprintsDiffer(record: KeyRecord, fingerprint: string | undefined): boolean {
 	return (
 		fingerprint !== undefined &&
 		record.fingerprint !== undefined &&

@@ -29,6 +29,7 @@ const verify = verifier(verifyStandardWebhooksSignature, {
 
 describe('verifyStandardWebhooksSignature', () => {
 	describe('published vector (standard-webhooks javascript tests)', () => {
+		// eslint-disable-next-line @n8n/community-nodes/no-hardcoded-secrets -- the library's published vector
 		const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 		const id = 'msg_p5jXN8AQM9LWM0D4loKWxJek';
 		const timestamp = 1614265330;

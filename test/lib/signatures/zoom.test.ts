@@ -63,7 +63,7 @@ describe('verifyZoomSignature', () => {
 
 describe('answerZoomUrlValidation', () => {
 	it('answers the plain token with its hex HMAC-SHA256 under the secret token', () => {
-		const plainToken = 'qgg8vlvZRS6UYooatFL8Aw';
+		const plainToken = randomBytes(16).toString('base64url');
 		const encryptedToken = createHmac('sha256', SECRET).update(plainToken).digest('hex');
 		expect(answerZoomUrlValidation(plainToken, SECRET)).toEqual({ plainToken, encryptedToken });
 	});

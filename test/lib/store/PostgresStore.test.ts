@@ -7,9 +7,8 @@ import {
 	type PostgresConnection,
 	type RunningService,
 	SERVICE_START_TIMEOUT_MS,
-	closedPort,
+	describeUnreachableServer,
 	startService,
-	withSilentServer,
 } from './services';
 import { describeStoreContract, testClock } from './storeContract';
 
@@ -28,8 +27,6 @@ describeStoreContract(
 	'postgres',
 	async (clock) => new PostgresStore({ ...postgres.connection, clock }),
 );
-
-const SECRET = 'not-the-real-password-0123';
 
 async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
 	const client = new Client(postgres.connection);
@@ -107,45 +104,8 @@ describe('PostgresStore', () => {
 		config: { backend: 'postgres', ...postgres.connection },
 	}));
 
-	describe('unreachable server', () => {
-		it('fails fast on a closed port, naming host and port but never the password', async () => {
-			const port = await closedPort();
-			const started = Date.now();
-			const error = await open({ port, password: SECRET })
-				.markSeen('ns', ['k'], { ttlMs: 1000 })
-				.catch((caught: unknown) => caught);
-			expect(Date.now() - started).toBeLessThan(5_000);
-			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
-			expect((error as Error).message).toMatch(
-				new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
-			);
-			expect((error as Error).message).not.toContain(SECRET);
-		});
-
-		it('gives up within a few seconds on a server that accepts but never answers', async () => {
-			await withSilentServer(async (port) => {
-				const started = Date.now();
-				const error = await open({ port, password: SECRET })
-					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
-					.catch((caught: unknown) => caught);
-				expect(Date.now() - started).toBeLessThan(5_000);
-				expect(error).toMatchObject({ reason: 'unreachable' });
-				expect((error as Error).message).toMatch(
-					new RegExp(`^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}: .*(no answer|timeout)`),
-				);
-				expect((error as Error).message).not.toContain(SECRET);
-			});
-		}, 10_000);
-
-		it('reports a refused password as a configuration problem without echoing it', async () => {
-			const error = await open({ password: SECRET })
-				.markSeen('ns', ['k'], { ttlMs: 1000 })
-				.catch((caught: unknown) => caught);
-			expect(error).toMatchObject({
-				reason: 'invalidConfig',
-				message: expect.stringContaining('refused user "postgres"'),
-			});
-			expect((error as Error).message).not.toContain(SECRET);
-		});
-	});
+	describeUnreachableServer(
+		'PostgreSQL',
+		(settings) => new PostgresStore({ ...postgres.connection, ...settings }),
+	);
 });

@@ -7,9 +7,8 @@ import {
 	type RedisConnection,
 	type RunningService,
 	SERVICE_START_TIMEOUT_MS,
-	closedPort,
+	describeUnreachableServer,
 	startService,
-	withSilentServer,
 } from './services';
 import { describeStoreContract } from './storeContract';
 
@@ -25,8 +24,6 @@ afterAll(async () => {
 });
 
 describeStoreContract('redis', async (clock) => new RedisStore({ ...redis.connection, clock }));
-
-const SECRET = 'not-the-real-password-0123';
 
 describe('RedisStore', () => {
 	const stores: RedisStore[] = [];
@@ -93,48 +90,8 @@ describe('RedisStore', () => {
 		config: { backend: 'redis', ...redis.connection },
 	}));
 
-	describe('unreachable server', () => {
-		it('fails fast on a closed port, naming host and port but never the password', async () => {
-			const port = await closedPort();
-			const store = open({ port, password: SECRET });
-			const started = Date.now();
-			const error = await store
-				.markSeen('ns', ['k'], { ttlMs: 1000 })
-				.catch((caught: unknown) => caught);
-			expect(Date.now() - started).toBeLessThan(5_000);
-			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
-			expect((error as Error).message).toMatch(
-				new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
-			);
-			expect(JSON.stringify(error) + String(error) + (error as Error).message).not.toContain(
-				SECRET,
-			);
-		});
-
-		it('gives up within a few seconds on a server that accepts but never answers', async () => {
-			await withSilentServer(async (port) => {
-				const started = Date.now();
-				const error = await open({ port, password: SECRET })
-					.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
-					.catch((caught: unknown) => caught);
-				expect(Date.now() - started).toBeLessThan(5_000);
-				expect(error).toMatchObject({ reason: 'unreachable' });
-				expect((error as Error).message).toMatch(
-					new RegExp(`^Cannot reach Redis at 127\\.0\\.0\\.1:${port}: .*(no answer|timeout)`),
-				);
-				expect((error as Error).message).not.toContain(SECRET);
-			});
-		}, 10_000);
-
-		it('reports refused credentials as a configuration problem without echoing them', async () => {
-			const error = await open({ password: SECRET })
-				.markSeen('ns', ['k'], { ttlMs: 1000 })
-				.catch((caught: unknown) => caught);
-			expect(error).toMatchObject({
-				reason: 'invalidConfig',
-				message: expect.stringContaining('refused the username or password'),
-			});
-			expect((error as Error).message).not.toContain(SECRET);
-		});
-	});
+	describeUnreachableServer(
+		'Redis',
+		(settings) => new RedisStore({ ...redis.connection, ...settings }),
+	);
 });

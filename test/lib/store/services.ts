@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { type Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
+import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
+
 export interface RedisConnection {
 	host: string;
 	port: number;
@@ -81,4 +83,61 @@ export async function withSilentServer<T>(work: (port: number) => Promise<T>): P
 		sockets.forEach((socket) => socket.destroy());
 		server.close();
 	}
+}
+
+const WRONG_PASSWORD = 'not-the-real-password-0123';
+
+async function failure(store: IdempotencyStore): Promise<{ error: Error; elapsedMs: number }> {
+	const started = Date.now();
+	const error = await store
+		.claim('ns', [{ key: 'k' }], { leaseMs: 1000 })
+		.then(() => new Error('the operation succeeded'))
+		.catch((caught: Error) => caught);
+	await store.close().catch(() => undefined);
+	return { error, elapsedMs: Date.now() - started };
+}
+
+/**
+ * How a server backend must fail: fast, with a StoreError naming host and port and what went
+ * wrong, and never with the password in it. `open` connects to 127.0.0.1 with these settings.
+ */
+export function describeUnreachableServer(
+	serverName: string,
+	open: (settings: { port?: number; password: string }) => IdempotencyStore,
+): void {
+	describe('unreachable server', () => {
+		const reached = (port: number, cause: string) =>
+			new RegExp(`^Cannot reach ${serverName} at 127\\.0\\.0\\.1:${port}: .*${cause}`);
+
+		it('fails at once on a closed port, naming host and port but never the password', async () => {
+			const port = await closedPort();
+			const { error, elapsedMs } = await failure(open({ port, password: WRONG_PASSWORD }));
+			expect(elapsedMs).toBeLessThan(3_000);
+			expect(error).toMatchObject({ name: 'StoreError', reason: 'unreachable' });
+			expect(error.message).toMatch(reached(port, 'ECONNREFUSED'));
+			expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain(
+				WRONG_PASSWORD,
+			);
+		});
+
+		it('gives up within a few seconds on a server that accepts but never answers', async () => {
+			await withSilentServer(async (port) => {
+				const { error, elapsedMs } = await failure(open({ port, password: WRONG_PASSWORD }));
+				expect(elapsedMs).toBeLessThan(5_000);
+				expect(error).toMatchObject({ reason: 'unreachable' });
+				expect(error.message).toMatch(reached(port, '(no answer|timeout)'));
+				expect(error.message).not.toContain(WRONG_PASSWORD);
+			});
+		}, 10_000);
+
+		it('reports refused credentials as a configuration problem without echoing them', async () => {
+			const { error } = await failure(open({ password: WRONG_PASSWORD }));
+			expect(error).toMatchObject({
+				reason: 'invalidConfig',
+				message: expect.stringContaining(`${serverName} at 127.0.0.1:`),
+			});
+			expect(error.message).toContain('refused the username or password');
+			expect(error.message).not.toContain(WRONG_PASSWORD);
+		});
+	});
 }

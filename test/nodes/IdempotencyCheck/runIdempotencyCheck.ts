@@ -28,10 +28,10 @@ export function useTemporaryStore(): { folder: string } {
 	return { folder };
 }
 
-export type Parameters = Record<string, unknown>;
+export type NodeParameters = Record<string, unknown>;
 
 /** What the node gets in n8n when only the operation was chosen: the key is `={{ $json.id }}`. */
-const DEFAULTS: Parameters = {
+const DEFAULTS: NodeParameters = {
 	operation: 'claim',
 	key: ((item) => item.json.id) satisfies PerItem,
 	namespace: 'default',
@@ -39,7 +39,7 @@ const DEFAULTS: Parameters = {
 };
 
 export async function runIdempotencyCheck(
-	parameters: Parameters,
+	parameters: NodeParameters,
 	items: INodeExecutionData[],
 	options: { continueOnFail?: boolean } = {},
 ): Promise<INodeExecutionData[][]> {
