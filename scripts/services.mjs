@@ -18,6 +18,7 @@ import {
 	mkdirSync,
 	mkdtempSync,
 	readdirSync,
+	readFileSync,
 	rmSync,
 	statSync,
 	writeFileSync,
@@ -149,13 +150,28 @@ function waitForOutput(child, ready, what) {
 	});
 }
 
+/** Another process may take the free port before the server binds it: then try another one. */
+async function onFreePort(start) {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await start(await freePort());
+		} catch (error) {
+			if (attempt === 3 || !/address already in use|could not bind/i.test(error.message))
+				throw error;
+		}
+	}
+}
+
 export async function startRedis() {
 	const redisServer = await ensureInstalled('redis-server', ['redis-server'], () =>
 		findOnPath('redis-server'),
 	);
+	return onFreePort((port) => startRedisOn(redisServer, port));
+}
+
+async function startRedisOn(redisServer, port) {
 	const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-redis-'));
 	const password = randomBytes(12).toString('hex');
-	const port = await freePort();
 	const child = spawn(
 		redisServer,
 		[
@@ -185,6 +201,7 @@ export async function startRedis() {
 			`redis-server on port ${port}`,
 		);
 	} catch (error) {
+		process.removeListener('exit', stopNow);
 		rmSync(folder, { recursive: true, force: true });
 		throw error;
 	}
@@ -238,10 +255,14 @@ function asPostgresUser(folder) {
 
 export async function startPostgres() {
 	const bin = await ensureInstalled('PostgreSQL (initdb, pg_ctl)', ['postgresql'], findPostgresBin);
+	return onFreePort((port) => startPostgresOn(bin, port));
+}
+
+async function startPostgresOn(bin, port) {
 	const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-postgres-'));
 	const data = join(folder, 'data');
 	const password = randomBytes(12).toString('hex');
-	const port = await freePort();
+	const serverLog = join(folder, 'server.log');
 	try {
 		const asPostgres = asPostgresUser(folder);
 		const passwordFile = join(folder, 'password');
@@ -269,7 +290,7 @@ export async function startPostgres() {
 				'-D',
 				data,
 				'-l',
-				join(folder, 'server.log'),
+				serverLog,
 				'-w',
 				'-t',
 				String(START_TIMEOUT_MS / 1000),
@@ -297,7 +318,10 @@ export async function startPostgres() {
 			},
 		};
 	} catch (error) {
+		// pg_ctl only says "see the log": keep what the server said before the folder goes.
+		const said = existsSync(serverLog) ? readFileSync(serverLog, 'utf8').trim() : '';
 		rmSync(folder, { recursive: true, force: true });
+		if (said) error.message += `\nPostgreSQL log:\n${said}`;
 		throw error;
 	}
 }

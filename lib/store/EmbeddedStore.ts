@@ -39,7 +39,10 @@ import {
 export interface EmbeddedStoreOptions {
 	/** SQLite file; its folder is created when missing. */
 	path: string;
-	/** Soft bound on stored keys; above it the completed keys expiring soonest are evicted. */
+	/**
+	 * Bound on stored keys. Above it the keys expiring soonest are evicted, completed ones first;
+	 * a live claim never is, so the bound can only be exceeded by live claims.
+	 */
 	maxEntries?: number;
 	clock?: Clock;
 }
@@ -216,7 +219,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		options: ClaimOptions,
 	): Promise<ClaimOutcome[]> {
 		validateClaim(namespace, requests, options);
-		return this.writeBatch((now) =>
+		return this.writeBatch('claim', (now) =>
 			requests.map((request) => {
 				const { found, stored } = this.read(namespace, request.key, now);
 				const decision = decideClaim(namespace, found, request, now, options.leaseMs);
@@ -232,7 +235,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]> {
 		const results = validateComplete(namespace, requests, options);
-		return this.writeBatch((now) =>
+		return this.writeBatch('complete', (now) =>
 			requests.map((request, position) => {
 				const { found, stored } = this.read(namespace, request.key, now);
 				const decision = decideComplete(
@@ -255,7 +258,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
 		validateRelease(namespace, keys, options);
-		return this.writeBatch((now) =>
+		return this.writeBatch('release', (now) =>
 			keys.map((key) => {
 				const { found, stored } = this.read(namespace, key, now);
 				const decision = decideRelease(
@@ -278,7 +281,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		options: MarkSeenOptions,
 	): Promise<MarkSeenOutcome[]> {
 		validateMarkSeen(namespace, keys, options);
-		return this.writeBatch((now) =>
+		return this.writeBatch('markSeen', (now) =>
 			keys.map((key) => {
 				const { found, stored } = this.read(namespace, key, now);
 				const decision = decideMarkSeen(namespace, found, key, now, options.ttlMs);
@@ -297,7 +300,7 @@ export class EmbeddedStore implements IdempotencyStore {
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
 		validateLookup(namespace, keys);
-		return this.writeBatch((now) => {
+		return this.writeBatch('forget', (now) => {
 			let live = 0;
 			for (const key of keys) {
 				const removed = this.statements.remove.get(namespace, key) as
@@ -351,9 +354,9 @@ export class EmbeddedStore implements IdempotencyStore {
 		if (!stored) this.entryDelta += 1;
 	}
 
-	private writeBatch<T>(work: (now: number) => T): T {
+	private writeBatch<T>(operation: string, work: (now: number) => T): T {
 		this.assertOpen();
-		return this.guard('write', () => {
+		return this.guard(operation, () => {
 			this.statements.begin.run();
 			try {
 				// Read the time once the write lock is held, so writers see each other's times in order.

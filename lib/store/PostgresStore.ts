@@ -443,6 +443,7 @@ export class PostgresStore implements IdempotencyStore {
 	): Promise<Set<string>> {
 		if (writes.length === 0) return new Set();
 		const column = <T>(pick: (record: KeyRecord) => T) => writes.map(({ record }) => pick(record));
+		// `xmin` changes with every write of a row: while it equals the version read, nobody wrote it since.
 		const rows = await this.query<{ key: string }>(
 			`WITH input AS (
 				SELECT * FROM unnest($2::bytea[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],

@@ -327,7 +327,7 @@ export class RedisStore implements IdempotencyStore {
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
 		validateLookup(namespace, keys);
-		return this.run<number>(SCRIPTS.forget, namespace, keys, []);
+		return keys.length === 0 ? 0 : this.run<number>(SCRIPTS.forget, namespace, keys, []);
 	}
 
 	async close(): Promise<void> {
@@ -352,7 +352,7 @@ export class RedisStore implements IdempotencyStore {
 		keys: string[],
 		args: Array<string | number>,
 	): Promise<T> {
-		if (keys.length === 0) return (target === SCRIPTS.forget ? 0 : []) as T;
+		if (keys.length === 0) return [] as T;
 		await this.connect();
 		const redisKeys = keys.map((key) => this.redisKey(namespace, key));
 		const argv = [this.clock(), ...args];
@@ -406,9 +406,16 @@ export class RedisStore implements IdempotencyStore {
 
 	private failure(error: unknown, connecting = false): StoreError {
 		const message = error instanceof Error ? error.message : String(error);
-		if (/WRONGPASS|NOAUTH|NOPERM|invalid password/i.test(message)) {
+		if (/WRONGPASS|NOAUTH|invalid password/i.test(message)) {
 			return new StoreError(
 				`Redis at ${this.address} refused the username or password: ${message}`,
+				'invalidConfig',
+				{ cause: error },
+			);
+		}
+		if (/NOPERM/.test(message)) {
+			return new StoreError(
+				`Redis at ${this.address} does not allow this user to run the store's scripts: ${message}`,
 				'invalidConfig',
 				{ cause: error },
 			);

@@ -23,7 +23,7 @@ export function options(secrets: string[], overrides: Partial<VerifyOptions> = {
 
 export function signedRequest(
 	body: string | Buffer,
-	headers: Headers,
+	headers: HeaderValues,
 	overrides: Partial<SignedRequest> = {},
 ): SignedRequest {
 	return {
@@ -35,11 +35,11 @@ export function signedRequest(
 	};
 }
 
-export type Headers = Record<string, string | undefined>;
+export type HeaderValues = Record<string, string | undefined>;
 
 export interface Attempt {
 	body?: string | Buffer;
-	headers?: Headers;
+	headers?: HeaderValues;
 	url?: string;
 	method?: string;
 	secrets?: string[];
@@ -61,7 +61,11 @@ export function verifier(
 }
 
 /** The copy of `headers` with one header removed or replaced. */
-export function withHeader(headers: Headers, name: string, value: string | undefined): Headers {
+export function withHeader(
+	headers: HeaderValues,
+	name: string,
+	value: string | undefined,
+): HeaderValues {
 	const copy = { ...headers };
 	if (value === undefined) delete copy[name];
 	else copy[name] = value;

@@ -34,8 +34,8 @@ const verify = verifier(verifySendgridSignature, {
 
 describe('verifySendgridSignature', () => {
 	it('verifies the published vector (sendgrid-nodejs eventwebhook tests)', () => {
-		// eslint-disable-next-line @n8n/community-nodes/no-hardcoded-secrets -- a public key, from SendGrid's tests
 		const publicKey =
+			// eslint-disable-next-line @n8n/community-nodes/no-hardcoded-secrets -- a public key, from SendGrid's tests
 			'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==';
 		const headers = {
 			[SIGNATURE_HEADER]:
