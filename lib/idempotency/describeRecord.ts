@@ -1,6 +1,7 @@
 import type { KeyRecord } from '../store/IdempotencyStore';
 
-const iso = (epochMs: number | undefined) => (epochMs === undefined ? null : new Date(epochMs).toISOString());
+const iso = (epochMs: number | undefined) =>
+	epochMs === undefined ? null : new Date(epochMs).toISOString();
 
 /** A key's record as an item field: what an operator or a downstream node needs to decide. */
 export function describeRecord(record: KeyRecord | undefined, status: string) {

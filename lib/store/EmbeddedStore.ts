@@ -18,6 +18,9 @@ import {
 	type ReleaseOptions,
 	type ReleaseOutcome,
 	StoreError,
+	type VersionOptions,
+	type VersionOutcome,
+	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
 import {
@@ -26,6 +29,7 @@ import {
 	decideComplete,
 	decideMarkSeen,
 	decideRelease,
+	decideVersions,
 } from './transitions';
 import {
 	decodeResult,
@@ -33,6 +37,8 @@ import {
 	validateComplete,
 	validateLookup,
 	validateMarkSeen,
+	validateReadVersions,
+	validateRecordVersions,
 	validateRelease,
 } from './validation';
 
@@ -40,8 +46,9 @@ export interface EmbeddedStoreOptions {
 	/** SQLite file; its folder is created when missing. */
 	path: string;
 	/**
-	 * Bound on stored keys. Above it the keys expiring soonest are evicted, completed ones first;
-	 * a live claim never is, so the bound can only be exceeded by live claims.
+	 * Bound on stored keys and entity versions together. Above it the rows expiring soonest are
+	 * evicted: completed keys first, then versions, released and dead-lettered keys; a live claim
+	 * never is, so the bound can only be exceeded by live claims.
 	 */
 	maxEntries?: number;
 	clock?: Clock;
@@ -54,7 +61,12 @@ const PURGE_INTERVAL_MS = 60_000;
 /** Expired rows deleted per purge, so one purge never holds the write lock for long. */
 const PURGE_BATCH = 10_000;
 /** Eviction order when over `maxEntries`; inProgress keys are never evicted. */
-const EVICTABLE_STATES: KeyState[] = ['completed', 'released', 'deadLetter'];
+const EVICTION_ORDER: Array<KeyState | 'version'> = [
+	'completed',
+	'version',
+	'released',
+	'deadLetter',
+];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -72,6 +84,15 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 	PRIMARY KEY (namespace, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_state_expiry ON idempotency_keys (state, expires_at);
+CREATE TABLE IF NOT EXISTS entity_versions (
+	namespace TEXT NOT NULL,
+	entity TEXT NOT NULL,
+	version REAL NOT NULL,
+	expires_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	PRIMARY KEY (namespace, entity)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_versions_by_expiry ON entity_versions (expires_at);
 CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
@@ -100,6 +121,10 @@ interface Statements {
 	addEntries: StatementSync;
 	purgeExpired: StatementSync;
 	evict: StatementSync;
+	selectVersion: StatementSync;
+	upsertVersion: StatementSync;
+	purgeExpiredVersions: StatementSync;
+	evictVersions: StatementSync;
 }
 
 function loadSqlite(): typeof import('node:sqlite') {
@@ -162,7 +187,7 @@ export class EmbeddedStore implements IdempotencyStore {
 				// Recounted on every open so the bound heals after rows were removed by hand. (`WHERE true`
 				// lets SQLite parse the ON CONFLICT clause after a SELECT.)
 				this.db.exec(
-					"INSERT INTO store_meta (name, value) SELECT 'entries', count(*) FROM idempotency_keys WHERE true ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+					"INSERT INTO store_meta (name, value) SELECT 'entries', (SELECT count(*) FROM idempotency_keys) + (SELECT count(*) FROM entity_versions) WHERE true ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 				);
 				this.db.exec('COMMIT');
 			} catch (error) {
@@ -209,6 +234,22 @@ export class EmbeddedStore implements IdempotencyStore {
 			evict: prepare(
 				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
 					SELECT namespace, key FROM idempotency_keys WHERE state = ? ORDER BY expires_at LIMIT ?)`,
+			),
+			selectVersion: prepare(
+				'SELECT version, expires_at FROM entity_versions WHERE namespace = ? AND entity = ?',
+			),
+			upsertVersion: prepare(
+				`INSERT INTO entity_versions (namespace, entity, version, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (namespace, entity) DO UPDATE SET version = excluded.version,
+					expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+			),
+			purgeExpiredVersions: prepare(
+				`DELETE FROM entity_versions WHERE (namespace, entity) IN (
+					SELECT namespace, entity FROM entity_versions WHERE expires_at <= ? LIMIT ?)`,
+			),
+			evictVersions: prepare(
+				`DELETE FROM entity_versions WHERE (namespace, entity) IN (
+					SELECT namespace, entity FROM entity_versions ORDER BY expires_at LIMIT ?)`,
 			),
 		};
 	}
@@ -291,6 +332,36 @@ export class EmbeddedStore implements IdempotencyStore {
 		);
 	}
 
+	async recordVersions(
+		namespace: string,
+		requests: VersionRequest[],
+		options: VersionOptions,
+	): Promise<VersionOutcome[]> {
+		validateRecordVersions(namespace, requests, options);
+		return this.writeBatch('record versions', (now) => {
+			const stored = new Map<string, VersionRow | undefined>(
+				requests.map(({ entity }) => [entity, this.readVersion(namespace, entity)]),
+			);
+			const live = new Map([...stored].map(([entity, row]) => [entity, liveVersion(row, now)]));
+			const { outcomes, raised } = decideVersions(live, requests);
+			const expiresAt = now + Math.ceil(options.retentionMs);
+			for (const [entity, version] of raised) {
+				this.statements.upsertVersion.run(namespace, entity, version, expiresAt, now);
+				if (!stored.get(entity)) this.entryDelta += 1;
+			}
+			return outcomes;
+		});
+	}
+
+	async readVersions(namespace: string, entities: string[]): Promise<Array<number | undefined>> {
+		validateReadVersions(namespace, entities);
+		this.assertOpen();
+		const now = this.clock();
+		return this.guard('read versions', () =>
+			entities.map((entity) => liveVersion(this.readVersion(namespace, entity), now)),
+		);
+	}
+
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
 		validateLookup(namespace, keys);
 		this.assertOpen();
@@ -332,6 +403,10 @@ export class EmbeddedStore implements IdempotencyStore {
 			found: row.expires_at > now ? toRecord(namespace, key, row) : undefined,
 			stored: true,
 		};
+	}
+
+	private readVersion(namespace: string, entity: string): VersionRow | undefined {
+		return this.statements.selectVersion.get(namespace, entity) as VersionRow | undefined;
 	}
 
 	private write(record: KeyRecord, stored: boolean, resultText?: string): void {
@@ -380,14 +455,18 @@ export class EmbeddedStore implements IdempotencyStore {
 		if (over <= 0 && now < this.nextPurgeAt) return;
 		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
 		// Expired rows go first: a live key is evicted only when no expired one is left.
-		let removed = Number(
-			this.statements.purgeExpired.run(now, Math.max(PURGE_BATCH, over)).changes,
-		);
-		for (const state of EVICTABLE_STATES) {
-			if (entries - removed <= this.maxEntries) break;
-			removed += Number(
-				this.statements.evict.run(state, entries - removed - this.maxEntries).changes,
-			);
+		const purgeLimit = Math.max(PURGE_BATCH, over);
+		let removed =
+			Number(this.statements.purgeExpired.run(now, purgeLimit).changes) +
+			Number(this.statements.purgeExpiredVersions.run(now, purgeLimit).changes);
+		for (const kind of EVICTION_ORDER) {
+			const excess = entries - removed - this.maxEntries;
+			if (excess <= 0) break;
+			const evicted =
+				kind === 'version'
+					? this.statements.evictVersions.run(excess)
+					: this.statements.evict.run(kind, excess);
+			removed += Number(evicted.changes);
 		}
 		if (removed > 0) this.statements.addEntries.get(-removed);
 	}
@@ -417,6 +496,15 @@ export class EmbeddedStore implements IdempotencyStore {
 		if (this.closed)
 			throw new StoreError(`The ${this.description} store is closed`, 'invalidConfig');
 	}
+}
+
+interface VersionRow {
+	version: number;
+	expires_at: number;
+}
+
+function liveVersion(row: VersionRow | undefined, now: number): number | undefined {
+	return row && row.expires_at > now ? row.version : undefined;
 }
 
 function toRecord(namespace: string, key: string, row: Row): KeyRecord {

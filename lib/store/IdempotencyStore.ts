@@ -99,11 +99,34 @@ export interface MarkSeenOutcome {
 	record: KeyRecord;
 }
 
+/** One event's place in its entity's history: a version number, or a timestamp in epoch ms. */
+export interface VersionRequest {
+	entity: string;
+	version: number;
+}
+
+export interface VersionOutcome {
+	entity: string;
+	/** True when this request raised the entity's version (or set the first one); an equal version does not. */
+	applied: boolean;
+	/** The stored newest version after this request. */
+	latest: number;
+}
+
+export interface VersionOptions {
+	/** How long an entity's version is remembered after its last raise. */
+	retentionMs: number;
+}
+
 export interface IdempotencyStore {
 	/** Human name for messages and logs, e.g. `embedded (/home/n8n/.n8n/hybrid-sync/store.sqlite)`. */
 	readonly description: string;
 
-	claim(namespace: string, requests: ClaimRequest[], options: ClaimOptions): Promise<ClaimOutcome[]>;
+	claim(
+		namespace: string,
+		requests: ClaimRequest[],
+		options: ClaimOptions,
+	): Promise<ClaimOutcome[]>;
 
 	/**
 	 * Marks keys done. A key that is not inProgress is still recorded as completed (the business
@@ -125,6 +148,19 @@ export interface IdempotencyStore {
 
 	/** Live records (expired ones read as absent). */
 	inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>>;
+
+	/**
+	 * Ordering guard: per entity the newest version applied. Raises it atomically (max), never
+	 * lowers it. Versions live apart from keys: an entity never meets a key of the same name.
+	 */
+	recordVersions(
+		namespace: string,
+		requests: VersionRequest[],
+		options: VersionOptions,
+	): Promise<VersionOutcome[]>;
+
+	/** The live newest version of each entity, undefined when none is stored or it expired. */
+	readVersions(namespace: string, entities: string[]): Promise<Array<number | undefined>>;
 
 	/** Deletes keys; answers how many existed. */
 	forget(namespace: string, keys: string[]): Promise<number>;

@@ -18,6 +18,9 @@ import {
 	type ReleaseOptions,
 	type ReleaseOutcome,
 	StoreError,
+	type VersionOptions,
+	type VersionOutcome,
+	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
 import {
@@ -27,6 +30,7 @@ import {
 	decideComplete,
 	decideMarkSeen,
 	decideRelease,
+	decideVersions,
 } from './transitions';
 import {
 	decodeResult,
@@ -34,6 +38,8 @@ import {
 	validateComplete,
 	validateLookup,
 	validateMarkSeen,
+	validateReadVersions,
+	validateRecordVersions,
 	validateRelease,
 } from './validation';
 
@@ -46,7 +52,7 @@ export interface PostgresStoreOptions {
 	ssl?: boolean;
 	/** Defaults to `public`; created when missing. */
 	schema?: string;
-	/** Defaults to `hybrid_sync_keys`; created on first use. */
+	/** Defaults to `hybrid_sync_keys`; created on first use, with `<table>_versions` beside it. */
 	table?: string;
 	clock?: Clock;
 }
@@ -95,6 +101,16 @@ function quoteIdentifier(name: string, what: string): string {
 	return quote(name);
 }
 
+/**
+ * The ordering guard's table beside the keys table. PostgreSQL would cut a name over 63 bytes
+ * short, possibly to the keys table's own name, so a long one is replaced by a hashed one.
+ */
+function versionsTableName(table: string): string {
+	const name = `${table}_versions`;
+	if (Buffer.byteLength(name, 'utf8') <= MAX_IDENTIFIER_BYTES) return name;
+	return `hybrid_sync_versions_${createHash('sha256').update(table, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
 /** Keys up to 8 KB do not fit a btree entry, so the primary key holds their SHA-256 instead. */
 const keyHash = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
@@ -129,6 +145,7 @@ export class PostgresStore implements IdempotencyStore {
 	private readonly schema: string;
 	private readonly qualifiedTable: string;
 	private readonly expiryIndex: string;
+	private readonly qualifiedVersionsTable: string;
 	private readonly clock: Clock;
 	private ready: Promise<void> | undefined;
 	private nextPurgeAt = 0;
@@ -140,6 +157,7 @@ export class PostgresStore implements IdempotencyStore {
 		this.qualifiedTable = `${quoteIdentifier(schema, 'schema')}.${quoteIdentifier(table, 'table')}`;
 		// PostgreSQL shortens a name over 63 bytes itself.
 		this.expiryIndex = quote(`${table}_expires_at`);
+		this.qualifiedVersionsTable = `${quoteIdentifier(schema, 'schema')}.${quote(versionsTableName(table))}`;
 		this.address = `${options.host}:${options.port}`;
 		this.user = options.user;
 		this.description = `postgres (${options.user}@${this.address}/${options.database}, ${schema}.${table})`;
@@ -291,6 +309,96 @@ export class PostgresStore implements IdempotencyStore {
 				: { key: keys[index], status: decision.status };
 			return { decision, outcome };
 		});
+	}
+
+	/**
+	 * One transaction: makes sure every entity has a row (an expired placeholder when new), locks
+	 * the rows in a fixed order, decides the batch with the shared rules and writes the raised ones.
+	 * A concurrent batch on the same entities waits for the row locks, so raises never interleave.
+	 */
+	async recordVersions(
+		namespace: string,
+		requests: VersionRequest[],
+		options: VersionOptions,
+	): Promise<VersionOutcome[]> {
+		validateRecordVersions(namespace, requests, options);
+		if (requests.length === 0) return [];
+		const retentionMs = Math.ceil(options.retentionMs);
+		const entities = inLockOrder([...new Set(requests.map((request) => request.entity))], (e) => e);
+		const hashes = entities.map(keyHash);
+		for (let round = 0; ; round++) {
+			if (round === MAX_ROUNDS) throw this.unsettled();
+			await this.prepare();
+			const client = await this.connect();
+			try {
+				await client.query('BEGIN');
+				await client.query(
+					`INSERT INTO ${this.qualifiedVersionsTable} (namespace, entity_hash, entity, version, expires_at, updated_at)
+					SELECT $1, input.entity_hash, input.entity, '-Infinity', 0, 0
+					FROM unnest($2::bytea[], $3::text[]) WITH ORDINALITY AS input (entity_hash, entity, position)
+					ORDER BY input.position
+					ON CONFLICT (namespace, entity_hash) DO NOTHING`,
+					[namespace, hashes, entities],
+				);
+				const { rows } = await client.query<{
+					entity: string;
+					version: number;
+					expires_at: string;
+				}>(
+					`SELECT entity, version, expires_at FROM ${this.qualifiedVersionsTable}
+					WHERE namespace = $1 AND entity_hash = ANY ($2::bytea[]) ORDER BY entity_hash FOR UPDATE`,
+					[namespace, hashes],
+				);
+				const now = this.clock();
+				const live = new Map(
+					rows.map((row) => [
+						row.entity,
+						Number(row.expires_at) > now ? Number(row.version) : undefined,
+					]),
+				);
+				const { outcomes, raised } = decideVersions(live, requests);
+				await client.query(
+					`UPDATE ${this.qualifiedVersionsTable} AS cur SET version = input.version,
+						expires_at = $4::bigint, updated_at = $5::bigint
+					FROM unnest($2::bytea[], $3::float8[]) AS input (entity_hash, version)
+					WHERE cur.namespace = $1 AND cur.entity_hash = input.entity_hash`,
+					[
+						namespace,
+						[...raised.keys()].map(keyHash),
+						[...raised.values()],
+						now + retentionMs,
+						now,
+					],
+				);
+				await client.query('COMMIT');
+				return outcomes;
+			} catch (error) {
+				await client.query('ROLLBACK').catch(() => undefined);
+				const failure = this.failure(error);
+				if (isWriteConflict(failure)) continue;
+				throw failure;
+			} finally {
+				client.release();
+			}
+		}
+	}
+
+	async readVersions(namespace: string, entities: string[]): Promise<Array<number | undefined>> {
+		validateReadVersions(namespace, entities);
+		if (entities.length === 0) return [];
+		await this.prepare();
+		const now = this.clock();
+		const rows = await this.query<{ entity: string; version: number; expires_at: string }>(
+			`SELECT entity, version, expires_at FROM ${this.qualifiedVersionsTable}
+			WHERE namespace = $1 AND entity_hash = ANY ($2::bytea[])`,
+			[namespace, [...new Set(entities)].map(keyHash)],
+		);
+		const live = new Map(
+			rows
+				.filter((row) => Number(row.expires_at) > now)
+				.map((row) => [row.entity, Number(row.version)]),
+		);
+		return entities.map((entity) => live.get(entity));
 	}
 
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
@@ -509,11 +617,13 @@ export class PostgresStore implements IdempotencyStore {
 		if (now < this.nextPurgeAt) return;
 		this.nextPurgeAt = now + PURGE_INTERVAL_MS;
 		// SKIP LOCKED: the purge never waits for a batch, so it cannot deadlock with one.
-		await this.query(
-			`DELETE FROM ${this.qualifiedTable} WHERE ctid = ANY (ARRAY(
-				SELECT ctid FROM ${this.qualifiedTable} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED))`,
-			[now],
-		);
+		for (const table of [this.qualifiedTable, this.qualifiedVersionsTable]) {
+			await this.query(
+				`DELETE FROM ${table} WHERE ctid = ANY (ARRAY(
+					SELECT ctid FROM ${table} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED))`,
+				[now],
+			);
+		}
 	}
 
 	private async createTable(): Promise<void> {
@@ -553,6 +663,24 @@ export class PostgresStore implements IdempotencyStore {
 				await client.query(
 					`CREATE INDEX ${this.expiryIndex} ON ${this.qualifiedTable} (expires_at)`,
 				);
+			}
+			// Checked on its own: a keys table created by an earlier release has no versions table yet.
+			const versions = await client.query<{ found: string | null }>(
+				'SELECT to_regclass($1)::text AS found',
+				[this.qualifiedVersionsTable],
+			);
+			if (!versions.rows[0].found) {
+				await client.query(`CREATE TABLE ${this.qualifiedVersionsTable} (
+					namespace text COLLATE "C" NOT NULL,
+					entity_hash bytea NOT NULL,
+					entity text NOT NULL,
+					version double precision NOT NULL,
+					expires_at bigint NOT NULL,
+					updated_at bigint NOT NULL,
+					PRIMARY KEY (namespace, entity_hash)
+				)`);
+				// Unnamed: PostgreSQL picks a free name, where a shortened one could meet the keys table's.
+				await client.query(`CREATE INDEX ON ${this.qualifiedVersionsTable} (expires_at)`);
 			}
 			await client.query('COMMIT');
 		} catch (error) {

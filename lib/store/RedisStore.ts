@@ -21,6 +21,9 @@ import {
 	type ReleaseOutcome,
 	type ReleaseStatus,
 	StoreError,
+	type VersionOptions,
+	type VersionOutcome,
+	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
 import { compactRecord } from './transitions';
@@ -30,6 +33,8 @@ import {
 	validateComplete,
 	validateLookup,
 	validateMarkSeen,
+	validateReadVersions,
+	validateRecordVersions,
 	validateRelease,
 } from './validation';
 
@@ -191,6 +196,46 @@ end
 return live
 `;
 
+/**
+ * An entity's version is a hash of `version` and `expiresAt` under its own key space. Versions
+ * travel as the caller's decimal text and are compared as numbers, so Lua's formatting of numbers
+ * never rounds a stored version.
+ */
+const VERSION_PRELUDE = `
+local now = tonumber(ARGV[1])
+local function loadVersion(key)
+	local values = redis.call('HMGET', key, 'version', 'expiresAt')
+	if values[1] and tonumber(values[2]) > now then return values[1] end
+	return false
+end
+`;
+
+/** ARGV: now, retentionMs, then one version per key. Answers {applied (1 or 0), latest} per key. */
+const RECORD_VERSIONS_SCRIPT = `${VERSION_PRELUDE}
+local retentionMs = tonumber(ARGV[2])
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local version = ARGV[2 + index]
+	local latest = loadVersion(key)
+	if latest and tonumber(version) <= tonumber(latest) then
+		answers[index] = {0, latest}
+	else
+		redis.call('DEL', key)
+		redis.call('HSET', key, 'version', version, 'expiresAt', now + retentionMs)
+		redis.call('PEXPIRE', key, retentionMs)
+		answers[index] = {1, version}
+	end
+end
+return answers
+`;
+
+/** ARGV: now. */
+const READ_VERSIONS_SCRIPT = `${VERSION_PRELUDE}
+local answers = {}
+for index, key in ipairs(KEYS) do answers[index] = loadVersion(key) end
+return answers
+`;
+
 type ScriptReply = Array<string | number | null>;
 
 interface Script {
@@ -209,6 +254,8 @@ const SCRIPTS = {
 	markSeen: script(MARK_SEEN_SCRIPT),
 	inspect: script(INSPECT_SCRIPT),
 	forget: script(FORGET_SCRIPT),
+	recordVersions: script(RECORD_VERSIONS_SCRIPT),
+	readVersions: script(READ_VERSIONS_SCRIPT),
 };
 
 /**
@@ -319,6 +366,39 @@ export class RedisStore implements IdempotencyStore {
 		}));
 	}
 
+	async recordVersions(
+		namespace: string,
+		requests: VersionRequest[],
+		options: VersionOptions,
+	): Promise<VersionOutcome[]> {
+		validateRecordVersions(namespace, requests, options);
+		const entities = requests.map((request) => request.entity);
+		const replies = await this.run<Array<[number, string]>>(
+			SCRIPTS.recordVersions,
+			namespace,
+			entities,
+			[Math.ceil(options.retentionMs), ...requests.map((request) => String(request.version))],
+			this.versionKey.bind(this),
+		);
+		return replies.map(([applied, latest], index) => ({
+			entity: entities[index],
+			applied: applied === 1,
+			latest: Number(latest),
+		}));
+	}
+
+	async readVersions(namespace: string, entities: string[]): Promise<Array<number | undefined>> {
+		validateReadVersions(namespace, entities);
+		const replies = await this.run<Array<string | null>>(
+			SCRIPTS.readVersions,
+			namespace,
+			entities,
+			[],
+			this.versionKey.bind(this),
+		);
+		return entities.map((_, index) => toNumber(replies[index] ?? null));
+	}
+
 	async inspect(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
 		validateLookup(namespace, keys);
 		const replies = await this.run(SCRIPTS.inspect, namespace, keys, []);
@@ -346,15 +426,24 @@ export class RedisStore implements IdempotencyStore {
 		return `${this.keyPrefix}${namespace.length}:{${namespace}}:${key}`;
 	}
 
+	/**
+	 * Like `redisKey` after a `v`: key records start with a digit there, so no entity's version
+	 * can share a Redis key with a key record, whatever the names.
+	 */
+	private versionKey(namespace: string, entity: string): string {
+		return `${this.keyPrefix}v${namespace.length}:{${namespace}}:${entity}`;
+	}
+
 	private async run<T = ScriptReply[]>(
 		target: Script,
 		namespace: string,
 		keys: string[],
 		args: Array<string | number>,
+		redisKeyOf: (namespace: string, key: string) => string = this.redisKey.bind(this),
 	): Promise<T> {
 		if (keys.length === 0) return [] as T;
 		await this.connect();
-		const redisKeys = keys.map((key) => this.redisKey(namespace, key));
+		const redisKeys = keys.map((key) => redisKeyOf(namespace, key));
 		const argv = [this.clock(), ...args];
 		try {
 			try {

@@ -10,6 +10,8 @@ import type {
 	CompleteStatus,
 	KeyRecord,
 	ReleaseStatus,
+	VersionOutcome,
+	VersionRequest,
 } from './IdempotencyStore';
 
 export interface Decision<S> {
@@ -142,4 +144,26 @@ export function decideMarkSeen(
 		updatedAt: now,
 	};
 	return { firstSeen: true, record, write: true };
+}
+
+/**
+ * The ordering guard over one batch: `found` holds each entity's live version before the batch.
+ * Copies of an entity are judged in order, each against the newest before it. Answers the
+ * outcomes and the versions to write (entities whose version was raised).
+ */
+export function decideVersions(
+	found: ReadonlyMap<string, number | undefined>,
+	requests: readonly VersionRequest[],
+): { outcomes: VersionOutcome[]; raised: Map<string, number> } {
+	const latest = new Map(found);
+	const raised = new Map<string, number>();
+	const outcomes = requests.map(({ entity, version }) => {
+		const current = latest.get(entity);
+		if (current !== undefined && version <= current)
+			return { entity, applied: false, latest: current };
+		latest.set(entity, version);
+		raised.set(entity, version);
+		return { entity, applied: true, latest: version };
+	});
+	return { outcomes, raised };
 }

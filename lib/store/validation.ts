@@ -6,6 +6,8 @@ import {
 	type MarkSeenOptions,
 	type ReleaseOptions,
 	StoreError,
+	type VersionOptions,
+	type VersionRequest,
 } from './IdempotencyStore';
 
 /** Room for 2,048 characters of any script (an emoji takes 4 bytes in UTF-8). */
@@ -101,6 +103,18 @@ function validateMaxAttempts(value: number): void {
 	}
 }
 
+export function validateEntities(entities: readonly string[]): void {
+	if (!Array.isArray(entities))
+		throw new StoreError('Entities must be given as an array', 'invalidKey');
+	entities.forEach((entity, position) => {
+		const problem = describeTextProblem(entity, MAX_KEY_BYTES);
+		if (problem) {
+			const hint = problem === 'is empty' ? ': every item needs a non-empty entity' : '';
+			throw new StoreError(`The entity at position ${position} ${problem}${hint}`, 'invalidKey');
+		}
+	});
+}
+
 /*
  * One check per operation, run on the whole batch before anything is written, so every backend
  * refuses the same input with the same message.
@@ -155,4 +169,27 @@ export function validateMarkSeen(
 export function validateLookup(namespace: string, keys: readonly string[]): void {
 	validateNamespace(namespace);
 	validateKeys(keys);
+}
+
+export function validateRecordVersions(
+	namespace: string,
+	requests: readonly VersionRequest[],
+	options: VersionOptions,
+): void {
+	validateNamespace(namespace);
+	validateEntities(requests.map((request) => request.entity));
+	requests.forEach(({ version }, position) => {
+		if (typeof version !== 'number' || !Number.isFinite(version)) {
+			throw new StoreError(
+				`The version at position ${position} must be a finite number, got ${typeof version === 'number' ? String(version) : (JSON.stringify(version) ?? 'undefined')}`,
+				'invalidKey',
+			);
+		}
+	});
+	validateDuration('retentionMs', options.retentionMs);
+}
+
+export function validateReadVersions(namespace: string, entities: readonly string[]): void {
+	validateNamespace(namespace);
+	validateEntities(entities);
 }

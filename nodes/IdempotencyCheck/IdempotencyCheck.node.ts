@@ -30,7 +30,12 @@ const operations: Record<string, Operation> = { claim, complete, release, forget
 /** Output names per operation; evaluated by the editor from the node's parameters, so self-contained. */
 export const configuredOutputs = (parameters: {
 	operation?: string;
-	claimOptions?: { fingerprintFields?: string; onMismatch?: string };
+	claimOptions?: {
+		fingerprintFields?: string;
+		onMismatch?: string;
+		orderingEntity?: string;
+		orderingVersion?: string;
+	};
 }) => {
 	const operation = parameters.operation ?? 'claim';
 	const named = (names: string[]) => names.map((displayName) => ({ type: 'main', displayName }));
@@ -39,12 +44,15 @@ export const configuredOutputs = (parameters: {
 		const mismatch =
 			(options.fingerprintFields ?? '').trim() !== '' &&
 			(options.onMismatch ?? 'output') === 'output';
+		// Both ordering options added, whatever they hold: a blank one fails its items, never the guard.
+		const ordered = options.orderingEntity !== undefined && options.orderingVersion !== undefined;
 		return named([
 			'New',
 			'Duplicate',
 			'In Progress',
 			'Dead Letter',
 			...(mismatch ? ['Mismatch'] : []),
+			...(ordered ? ['Stale'] : []),
 		]);
 	}
 	if (operation === 'release') return named(['Released', 'Dead Letter']);

@@ -6,9 +6,20 @@ import {
 } from 'n8n-workflow';
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type { CompleteOutcome, CompleteRequest } from '../../../lib/store/IdempotencyStore';
+import type {
+	CompleteOutcome,
+	CompleteRequest,
+	VersionOutcome,
+	VersionRequest,
+} from '../../../lib/store/IdempotencyStore';
 import { runBatch } from '../../shared/runBatch';
 import { DAY_MS, type OpenStore, readKey } from './common';
+import {
+	type OrderingSettings,
+	orderingConfigured,
+	orderingOptions,
+	readOrdering,
+} from './ordering';
 
 const show = { show: { operation: ['complete'] } };
 
@@ -40,7 +51,19 @@ export const completeProperties: INodeProperties[] = [
 		description: 'Small JSON value, at most 64 KB',
 		displayOptions: { show: { operation: ['complete'], storeResult: [true] } },
 	},
+	{
+		displayName: 'Options',
+		name: 'completeOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: show,
+		options: orderingOptions('complete'),
+	},
 ];
+
+type CompleteItemRequest = CompleteRequest & { ordering?: VersionRequest };
+type CompleteItemOutcome = CompleteOutcome & { ordering?: VersionOutcome & { version: number } };
 
 export async function complete(
 	this: IExecuteFunctions,
@@ -50,20 +73,52 @@ export async function complete(
 	const items = this.getInputData();
 	const retentionMs = (this.getNodeParameter('retentionDays', 0, 7) as number) * DAY_MS;
 	const storeResult = this.getNodeParameter('storeResult', 0, false) as boolean;
+	const readOptions = (itemIndex: number) =>
+		this.getNodeParameter('completeOptions', itemIndex, {}) as OrderingSettings;
+	const ordered = orderingConfigured(readOptions(0));
 
-	return await runBatch<CompleteRequest, CompleteOutcome>(this, {
+	return await runBatch<CompleteItemRequest, CompleteItemOutcome>(this, {
 		outputCount: 1,
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
 			result: storeResult ? parseResult(this, itemIndex) : undefined,
+			ordering: ordered ? readOrdering(this, itemIndex, readOptions(itemIndex)) : undefined,
 		}),
-		execute: async (requests) =>
-			await (await store()).complete(namespace, requests, { retentionMs }),
+		execute: async (requests) => {
+			const opened = await store();
+			const completed = await opened.complete(
+				namespace,
+				requests.map(({ key, result }) => ({ key, result })),
+				{ retentionMs },
+			);
+			if (!ordered) return completed;
+			const raised = await opened.recordVersions(
+				namespace,
+				requests.map((request) => request.ordering!),
+				{ retentionMs },
+			);
+			return completed.map((outcome, index) => ({
+				...outcome,
+				ordering: { ...raised[index], version: requests[index].ordering!.version },
+			}));
+		},
 		route: (outcome, itemIndex) => ({
 			output: 0,
 			json: {
 				...items[itemIndex].json,
-				idempotency: describeRecord(outcome.record, outcome.status),
+				idempotency: {
+					...describeRecord(outcome.record, outcome.status),
+					...(outcome.ordering
+						? {
+								ordering: {
+									entity: outcome.ordering.entity,
+									version: outcome.ordering.version,
+									applied: outcome.ordering.applied,
+									latestVersion: outcome.ordering.latest,
+								},
+							}
+						: {}),
+				},
 			},
 		}),
 	});

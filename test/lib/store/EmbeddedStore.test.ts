@@ -14,7 +14,14 @@ const freshPath = () => join(folder, `store-${++fileNumber}.sqlite`);
 
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-describeStoreContract('embedded', async (clock) => new EmbeddedStore({ path: freshPath(), clock }));
+/** The file each contract store was opened on, so a peer connection can open the same one. */
+const contractPaths = new WeakMap<object, string>();
+describeStoreContract('embedded', async (clock, sameDataAs) => {
+	const path = (sameDataAs && contractPaths.get(sameDataAs)) ?? freshPath();
+	const store = new EmbeddedStore({ path, clock });
+	contractPaths.set(store, path);
+	return store;
+});
 
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -22,6 +29,15 @@ function countRows(path: string, where = 'true'): number {
 		return (
 			db.prepare(`SELECT count(*) AS n FROM idempotency_keys WHERE ${where}`).get() as { n: number }
 		).n;
+	} finally {
+		db.close();
+	}
+}
+
+function countVersionRows(path: string): number {
+	const db = new DatabaseSync(path, { readOnly: true });
+	try {
+		return (db.prepare('SELECT count(*) AS n FROM entity_versions').get() as { n: number }).n;
 	} finally {
 		db.close();
 	}
@@ -153,6 +169,30 @@ describe('EmbeddedStore', () => {
 			time.advance(3_600_000);
 			await store.markSeen('ns', ['d'], { ttlMs: 1000 });
 			expect(countRows(path)).toBe(1);
+			await store.close();
+		});
+
+		it('counts entity versions in the bound: completed keys go first, then versions', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			const entities = Array.from({ length: 6 }, (_, index) => `cus_${index}`);
+			await store.recordVersions(
+				'ns',
+				entities.map((entity) => ({ entity, version: 1 })),
+				{ retentionMs: 3_600_000 },
+			);
+			await store.markSeen('ns', ['a', 'b', 'c', 'd'], { ttlMs: 7_200_000 });
+			expect(storedEntryCount(path)).toBe(10);
+			time.advance(1);
+			await store.markSeen('ns', ['e', 'f'], { ttlMs: 7_200_000 });
+			expect(countRows(path) + countVersionRows(path)).toBe(10);
+			expect(countVersionRows(path)).toBe(6);
+			await store.recordVersions('ns', [{ entity: 'cus_new', version: 1 }], {
+				retentionMs: 60_000,
+			});
+			expect(storedEntryCount(path)).toBe(10);
+			expect(await store.readVersions('ns', ['cus_new'])).toEqual([1]);
 			await store.close();
 		});
 

@@ -1,6 +1,7 @@
 /**
  * The behaviour every IdempotencyStore backend must show. Each backend's test file calls
- * `describeStoreContract` with a factory; time only moves through the injected clock.
+ * `describeStoreContract` with a factory; time only moves through the injected clock. Given a
+ * store as `sameDataAs`, the factory opens another connection to that store's data.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -25,7 +26,7 @@ export function testClock(start = T0): TestClock {
 
 export function describeStoreContract(
 	name: string,
-	makeStore: (clock: Clock) => Promise<IdempotencyStore>,
+	makeStore: (clock: Clock, sameDataAs?: IdempotencyStore) => Promise<IdempotencyStore>,
 	cleanup?: () => Promise<void>,
 ): void {
 	describe(`${name} store contract`, () => {
@@ -508,6 +509,190 @@ export function describeStoreContract(
 				await store.markSeen(ns, ['evt_1'], WINDOW);
 				time.advance(WINDOW.ttlMs);
 				expect(await store.forget(ns, ['evt_1'])).toBe(0);
+			});
+		});
+
+		describe('ordering guard (versions)', () => {
+			const VERSION_RETENTION = { retentionMs: 86_400_000 };
+			const record = async (...pairs: Array<[string, number]>) =>
+				await store.recordVersions(
+					ns,
+					pairs.map(([entity, version]) => ({ entity, version })),
+					VERSION_RETENTION,
+				);
+
+			it('records the first version of an entity and reads it back', async () => {
+				expect(await record(['cus_1', 5])).toEqual([{ entity: 'cus_1', applied: true, latest: 5 }]);
+				expect(await store.readVersions(ns, ['cus_1', 'cus_2'])).toEqual([5, undefined]);
+			});
+
+			it('raises the version to a newer one', async () => {
+				await record(['cus_1', 5]);
+				expect(await record(['cus_1', 9])).toEqual([{ entity: 'cus_1', applied: true, latest: 9 }]);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([9]);
+			});
+
+			it('never lowers the version: an older one is not applied and answers the newest', async () => {
+				await record(['cus_1', 9]);
+				expect(await record(['cus_1', 5])).toEqual([
+					{ entity: 'cus_1', applied: false, latest: 9 },
+				]);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([9]);
+			});
+
+			it('does not apply an equal version and keeps its expiry from the last raise', async () => {
+				await record(['cus_1', 9]);
+				time.advance(1000);
+				expect(await record(['cus_1', 9])).toEqual([
+					{ entity: 'cus_1', applied: false, latest: 9 },
+				]);
+				time.advance(VERSION_RETENTION.retentionMs - 1000);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([undefined]);
+			});
+
+			it('keeps epoch-millisecond timestamps and fractions exact', async () => {
+				const versions = [1_750_000_000_123, 1.5, -3, 2 ** 53];
+				await record(...versions.map((version, index): [string, number] => [`e${index}`, version]));
+				expect(await store.readVersions(ns, ['e0', 'e1', 'e2', 'e3'])).toEqual(versions);
+				expect((await record(['e0', 1_750_000_000_124]))[0].applied).toBe(true);
+				expect((await record(['e1', 1.25]))[0]).toEqual({
+					entity: 'e1',
+					applied: false,
+					latest: 1.5,
+				});
+			});
+
+			it('handles the same entity several times in one batch in order', async () => {
+				await record(['b', 4]);
+				const outcomes = await record(['a', 3], ['a', 2], ['b', 5], ['a', 7], ['b', 1], ['a', 7]);
+				expect(outcomes.map(({ entity, applied, latest }) => [entity, applied, latest])).toEqual([
+					['a', true, 3],
+					['a', false, 3],
+					['b', true, 5],
+					['a', true, 7],
+					['b', false, 5],
+					['a', false, 7],
+				]);
+				expect(await store.readVersions(ns, ['a', 'b', 'a'])).toEqual([7, 5, 7]);
+			});
+
+			it('forgets a version retentionMs after its last raise, then accepts any version', async () => {
+				await record(['cus_1', 5]);
+				time.advance(1000);
+				await record(['cus_1', 6]);
+				time.advance(VERSION_RETENTION.retentionMs - 1);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([6]);
+				expect((await record(['cus_1', 1]))[0].applied).toBe(false);
+				time.advance(1);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([undefined]);
+				expect(await record(['cus_1', 1])).toEqual([{ entity: 'cus_1', applied: true, latest: 1 }]);
+			});
+
+			it('keeps namespaces apart', async () => {
+				const other = `${ns}-other`;
+				await record(['cus_1', 9]);
+				expect(await store.readVersions(other, ['cus_1'])).toEqual([undefined]);
+				const [outcome] = await store.recordVersions(
+					other,
+					[{ entity: 'cus_1', version: 2 }],
+					VERSION_RETENTION,
+				);
+				expect(outcome.applied).toBe(true);
+				expect(await store.readVersions(ns, ['cus_1'])).toEqual([9]);
+			});
+
+			it('keeps versions apart from keys of the same name', async () => {
+				await record(['order-1', 5]);
+				expect(await inspectOne('order-1')).toBeUndefined();
+				expect((await claimOne('order-1')).status).toBe('claimed');
+				await store.complete(ns, [{ key: 'order-1' }], RETENTION);
+				expect(await store.forget(ns, ['order-1'])).toBe(1);
+				expect(await store.readVersions(ns, ['order-1'])).toEqual([5]);
+			});
+
+			it('ends at the highest version when several connections raise one entity at once', async () => {
+				const peers = [
+					store,
+					...(await Promise.all([1, 2, 3].map(async () => await makeStore(time.clock, store)))),
+				];
+				try {
+					const versions = Array.from({ length: 40 }, (_, index) => ((index * 17) % 40) + 1);
+					const outcomes = await Promise.all(
+						versions.map(
+							async (version, index) =>
+								(
+									await peers[index % peers.length].recordVersions(
+										ns,
+										[{ entity: 'hot', version }],
+										VERSION_RETENTION,
+									)
+								)[0],
+						),
+					);
+					expect(await store.readVersions(ns, ['hot'])).toEqual([40]);
+					expect(outcomes[versions.indexOf(40)]).toEqual({
+						entity: 'hot',
+						applied: true,
+						latest: 40,
+					});
+					// The versions are distinct: an applied one is the newest, any other met a newer one.
+					expect(
+						outcomes.every((outcome, index) =>
+							outcome.applied
+								? outcome.latest === versions[index]
+								: outcome.latest > versions[index],
+						),
+					).toBe(true);
+				} finally {
+					await Promise.all(peers.slice(1).map(async (peer) => await peer.close()));
+				}
+			});
+
+			it('refuses a version that is not a finite number, writing nothing', async () => {
+				for (const version of [
+					Number.NaN,
+					Infinity,
+					'5' as unknown as number,
+					undefined as unknown as number,
+				]) {
+					const error = await store
+						.recordVersions(
+							ns,
+							[
+								{ entity: 'fine', version: 1 },
+								{ entity: 'e', version },
+							],
+							VERSION_RETENTION,
+						)
+						.catch((caught: unknown) => caught);
+					expect(error).toBeInstanceOf(StoreError);
+					expect(error).toMatchObject({
+						reason: 'invalidKey',
+						message: expect.stringMatching(
+							/^The version at position 1 must be a finite number, got /,
+						),
+					});
+				}
+				expect(await store.readVersions(ns, ['fine'])).toEqual([undefined]);
+			});
+
+			it('refuses an empty entity like an empty key', async () => {
+				await expect(record(['fine', 1], ['', 2])).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: 'The entity at position 1 is empty: every item needs a non-empty entity',
+				});
+				await expect(store.readVersions(ns, ['a\u0000b'])).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: /entity at position 0 contains a NUL character/,
+				});
+				await expect(
+					store.recordVersions(ns, [{ entity: 'e', version: 1 }], { retentionMs: 0 }),
+				).rejects.toMatchObject({ reason: 'invalidConfig' });
+			});
+
+			it('answers empty batches with nothing', async () => {
+				expect(await store.recordVersions(ns, [], VERSION_RETENTION)).toEqual([]);
+				expect(await store.readVersions(ns, [])).toEqual([]);
 			});
 		});
 
