@@ -38,7 +38,11 @@ function hmacSha256(key: string | Buffer, ...parts: Array<string | Buffer>): Buf
 }
 
 function casesFor(body: Buffer): Case[] {
-	const options = (secret: string): VerifyOptions => ({ secrets: [secret], toleranceSeconds: 300, nowSeconds: NOW });
+	const options = (secret: string): VerifyOptions => ({
+		secrets: [secret],
+		toleranceSeconds: 300,
+		nowSeconds: NOW,
+	});
 	const expected = hmacSha256(SECRET, body);
 	const requests = {
 		stripe: signedRequest(body, { 'stripe-signature': stripeSignature(body, SECRET, NOW) }),
@@ -112,7 +116,8 @@ function main(): void {
 		for (let run = 0; run < RUNS; run++) {
 			for (const { name, verify } of cases) runs.get(name)!.push(measure(verify, RUN_MS));
 		}
-		const medianOf = (name: string, pick: (rate: Rate) => number) => median(runs.get(name)!.map(pick));
+		const medianOf = (name: string, pick: (rate: Rate) => number) =>
+			median(runs.get(name)!.map(pick));
 		const baselineName = cases[0].name;
 		const baseline = medianOf(baselineName, (rate) => rate.perCpuSecond);
 		const baselineWall = medianOf(baselineName, (rate) => rate.perWallSecond);
@@ -140,7 +145,13 @@ function main(): void {
 	writeSuiteResult({
 		suite: 'verifier',
 		table,
-		details: { runs: RUNS, runMs: RUN_MS, goalRatio: GOAL_RATIO, node: process.versions.node, measurements },
+		details: {
+			runs: RUNS,
+			runMs: RUN_MS,
+			goalRatio: GOAL_RATIO,
+			node: process.versions.node,
+			measurements,
+		},
 	});
 }
 

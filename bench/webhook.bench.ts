@@ -19,11 +19,12 @@ import { median, round } from './support/stats';
  * Each round waits until n8n has finished every execution it started, so rounds do not overlap.
  */
 
-// n8n 2.41 evaluates expressions in a fresh V8 isolate per webhook call and per execution, which
-// holds it to tens of requests per second on two cores: 2,000 requests a round would take an hour.
-const WARM_UP_REQUESTS = 50;
+// n8n 2.41 builds a fresh V8 isolate for every execution and for every webhook call to a node other
+// than its own Webhook node, which holds it to 10-25 requests per second on two cores: with 2,000
+// requests a round this suite would run for half an hour.
+const WARM_UP_REQUESTS = 30;
 const ROUNDS = 3;
-const REQUESTS_PER_ROUND = 300;
+const REQUESTS_PER_ROUND = 150;
 const CONCURRENCY = 16;
 const BODY_BYTES = 1024;
 const SETTLE_TIMEOUT_MS = 300_000;
@@ -39,7 +40,6 @@ type ScenarioKey = 'a' | 'b' | 'c';
 interface Scenario {
 	key: ScenarioKey;
 	name: string;
-	path: string;
 	workflowId: string;
 	/** Executions each answered request starts. */
 	executionsPerRequest: 0 | 1;
@@ -64,7 +64,8 @@ const json = (text: string): Record<string, unknown> | undefined => {
 	}
 };
 
-const eventId = (batch: string, index: number) => `evt_bench_${batch}_${String(index).padStart(6, '0')}`;
+const eventId = (batch: string, index: number) =>
+	`evt_bench_${batch}_${String(index).padStart(6, '0')}`;
 
 function webhookNode(path: string): WorkflowDefinition {
 	return {
@@ -77,7 +78,13 @@ function webhookNode(path: string): WorkflowDefinition {
 				typeVersion: 2.1,
 				position: [0, 0],
 				webhookId: randomUUID(),
-				parameters: { httpMethod: 'POST', path, authentication: 'headerAuth', responseMode: 'onReceived', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path,
+					authentication: 'headerAuth',
+					responseMode: 'onReceived',
+					options: {},
+				},
 				credentials: { httpHeaderAuth: { id: 'HEADER_AUTH', name: 'Bench header auth' } },
 			},
 		],
@@ -97,7 +104,9 @@ function signedWebhookTrigger(name: string, path: string): WorkflowDefinition {
 				position: [0, 0],
 				webhookId: randomUUID(),
 				parameters: { path, scheme: 'stripe' },
-				credentials: { webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Bench Stripe secret' } },
+				credentials: {
+					webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Bench Stripe secret' },
+				},
 			},
 		],
 		connections: {},
@@ -120,7 +129,10 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		type: 'webhookSigningSecretApi',
 		data: { secret: STRIPE_SECRET, previousSecrets: '' },
 	});
-	const activate = async (definition: WorkflowDefinition, credentials: Record<string, CreatedCredential>) => {
+	const activate = async (
+		definition: WorkflowDefinition,
+		credentials: Record<string, CreatedCredential>,
+	) => {
 		const workflow = await n8n.createWorkflow(definition, credentials);
 		await n8n.activateWorkflow(workflow);
 		return workflow.id;
@@ -130,7 +142,6 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		{
 			key: 'a',
 			name: 'n8n Webhook node, header auth',
-			path: paths.a,
 			workflowId: await activate(webhookNode(paths.a), { HEADER_AUTH: headerAuth }),
 			executionsPerRequest: 1,
 			prepare: (count, batch) =>
@@ -144,7 +155,6 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		{
 			key: 'b',
 			name: 'Signed Webhook Trigger, new events',
-			path: paths.b,
 			workflowId: await activate(signedWebhookTrigger('Bench: signed, unique', paths.b), {
 				SIGNING_SECRET: signingSecret,
 			}),
@@ -159,7 +169,8 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 						body,
 						check: (status, text) => {
 							const answer = json(text);
-							const accepted = status === 200 && answer?.id === id && answer.duplicate === undefined;
+							const accepted =
+								status === 200 && answer?.id === id && answer.duplicate === undefined;
 							return accepted ? undefined : `status ${status}: ${text.slice(0, 200)}`;
 						},
 					};
@@ -168,7 +179,6 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		{
 			key: 'c',
 			name: 'Signed Webhook Trigger, already seen',
-			path: paths.c,
 			workflowId: await activate(signedWebhookTrigger('Bench: signed, duplicate', paths.c), {
 				SIGNING_SECRET: signingSecret,
 			}),
@@ -182,7 +192,9 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 					headers,
 					body,
 					check: (status, text) =>
-						status === 200 && json(text)?.duplicate === true ? undefined : `status ${status}: ${text.slice(0, 200)}`,
+						status === 200 && json(text)?.duplicate === true
+							? undefined
+							: `status ${status}: ${text.slice(0, 200)}`,
 				}));
 			},
 		},
@@ -190,9 +202,16 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 }
 
 /** n8n's own count of the workflow's executions: finished ones, or only those with `status`. */
-async function countExecutions(n8n: N8nInstance, workflowId: string, status?: string[]): Promise<number> {
+async function countExecutions(
+	n8n: N8nInstance,
+	workflowId: string,
+	status?: string[],
+): Promise<number> {
 	const filter = JSON.stringify(status ? { workflowId, status } : { workflowId });
-	const page = await n8n.rest<{ count: number }>('GET', `/executions?${new URLSearchParams({ filter, limit: '1' })}`);
+	const page = await n8n.rest<{ count: number }>(
+		'GET',
+		`/executions?${new URLSearchParams({ filter, limit: '1' })}`,
+	);
 	return page.count;
 }
 
@@ -215,14 +234,22 @@ async function settle(n8n: N8nInstance, scenario: Scenario, expected: number): P
 			return;
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`Scenario ${scenario.key}: executions still running after ${SETTLE_TIMEOUT_MS / 1000} s`);
+			throw new Error(
+				`Scenario ${scenario.key}: executions still running after ${SETTLE_TIMEOUT_MS / 1000} s`,
+			);
 		}
 		await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
 	}
 }
 
 async function main(): Promise<void> {
-	console.log('Starting n8n (installs this package from dist/)...');
+	// n8n inherits this environment: an N8N_ variable set here changes what is measured.
+	const n8nSettings = Object.fromEntries(
+		Object.entries(process.env).filter(([name]) => name.startsWith('N8N_')),
+	);
+	console.log(
+		`Starting n8n (installs this package from dist/) with ${JSON.stringify(n8nSettings)} over its defaults...`,
+	);
 	const n8n = await N8nInstance.start();
 	try {
 		const origin = new URL(n8n.baseUrl).origin;
@@ -234,7 +261,9 @@ async function main(): Promise<void> {
 			const cpuBefore = descendantsCpuSeconds();
 			const result = await runLoad(origin, requests, CONCURRENCY);
 			const loadDoneAt = Date.now();
-			const expected = expectedExecutions.get(scenario.key)! + (result.requests - result.errors) * scenario.executionsPerRequest;
+			const expected =
+				expectedExecutions.get(scenario.key)! +
+				(result.requests - result.errors) * scenario.executionsPerRequest;
 			expectedExecutions.set(scenario.key, expected);
 			await settle(n8n, scenario, expected);
 			return {
@@ -246,9 +275,17 @@ async function main(): Promise<void> {
 
 		// The duplicate scenario needs its event seen once: that first delivery runs one execution.
 		const [seed] = scenarios[2].prepare(1, 'seed');
-		const seeded = await fetch(`${origin}${seed.path}`, { method: 'POST', headers: seed.headers, body: seed.body });
+		const seeded = await fetch(`${origin}${seed.path}`, {
+			method: 'POST',
+			headers: seed.headers,
+			body: seed.body,
+		});
 		const seedAnswer = await seeded.text();
-		if (seeded.status !== 200 || json(seedAnswer)?.id !== ALREADY_SEEN_EVENT || json(seedAnswer)?.duplicate) {
+		if (
+			seeded.status !== 200 ||
+			json(seedAnswer)?.id !== ALREADY_SEEN_EVENT ||
+			json(seedAnswer)?.duplicate
+		) {
 			throw new Error(`Seeding the already-seen event failed: ${seeded.status} ${seedAnswer}`);
 		}
 		expectedExecutions.set('c', 1);
@@ -256,7 +293,9 @@ async function main(): Promise<void> {
 
 		for (const scenario of scenarios) {
 			const warmUp = await load(scenario, WARM_UP_REQUESTS, 'warmup');
-			console.log(`warm-up ${scenario.key}: ${Math.round(warmUp.requestsPerSecond)} req/s, ${warmUp.errors} errors`);
+			console.log(
+				`warm-up ${scenario.key}: ${Math.round(warmUp.requestsPerSecond)} req/s, ${warmUp.errors} errors`,
+			);
 		}
 
 		const rounds: RoundResult[] = [];
@@ -265,7 +304,12 @@ async function main(): Promise<void> {
 			const order = scenarios.map((_, index) => scenarios[(index + round) % scenarios.length]);
 			for (const scenario of order) {
 				const result = await load(scenario, REQUESTS_PER_ROUND, `r${round}`);
-				rounds.push({ ...result, scenario: scenario.key, round: round + 1, loadAverage: os.loadavg()[0] });
+				rounds.push({
+					...result,
+					scenario: scenario.key,
+					round: round + 1,
+					loadAverage: os.loadavg()[0],
+				});
 				console.log(
 					`round ${round + 1} ${scenario.key}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.errors} errors, settled in ${result.settleSeconds.toFixed(1)} s`,
 				);
@@ -315,6 +359,7 @@ async function main(): Promise<void> {
 				requestsPerRound: REQUESTS_PER_ROUND,
 				concurrency: CONCURRENCY,
 				bodyBytes: BODY_BYTES,
+				n8nSettings,
 				n8nLog: n8n.logFile,
 				measurements: rounds.map(({ errorSamples, ...result }) => ({
 					...result,
@@ -323,7 +368,8 @@ async function main(): Promise<void> {
 			},
 		});
 		const errors = rounds.reduce((sum, result) => sum + result.errors, 0);
-		if (errors > 0) throw new Error(`${errors} request(s) got an unexpected answer; see the error lines above`);
+		if (errors > 0)
+			throw new Error(`${errors} request(s) got an unexpected answer; see the error lines above`);
 	} finally {
 		await n8n.stop();
 	}

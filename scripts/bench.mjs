@@ -12,7 +12,7 @@ import { ensureN8nRuntime } from './n8n-runtime.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
-const SUITES = ['verifier', 'webhook'];
+const SUITES = ['verifier', 'webhook', 'idempotency'];
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES.includes(name));
@@ -23,7 +23,7 @@ if (unknown.length > 0) {
 const suites = requested.length > 0 ? requested : SUITES;
 
 const { nodeBin, runtimeDir } = await ensureN8nRuntime();
-if (suites.includes('webhook')) {
+if (suites.includes('webhook') || suites.includes('idempotency')) {
 	const build = spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
 	if (build.status !== 0) {
 		console.error('Build failed: fix the TypeScript errors above.');
@@ -36,7 +36,8 @@ const machine = () => ({ cpus: os.cpus().length, loadAverage1m: os.loadavg()[0] 
 const report = {
 	startedAt: new Date().toISOString(),
 	node: spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim(),
-	n8n: JSON.parse(readFileSync(join(runtimeDir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version,
+	n8n: JSON.parse(readFileSync(join(runtimeDir, 'node_modules', 'n8n', 'package.json'), 'utf8'))
+		.version,
 	machineAtStart: machine(),
 	suites: {},
 	failed: [],
@@ -48,7 +49,12 @@ for (const suite of suites) {
 	rmSync(resultFile, { force: true });
 	const run = spawnSync(
 		nodeBin,
-		['--import', 'tsx', '--disable-warning=ExperimentalWarning', join('bench', `${suite}.bench.ts`)],
+		[
+			'--import',
+			'tsx',
+			'--disable-warning=ExperimentalWarning',
+			join('bench', `${suite}.bench.ts`),
+		],
 		{ cwd: repo, stdio: 'inherit' },
 	);
 	if (run.status !== 0 || !existsSync(resultFile)) {
@@ -60,15 +66,25 @@ for (const suite of suites) {
 
 report.finishedAt = new Date().toISOString();
 report.machineAtEnd = machine();
-writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+// A run of some suites keeps the others' last results; each suite carries its own finishedAt.
+const latestFile = join(resultsDir, 'latest.json');
+const previous = existsSync(latestFile)
+	? (JSON.parse(readFileSync(latestFile, 'utf8')).suites ?? {})
+	: {};
+const latest = { ...report, suites: { ...previous, ...report.suites } };
+writeFileSync(latestFile, `${JSON.stringify(latest, null, 2)}\n`);
 
-console.log(`\n=== bench summary (n8n ${report.n8n}, Node ${report.node}, ${report.machineAtStart.cpus} cores) ===`);
+console.log(
+	`\n=== bench summary (n8n ${report.n8n}, Node ${report.node}, ${report.machineAtStart.cpus} cores) ===`,
+);
 for (const [suite, result] of Object.entries(report.suites)) {
 	console.log(`\n${suite}:`);
 	console.table(result.table);
 }
 const load = [report.machineAtStart, report.machineAtEnd].map((m) => m.loadAverage1m.toFixed(1));
-console.log(`\nLoad average (1 min) at start/end: ${load.join(' / ')}; results in bench/results/latest.json`);
+console.log(
+	`\nLoad average (1 min) at start/end: ${load.join(' / ')}; results in bench/results/latest.json`,
+);
 if (report.failed.length > 0) {
 	console.error(`Failed suite(s): ${report.failed.join(', ')}`);
 	process.exit(1);

@@ -26,7 +26,8 @@ export function stripeEventBody(id: string, bytes: number): string {
 		},
 	};
 	const unpadded = Buffer.byteLength(JSON.stringify(event));
-	if (unpadded > bytes) throw new Error(`An event with id "${id}" needs ${unpadded} bytes, more than ${bytes}`);
+	if (unpadded > bytes)
+		throw new Error(`An event with id "${id}" needs ${unpadded} bytes, more than ${bytes}`);
 	event.data.object.description = 'x'.repeat(bytes - unpadded);
 	return JSON.stringify(event);
 }

@@ -34,7 +34,8 @@ export function descendantsCpuSeconds(): number {
 		.filter((name) => /^\d+$/.test(name))
 		.flatMap((pid) => readStat(pid) ?? []);
 	const children = new Map<number, ProcStat[]>();
-	for (const stat of stats) children.set(stat.parentPid, [...(children.get(stat.parentPid) ?? []), stat]);
+	for (const stat of stats)
+		children.set(stat.parentPid, [...(children.get(stat.parentPid) ?? []), stat]);
 	let total = 0;
 	const pending = [...(children.get(process.pid) ?? [])];
 	for (let stat = pending.pop(); stat; stat = pending.pop()) {

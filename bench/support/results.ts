@@ -16,6 +16,9 @@ export interface SuiteResult {
 export function writeSuiteResult(result: Omit<SuiteResult, 'finishedAt'>): void {
 	mkdirSync(RESULTS_DIR, { recursive: true });
 	const complete: SuiteResult = { ...result, finishedAt: new Date().toISOString() };
-	writeFileSync(path.join(RESULTS_DIR, `${result.suite}.json`), `${JSON.stringify(complete, null, 2)}\n`);
+	writeFileSync(
+		path.join(RESULTS_DIR, `${result.suite}.json`),
+		`${JSON.stringify(complete, null, 2)}\n`,
+	);
 	console.table(result.table);
 }

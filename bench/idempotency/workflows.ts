@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+
+import { type IConnections, type INode, NodeConnectionTypes } from 'n8n-workflow';
+
+import type { WorkflowDefinition } from '../../test/e2e/harness';
+
+/**
+ * The two workflows the node comparison runs, as a user would build them: a webhook that answers
+ * at once, a Code node that makes `count` items `{ id: "<prefix>-<i>" }` from the request body,
+ * then the deduplicating node. Only that last node's own execution time is measured.
+ */
+
+export const REMOVE_DUPLICATES = 'Remove Duplicates';
+export const CLAIM = 'Claim';
+
+const MAKE_ITEMS = 'Make Items';
+
+// The body names the keys, so every run sends keys neither store has seen (or, on purpose, has).
+const MAKE_ITEMS_CODE = `const { prefix, count } = $json.body;
+return Array.from({ length: count }, (_, index) => ({ json: { id: \`\${prefix}-\${index}\` } }));`;
+
+const node = (
+	name: string,
+	type: string,
+	typeVersion: number,
+	parameters: INode['parameters'],
+	x: number,
+): INode => ({
+	id: randomUUID(),
+	name,
+	type,
+	typeVersion,
+	position: [x, 0],
+	parameters,
+});
+
+function itemsFromWebhook(name: string, path: string, deduplicate: INode[]): WorkflowDefinition {
+	const webhook = {
+		...node(
+			'Webhook',
+			'n8n-nodes-base.webhook',
+			2.1,
+			{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
+			0,
+		),
+		webhookId: randomUUID(),
+	};
+	const nodes = [
+		webhook,
+		node(MAKE_ITEMS, 'n8n-nodes-base.code', 2, { jsCode: MAKE_ITEMS_CODE }, 220),
+		...deduplicate,
+	];
+	const connections: IConnections = {};
+	nodes.slice(1).forEach(({ name: to }, index) => {
+		connections[nodes[index].name] = {
+			main: [[{ node: to, type: NodeConnectionTypes.Main, index: 0 }]],
+		};
+	});
+	return { name, nodes, connections, settings: { executionOrder: 'v1' } };
+}
+
+/**
+ * n8n's own node: "Remove Items Processed in Previous Executions", value is new. n8n refuses a run
+ * once the keys it holds plus the run's items exceed the history size, so the bench sets it to
+ * every key it will ever send.
+ */
+export function removeDuplicatesWorkflow(path: string, historySize: number): WorkflowDefinition {
+	return itemsFromWebhook('Bench: n8n Remove Duplicates', path, [
+		node(
+			REMOVE_DUPLICATES,
+			'n8n-nodes-base.removeDuplicates',
+			2,
+			{
+				operation: 'removeItemsSeenInPreviousExecutions',
+				logic: 'removeItemsWithAlreadySeenKeyValues',
+				dedupeValue: '={{ $json.id }}',
+				options: { historySize },
+			},
+			440,
+		),
+	]);
+}
+
+/**
+ * Ours with the embedded store, claim then complete as the README wires it, so keys sent again
+ * come out as Duplicate (completed) rather than In Progress. Only Claim is timed.
+ */
+export function idempotencyCheckWorkflow(path: string): WorkflowDefinition {
+	const check = (name: string, parameters: INode['parameters'], x: number) =>
+		node(
+			name,
+			'n8n-nodes-hybrid-sync.idempotencyCheck',
+			1,
+			{ key: '={{ $json.id }}', namespace: 'bench', storeBackend: 'embedded', ...parameters },
+			x,
+		);
+	return itemsFromWebhook('Bench: Idempotency Check (embedded)', path, [
+		check(CLAIM, { operation: 'claim', leaseMinutes: 5, claimOptions: {} }, 440),
+		check('Complete', { operation: 'complete' }, 660),
+	]);
+}
