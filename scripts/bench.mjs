@@ -13,17 +13,22 @@ import { ensureN8nRuntime } from './n8n-runtime.mjs';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
 const SUITES = ['verifier', 'webhook', 'idempotency'];
+// Run only when named: pollDrain measures n8n's HTTP Request alone until the Cursor Poll Trigger
+// lands, on an n8n without this package, so it needs no build yet (add it to N8N_SUITES then).
+const NAMED_ONLY_SUITES = ['pollDrain'];
+const N8N_SUITES = ['webhook', 'idempotency'];
 
 const requested = process.argv.slice(2);
-const unknown = requested.filter((name) => !SUITES.includes(name));
+const known = [...SUITES, ...NAMED_ONLY_SUITES];
+const unknown = requested.filter((name) => !known.includes(name));
 if (unknown.length > 0) {
-	console.error(`Unknown suite(s) ${unknown.join(', ')}; the suites are ${SUITES.join(', ')}.`);
+	console.error(`Unknown suite(s) ${unknown.join(', ')}; the suites are ${known.join(', ')}.`);
 	process.exit(2);
 }
 const suites = requested.length > 0 ? requested : SUITES;
 
 const { nodeBin, runtimeDir } = await ensureN8nRuntime();
-if (suites.includes('webhook') || suites.includes('idempotency')) {
+if (suites.some((suite) => N8N_SUITES.includes(suite))) {
 	const build = spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
 	if (build.status !== 0) {
 		console.error('Build failed: fix the TypeScript errors above.');

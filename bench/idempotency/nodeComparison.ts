@@ -44,8 +44,8 @@ export interface NodeRun {
 
 export interface ComparisonPlan {
 	warmUpRuns: number;
+	/** Rounds of new keys, each followed by the same keys again. */
 	runs: number;
-	duplicateRuns: number;
 }
 
 /** New keys leave on the first output (Kept / New), keys seen before on the second (Discarded / Duplicate). */
@@ -115,8 +115,9 @@ async function runOnce(
 }
 
 /**
- * Warm-up runs (new keys, not reported), then `runs` runs of new keys, then `duplicateRuns` that
- * send the keys of the first runs again. Within a run the contenders take turns going first.
+ * Warm-up runs (new keys, not reported), then `runs` rounds: the round's new keys, then the same
+ * keys again. Each send goes to both contenders back to back, and they take turns going first,
+ * so both see the same moment of a busy machine.
  */
 export async function compareNodes(
 	n8n: N8nInstance,
@@ -132,35 +133,27 @@ export async function compareNodes(
 		await addContender(n8n, 'idempotencyCheck', CLAIM, idempotencyCheckWorkflow),
 	];
 	const bench = randomUUID().slice(0, 8);
-	const schedule: Array<{ run: string; prefix: string; path: ClaimPath; reported: boolean }> = [
-		...Array.from({ length: plan.warmUpRuns }, (_, index) => ({
-			run: `warm-up ${index + 1}`,
-			prefix: `${bench}-w${index}`,
-			path: 'new' as const,
-			reported: false,
-		})),
-		...Array.from({ length: plan.runs }, (_, index) => ({
-			run: `new ${index + 1}`,
+	const warmUps = Array.from({ length: plan.warmUpRuns }, (_, index) => ({
+		run: `warm-up ${index + 1}`,
+		prefix: `${bench}-w${index}`,
+		path: 'new' as ClaimPath,
+	}));
+	const rounds = Array.from({ length: plan.runs }, (_, index) =>
+		(['new', 'duplicate'] as const).map((path) => ({
+			run: `${path} ${index + 1}`,
 			prefix: `${bench}-r${index}`,
-			path: 'new' as const,
-			reported: true,
+			path,
 		})),
-		...Array.from({ length: plan.duplicateRuns }, (_, index) => ({
-			run: `duplicate ${index + 1}`,
-			prefix: `${bench}-r${index % plan.runs}`,
-			path: 'duplicate' as const,
-			reported: true,
-		})),
-	];
+	).flat();
 	const results: NodeRun[] = [];
-	for (const [turn, { run, prefix, path, reported }] of schedule.entries()) {
+	for (const [turn, { run, prefix, path }] of [...warmUps, ...rounds].entries()) {
 		const order = turn % 2 === 0 ? contenders : [...contenders].reverse();
 		for (const contender of order) {
 			const result = await runOnce(n8n, contender, prefix, run, path);
 			log(
 				`${run} ${contender.key}: ${result.nodeMs} ms in the node (${Math.round(result.itemsPerSecond)} items/s), execution ${result.executionMs} ms`,
 			);
-			if (reported) results.push(result);
+			if (turn >= warmUps.length) results.push(result);
 		}
 	}
 	return results;

@@ -7,6 +7,7 @@ import type {
 	IExecuteFunctions,
 	INodeCredentialTestResult,
 	INodeProperties,
+	ITriggerFunctions,
 	IWebhookFunctions,
 } from 'n8n-workflow';
 
@@ -85,7 +86,7 @@ function postgresOptions(data: ICredentialDataDecryptedObject): PostgresStoreOpt
 
 /** The shared store chosen on the node (read from the node's first item for execute nodes). */
 export async function openStoreFor(
-	context: IExecuteFunctions | IWebhookFunctions,
+	context: IExecuteFunctions | IWebhookFunctions | ITriggerFunctions,
 	backend: string,
 ): Promise<IdempotencyStore> {
 	if (backend === 'redis')
