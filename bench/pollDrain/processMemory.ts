@@ -50,7 +50,9 @@ export function findN8nPid(): number {
 
 /** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM). */
 export function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-	const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+		readFileSync(`/proc/${pid}/status`, 'utf8'),
+	);
 	if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
 	return Number(match[1]) * 1024;
 }

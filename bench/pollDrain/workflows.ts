@@ -52,7 +52,9 @@ export function httpRequestDrainWorkflow(
 					pagination: {
 						paginationMode: 'updateAParameterInEachRequest',
 						parameters: {
-							parameters: [{ type: 'qs', name: 'cursor', value: '={{ $response.body.next_cursor }}' }],
+							parameters: [
+								{ type: 'qs', name: 'cursor', value: '={{ $response.body.next_cursor }}' },
+							],
 						},
 						paginationCompleteWhen: 'other',
 						completeExpression: '={{ $response.body.next_cursor === null }}',
@@ -67,30 +69,51 @@ export function httpRequestDrainWorkflow(
 		name: 'Bench: HTTP Request pagination drain',
 		nodes: [webhook, fetchChanges],
 		connections: {
-			[webhook.name]: { main: [[{ node: HTTP_REQUEST, type: NodeConnectionTypes.Main, index: 0 }]] },
+			[webhook.name]: {
+				main: [[{ node: HTTP_REQUEST, type: NodeConnectionTypes.Main, index: 0 }]],
+			},
 		},
 		settings: { executionOrder: 'v1' },
 	};
 }
 
 /**
- * b. The Cursor Poll Trigger on the same route, backfilling from `updatedSince`, one item per record.
- * Activation runs its first poll at once (n8n's PollTriggerExecutor tests every poll trigger when
- * it is published), so publishing the workflow starts the drain.
- *
- * TODO(cursorPollTrigger): return the node's workflow here once nodes/CursorPollTrigger lands, with
- * the parameters its description defines: URL `changesUrl`, no authentication, cursor query
- * parameter `updated_since` in ISO, records at `data`, cursor at `updatedAt`, id at `id`,
- * pagination `nextCursorField` from `next_cursor` into query parameter `cursor`, page size
- * `pageSize`, a page limit of at least `maxPages`, first run "backfill from" `updatedSince`,
- * lookback 0, and a poll interval long enough that only the activation poll runs. Its node must be
- * named CURSOR_POLL_TRIGGER. Until then the suite measures (a) alone.
+ * b. The Cursor Poll Trigger on the same route, backfilling from `updatedSince`. Its first poll runs
+ * at activation; the interval is long, so the drain is that poll (up to `maxPages` pages) and the
+ * ones the bench waits for. The cursor commits after each run (the default, at-least-once).
  */
 export function cursorPollTriggerWorkflow(
-	_changesUrl: string,
-	_updatedSince: string,
-	_pageSize: number,
-	_maxPages: number,
+	changesUrl: string,
+	updatedSince: string,
+	pageSize: number,
+	maxPages: number,
 ): WorkflowDefinition | undefined {
-	return undefined;
+	return {
+		name: 'Bench: Cursor Poll Trigger drain',
+		nodes: [
+			{
+				id: randomUUID(),
+				name: CURSOR_POLL_TRIGGER,
+				type: 'n8n-nodes-hybrid-sync.cursorPollTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {
+					pollIntervalSeconds: 3600,
+					url: changesUrl,
+					queryParameters: { parameters: [{ name: 'limit', value: String(pageSize) }] },
+					recordsPath: 'data',
+					cursorPath: 'updatedAt',
+					idPath: 'id',
+					paginationStyle: 'nextCursorField',
+					nextCursorPath: 'next_cursor',
+					nextCursorParam: 'cursor',
+					maxPages,
+					firstRun: 'backfillFrom',
+					backfillFrom: updatedSince,
+				},
+			},
+		],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+	};
 }

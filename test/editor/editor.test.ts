@@ -154,4 +154,61 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 			node = undefined as unknown as AddedNode;
 		});
 	});
+
+	describe('Cursor Poll Trigger', () => {
+		let node: AddedNode;
+
+		beforeAll(async () => {
+			node = await addNodeFromPanel(page, 'Cursor Poll', 'Cursor Poll Trigger');
+		});
+
+		afterAll(async () => {
+			if (node) await closeNdv(page);
+		});
+
+		it('is added from the community package and its parameters render', async () => {
+			expect(node.type).toBe(`${PACKAGE}.cursorPollTrigger`);
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			expect(await visibleParameters(page)).toMatchObject({
+				url: 'URL',
+				recordsPath: 'Records Path',
+				cursorPath: 'Cursor Field',
+				idPath: 'ID Field',
+				paginationStyle: 'Pagination',
+				commitMode: 'Commit Cursor',
+			});
+			await screenshot(page, 'cursor-poll-trigger');
+		});
+
+		it.each([
+			[
+				'Next Cursor in Body',
+				{ nextCursorPath: 'Next Cursor Field', nextCursorParam: 'Next Cursor Query Parameter' },
+			],
+			['Link Header (RFC 5988)', { maxPages: 'Max Pages per Poll' }],
+			['Next URL in Body', { nextUrlPath: 'Next URL Field' }],
+			[
+				'Offset and Limit',
+				{
+					offsetParam: 'Offset Query Parameter',
+					limitParam: 'Limit Query Parameter',
+					pageSize: 'Page Size',
+				},
+			],
+			[
+				'Page Number',
+				{ pageParam: 'Page Query Parameter', firstPage: 'First Page', pageSize: 'Page Size' },
+			],
+			['None', { maxPages: 'Max Pages per Poll' }],
+		])('renders the parameters of pagination "%s"', async (style, expected) => {
+			await selectParameterOption(page, 'paginationStyle', style);
+
+			expect(await visibleParameters(page)).toMatchObject(expected);
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			await screenshot(
+				page,
+				`cursor-poll-trigger-${style.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+			);
+		});
+	});
 });

@@ -1,0 +1,234 @@
+import type {
+	IDataObject,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	INodeExecutionData,
+	IRun,
+	ITriggerFunctions,
+} from 'n8n-workflow';
+
+import type { CursorState } from '../../lib/poll/contracts';
+import {
+	initialCursorState,
+	type PageRequest,
+	type PageResponse,
+	pollOnce,
+	type PollResult,
+} from '../../lib/poll/pollCycle';
+import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
+import { openStoreFor } from '../shared/storeDescription';
+import { readPollConfig } from './readPollConfig';
+
+const CURSOR_NAMESPACE = 'cursor-poll-trigger';
+const CURSOR_RETENTION_MS = 10 * 365 * 86_400_000;
+
+/**
+ * Runs polls on the node's own schedule inside n8n's trigger mechanics: emit with a done promise,
+ * then commit the cursor to the package's store only when the run succeeded (at-least-once), as
+ * n8n's RabbitMQ and Kafka triggers acknowledge messages. The store (not workflow static data,
+ * which n8n writes only on the next emit) makes the committed cursor durable at once.
+ */
+export class CursorPoller {
+	private timer: NodeJS.Timeout | undefined;
+
+	private stopped = false;
+
+	constructor(private readonly context: ITriggerFunctions) {}
+
+	start(): void {
+		this.schedule(0);
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.timer) clearTimeout(this.timer);
+	}
+
+	/** "Fetch Test Event": one poll from the stored cursor, emitted, never committed. */
+	async testPoll(): Promise<void> {
+		const config = readPollConfig(this.context);
+		const store = await this.store();
+		const stored = await this.readCursor(store);
+		const result = await pollOnce(
+			stored ?? undefined,
+			{ ...config, firstRun: { mode: 'lastN', count: 1 } },
+			this.dependencies(),
+		);
+		const sample = result.envelopes.length ? result.envelopes : [];
+		this.context.emit([sample.map((envelope) => ({ json: envelope as unknown as IDataObject }))]);
+	}
+
+	private schedule(delayMs: number): void {
+		if (this.stopped) return;
+		this.timer = setTimeout(() => {
+			void this.cycle().finally(() => {
+				const seconds = this.context.getNodeParameter('pollIntervalSeconds', 900) as number;
+				this.schedule(seconds * 1000);
+			});
+		}, delayMs);
+	}
+
+	private async cycle(): Promise<void> {
+		const startedAt = Date.now();
+		try {
+			const config = readPollConfig(this.context);
+			const store = await this.store();
+			const stored = await this.readCursor(store);
+			if (stored === undefined) {
+				const initial = initialCursorState(config, Date.now());
+				if (initial && config.firstRun.mode === 'now') {
+					await this.commit(store, initial);
+					this.context.logger.info('Cursor poll started from now', {
+						cursor: describeCursor(initial),
+					});
+					return;
+				}
+			}
+			const result = await pollOnce(
+				stored ?? initialCursorState(config, Date.now()),
+				config,
+				this.dependencies(),
+			);
+			const committed = await this.deliver(store, result);
+			this.logCycle(result, startedAt, committed);
+		} catch (error) {
+			this.context.logger.error('Cursor poll failed; the cursor stays where it was', {
+				error: (error as Error).message,
+				durationMs: Date.now() - startedAt,
+			});
+			this.context.emitError(error as Error);
+		}
+	}
+
+	/** Emits the records and commits the cursor per the commit mode; answers whether it was committed. */
+	private async deliver(store: IdempotencyStore, result: PollResult): Promise<boolean> {
+		if (result.envelopes.length === 0) {
+			await this.commit(store, result.next);
+			return true;
+		}
+		const perRecord = this.context.getNodeParameter('emitMode', 'perPoll') === 'perRecord';
+		const batches: INodeExecutionData[][] = perRecord
+			? result.envelopes.map((envelope) => [{ json: envelope as unknown as IDataObject }])
+			: [result.envelopes.map((envelope) => ({ json: envelope as unknown as IDataObject }))];
+		const afterSuccess =
+			this.context.getNodeParameter('commitMode', 'afterSuccess') === 'afterSuccess';
+		if (!afterSuccess) {
+			for (const items of batches) this.context.emit([items]);
+			await this.commit(store, result.next);
+			return true;
+		}
+		const runs = batches.map((items) => {
+			const done = this.context.helpers.createDeferredPromise<IRun>();
+			this.context.emit([items], undefined, done);
+			return done.promise.then(
+				(run) => !run.data.resultData.error && run.status !== 'error' && run.status !== 'crashed',
+				() => false,
+			);
+		});
+		const succeeded = (await Promise.all(runs)).every(Boolean);
+		if (!succeeded) {
+			this.context.logger.warn(
+				'Cursor poll: the run that received the records failed; they will come again',
+				{
+					records: result.envelopes.length,
+					cursor: describeCursor(result.next),
+				},
+			);
+			return false;
+		}
+		await this.commit(store, result.next);
+		return true;
+	}
+
+	private logCycle(result: PollResult, startedAt: number, committed: boolean): void {
+		if (result.stalled) {
+			this.context.logger.warn(
+				'Cursor poll cannot advance: more records share one cursor value than Max Pages per Poll x page size; raise either',
+				{ cursor: describeCursor(result.next), pages: result.pages },
+			);
+		}
+		const cursorValue = result.next.value;
+		this.context.logger.info('Cursor poll finished', {
+			durationMs: Date.now() - startedAt,
+			records: result.envelopes.length,
+			fetched: result.fetched,
+			pages: result.pages,
+			retries: result.retries,
+			truncated: result.truncated,
+			committed,
+			cursor: describeCursor(result.next),
+			lagMs: cursorValue !== null && cursorValue > 1e11 ? Date.now() - cursorValue : undefined,
+		});
+	}
+
+	private async store(): Promise<IdempotencyStore> {
+		return await openStoreFor(
+			this.context,
+			this.context.getNodeParameter('storeBackend', 'embedded') as string,
+		);
+	}
+
+	private cursorKey(): string {
+		const options = this.context.getNodeParameter('pollOptions', {}) as IDataObject;
+		const generation = (options.cursorGeneration as string | undefined) ?? '';
+		return `${this.context.getWorkflow().id}:${this.context.getNode().id}:${generation}`;
+	}
+
+	private async readCursor(store: IdempotencyStore): Promise<CursorState | undefined> {
+		const [record] = await store.inspect(CURSOR_NAMESPACE, [this.cursorKey()]);
+		return record?.result as CursorState | undefined;
+	}
+
+	private async commit(store: IdempotencyStore, state: CursorState): Promise<void> {
+		await store.complete(CURSOR_NAMESPACE, [{ key: this.cursorKey(), result: state }], {
+			retentionMs: CURSOR_RETENTION_MS,
+		});
+	}
+
+	private dependencies() {
+		const context = this.context;
+		const authentication = context.getNodeParameter('authentication', 'none') as string;
+		return {
+			now: () => Date.now(),
+			sleep: async (ms: number) => await new Promise<void>((resolve) => setTimeout(resolve, ms)),
+			fetchPage: async (request: PageRequest): Promise<PageResponse> => {
+				const options: IHttpRequestOptions = {
+					url: request.url,
+					method: request.method as IHttpRequestMethods,
+					qs: request.query,
+					headers: request.headers,
+					body: request.body as IDataObject | undefined,
+					json: false,
+					encoding: 'text',
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+				};
+				const response = (
+					authentication === 'none'
+						? await context.helpers.httpRequest(options)
+						: await context.helpers.httpRequestWithAuthentication.call(
+								context,
+								authentication,
+								options,
+							)
+				) as {
+					statusCode: number;
+					headers: Record<string, string | string[] | undefined>;
+					body: unknown;
+				};
+				return {
+					status: response.statusCode,
+					headers: response.headers,
+					body:
+						typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? ''),
+				};
+			},
+		};
+	}
+}
+
+function describeCursor(state: CursorState): string {
+	if (state.value === null) return 'start';
+	const asDate = state.value > 1e11 ? new Date(state.value).toISOString() : String(state.value);
+	return `${asDate} (+${state.seenIds.length} boundary ids)`;
+}
