@@ -12,17 +12,13 @@ import { ensureN8nRuntime } from './n8n-runtime.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
-const SUITES = ['verifier', 'webhook', 'idempotency'];
-// Run only when named: pollDrain measures n8n's HTTP Request alone until the Cursor Poll Trigger
-// lands, on an n8n without this package, so it needs no build yet (add it to N8N_SUITES then).
-const NAMED_ONLY_SUITES = ['pollDrain'];
-const N8N_SUITES = ['webhook', 'idempotency'];
+const SUITES = ['verifier', 'webhook', 'idempotency', 'pollDrain'];
+const N8N_SUITES = ['webhook', 'idempotency', 'pollDrain'];
 
 const requested = process.argv.slice(2);
-const known = [...SUITES, ...NAMED_ONLY_SUITES];
-const unknown = requested.filter((name) => !known.includes(name));
+const unknown = requested.filter((name) => !SUITES.includes(name));
 if (unknown.length > 0) {
-	console.error(`Unknown suite(s) ${unknown.join(', ')}; the suites are ${known.join(', ')}.`);
+	console.error(`Unknown suite(s) ${unknown.join(', ')}; the suites are ${SUITES.join(', ')}.`);
 	process.exit(2);
 }
 const suites = requested.length > 0 ? requested : SUITES;

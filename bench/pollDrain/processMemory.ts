@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
  * Memory of the n8n processes this bench started, read from /proc. The e2e harness keeps its child
- * process to itself, so n8n is found as the bench's descendant whose command line runs `n8n start`.
+ * process to itself, so an n8n is found as the bench's descendant whose command line runs
+ * `n8n start` and whose environment gives it the instance's port.
  */
 
 interface ProcessInfo {
@@ -22,12 +23,12 @@ function processInfo(pid: string): ProcessInfo | undefined {
 	}
 }
 
-function descendants(): ProcessInfo[] {
+function descendants(rootPid: number): ProcessInfo[] {
 	const all = readdirSync('/proc')
 		.filter((name) => /^\d+$/.test(name))
 		.flatMap((pid) => processInfo(pid) ?? []);
 	const found: ProcessInfo[] = [];
-	const parents = new Set([process.pid]);
+	const parents = new Set([rootPid]);
 	for (let grew = true; grew; ) {
 		grew = false;
 		for (const info of all) {
@@ -41,10 +42,21 @@ function descendants(): ProcessInfo[] {
 	return found;
 }
 
-/** The pid of the n8n main process (not its task runner). */
-export function findN8nPid(): number {
-	const n8n = descendants().find(({ commandLine }) => /\bn8n\b.*\bstart\b/.test(commandLine));
-	if (!n8n) throw new Error('No descendant process runs "n8n start"');
+function environmentHas(pid: number, entry: string): boolean {
+	try {
+		return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+	} catch {
+		return false;
+	}
+}
+
+/** The pid of the n8n main process (not its task runner) listening on `port`. */
+export function findN8nPid(port: number): number {
+	const n8n = descendants(process.pid).find(
+		({ pid, commandLine }) =>
+			/\bn8n\b.*\bstart\b/.test(commandLine) && environmentHas(pid, `N8N_PORT=${port}`),
+	);
+	if (!n8n) throw new Error(`No descendant process runs "n8n start" on port ${port}`);
 	return n8n.pid;
 }
 
@@ -63,14 +75,14 @@ export function resetPeakRss(pid: number): void {
 }
 
 /**
- * Samples the summed RSS of every descendant (n8n and its task runner) until stopped: a cross-check
- * on VmHWM that also counts the runner.
+ * Samples the summed RSS of an n8n and its descendants (its task runner) until stopped: a
+ * cross-check on VmHWM that also counts the runner.
  */
-export function sampleTreeRss(intervalMs = 100): { stop(): number } {
+export function sampleTreeRss(n8nPid: number, intervalMs = 100): { stop(): number } {
 	let peak = 0;
 	const sample = () => {
 		let total = 0;
-		for (const { pid } of descendants()) {
+		for (const pid of [n8nPid, ...descendants(n8nPid).map((info) => info.pid)]) {
 			try {
 				total += statusBytes(pid, 'VmRSS');
 			} catch {

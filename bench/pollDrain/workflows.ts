@@ -79,17 +79,20 @@ export function httpRequestDrainWorkflow(
 
 /**
  * b. The Cursor Poll Trigger on the same route, backfilling from `updatedSince`. Its first poll runs
- * at activation; the interval is long, so the drain is that poll (up to `maxPages` pages) and the
- * ones the bench waits for. The cursor commits after each run (the default, at-least-once).
+ * at activation, the next ones `pollIntervalSeconds` after the previous one ended; each reads up to
+ * `maxPages` pages, so a backlog larger than that drains over several polls. Every poll emits one
+ * execution with its records, and the cursor commits after that run succeeded (the defaults,
+ * at-least-once, embedded store).
  */
 export function cursorPollTriggerWorkflow(
 	changesUrl: string,
 	updatedSince: string,
 	pageSize: number,
 	maxPages: number,
-): WorkflowDefinition | undefined {
+	pollIntervalSeconds: number,
+): WorkflowDefinition {
 	return {
-		name: 'Bench: Cursor Poll Trigger drain',
+		name: `Bench: Cursor Poll Trigger drain, ${maxPages} pages per poll`,
 		nodes: [
 			{
 				id: randomUUID(),
@@ -98,9 +101,10 @@ export function cursorPollTriggerWorkflow(
 				typeVersion: 1,
 				position: [0, 0],
 				parameters: {
-					pollIntervalSeconds: 3600,
+					pollIntervalSeconds,
 					url: changesUrl,
 					queryParameters: { parameters: [{ name: 'limit', value: String(pageSize) }] },
+					cursorParam: 'updated_since',
 					recordsPath: 'data',
 					cursorPath: 'updatedAt',
 					idPath: 'id',

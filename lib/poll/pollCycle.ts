@@ -101,20 +101,30 @@ export async function pollOnce(
 	const lowerBound = queryLowerBound(startState, config);
 	const firstRequest = withCursor(config, lowerBound);
 
+	// The feed is ordered oldest first, so a first "Last N" run reads it to its end: the newest N are
+	// on the last page, and what a bounded poll left unread would all be emitted by the next one.
+	const readToEnd = state === undefined && config.firstRun.mode === 'lastN';
 	const records: unknown[] = [];
 	const positions: RecordPosition[] = [];
+	const read = new Set<string>();
 	let request: PageRequest | null = firstRequest;
 	let pages = 0;
 	let retries = 0;
 	let offset = 0;
-	while (request && pages < config.maxPages) {
+	while (request && (pages < config.maxPages || readToEnd)) {
 		const { response, retried } = await fetchWithRetry(request, config, dependencies);
 		retries += retried;
 		const body = parseJson(response.body, request.url);
 		const pageRecords = extractRecords(body, config.recordsPath);
-		pageRecords.forEach((record, index) => {
-			positions.push(recordPosition(record, records.length + index, config));
-		});
+		const pagePositions = pageRecords.map((record, index) =>
+			recordPosition(record, records.length + index, config),
+		);
+		const before = read.size;
+		for (const { id, cursorValue } of pagePositions) read.add(`${cursorValue}\u0000${id}`);
+		// Without the page limit, an API that answers the same page again would be walked forever.
+		if (readToEnd && pages >= config.maxPages && pageRecords.length > 0 && read.size === before)
+			break;
+		positions.push(...pagePositions);
 		records.push(...pageRecords);
 		pages++;
 		offset += pageRecords.length;

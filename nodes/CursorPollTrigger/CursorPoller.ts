@@ -1,19 +1,25 @@
-import type {
-	IDataObject,
-	IHttpRequestMethods,
-	IHttpRequestOptions,
-	INodeExecutionData,
-	IRun,
-	ITriggerFunctions,
+import {
+	type IDataObject,
+	type IHttpRequestMethods,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeExecutionData,
+	type IRun,
+	type ITriggerFunctions,
+	NodeApiError,
+	NodeOperationError,
 } from 'n8n-workflow';
 
 import type { CursorState } from '../../lib/poll/contracts';
+import { PollResponseError } from '../../lib/poll/errors';
 import {
 	initialCursorState,
 	type PageRequest,
 	type PageResponse,
+	type PollConfig,
 	pollOnce,
 	type PollResult,
+	UpstreamError,
 } from '../../lib/poll/pollCycle';
 import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
 import { openStoreFor } from '../shared/storeDescription';
@@ -44,18 +50,34 @@ export class CursorPoller {
 		if (this.timer) clearTimeout(this.timer);
 	}
 
-	/** "Fetch Test Event": one poll from the stored cursor, emitted, never committed. */
+	/**
+	 * "Fetch Test Event": the records after the stored cursor, else the newest record, so the user
+	 * always gets a sample to build on. Never committed.
+	 */
 	async testPoll(): Promise<void> {
-		const config = readPollConfig(this.context);
-		const store = await this.store();
-		const stored = await this.readCursor(store);
-		const result = await pollOnce(
-			stored ?? undefined,
-			{ ...config, firstRun: { mode: 'lastN', count: 1 } },
-			this.dependencies(),
-		);
-		const sample = result.envelopes.length ? result.envelopes : [];
-		this.context.emit([sample.map((envelope) => ({ json: envelope as unknown as IDataObject }))]);
+		const node = this.context.getNode();
+		try {
+			const config: PollConfig = {
+				...readPollConfig(this.context),
+				firstRun: { mode: 'lastN', count: 1 },
+			};
+			const stored = await this.readCursor(await this.store());
+			let result = await pollOnce(stored, config, this.dependencies());
+			if (result.envelopes.length === 0 && stored !== undefined) {
+				result = await pollOnce(undefined, config, this.dependencies());
+			}
+			if (result.envelopes.length === 0) {
+				throw new NodeOperationError(node, 'The API answered no records to show', {
+					description:
+						'Check the URL and Records Path, or create a record upstream and fetch again.',
+				});
+			}
+			this.context.emit([
+				result.envelopes.map((envelope) => ({ json: envelope as unknown as IDataObject })),
+			]);
+		} catch (error) {
+			throw toNodeError(node, error);
+		}
 	}
 
 	private schedule(delayMs: number): void {
@@ -89,6 +111,9 @@ export class CursorPoller {
 				config,
 				this.dependencies(),
 			);
+			// Deactivated while polling: emitting would start a run of an inactive workflow. The
+			// cursor stays, so these records come with the next activation.
+			if (this.stopped) return;
 			const committed = await this.deliver(store, result);
 			this.logCycle(result, startedAt, committed);
 		} catch (error) {
@@ -96,7 +121,8 @@ export class CursorPoller {
 				error: (error as Error).message,
 				durationMs: Date.now() - startedAt,
 			});
-			this.context.emitError(error as Error);
+			// After close, emitError would make n8n re-register the trigger it just deactivated.
+			if (!this.stopped) this.context.emitError(toNodeError(this.context.getNode(), error));
 		}
 	}
 
@@ -225,6 +251,28 @@ export class CursorPoller {
 			},
 		};
 	}
+}
+
+/** The poll's own errors as n8n's, with a description of what happens next or what to check. */
+function toNodeError(node: INode, error: unknown): Error {
+	if (error instanceof UpstreamError) {
+		return new NodeApiError(
+			node,
+			{ message: error.message },
+			{
+				message: error.message,
+				httpCode: error.status === undefined ? undefined : String(error.status),
+				description: 'The cursor stays where it was: the next poll asks for the same records.',
+			},
+		);
+	}
+	if (error instanceof PollResponseError) {
+		return new NodeOperationError(node, error.message, {
+			description:
+				'Compare Records Path, Cursor Field, ID Field and the pagination settings with a response of the API.',
+		});
+	}
+	return error instanceof Error ? error : new Error(String(error));
 }
 
 function describeCursor(state: CursorState): string {
