@@ -121,8 +121,10 @@ export class CursorPoller {
 				error: (error as Error).message,
 				durationMs: Date.now() - startedAt,
 			});
-			// After close, emitError would make n8n re-register the trigger it just deactivated.
-			if (!this.stopped) this.context.emitError(toNodeError(this.context.getNode(), error));
+			// A failed execution in n8n's list, and the schedule goes on: the next poll retries from the
+			// same cursor. (emitError would make n8n deregister and re-register the trigger at once,
+			// which for a permanent error such as a 404 becomes a tight loop against the API.)
+			if (!this.stopped) this.context.saveFailedExecution(toNodeError(this.context.getNode(), error));
 		}
 	}
 
@@ -254,7 +256,7 @@ export class CursorPoller {
 }
 
 /** The poll's own errors as n8n's, with a description of what happens next or what to check. */
-function toNodeError(node: INode, error: unknown): Error {
+function toNodeError(node: INode, error: unknown): NodeApiError | NodeOperationError {
 	if (error instanceof UpstreamError) {
 		return new NodeApiError(
 			node,
@@ -272,7 +274,7 @@ function toNodeError(node: INode, error: unknown): Error {
 				'Compare Records Path, Cursor Field, ID Field and the pagination settings with a response of the API.',
 		});
 	}
-	return error instanceof Error ? error : new Error(String(error));
+	return new NodeOperationError(node, error instanceof Error ? error : new Error(String(error)));
 }
 
 function describeCursor(state: CursorState): string {

@@ -260,6 +260,26 @@ describe('compareInputs', () => {
 		expect(result.inBOnly).toEqual([2]);
 	});
 
+	it("pairs keys that are not JSON in index order with the others under 'all'", () => {
+		const result = compare(
+			[{ id: new Date(5) }],
+			[{ id: new Date(5), v: 1 }, { id: new Date(5) }],
+			{
+				...byId,
+				multipleMatches: 'all',
+			},
+		);
+		expect(result.different.map(({ b }) => b)).toEqual([0]);
+		expect(result.same).toEqual([[0, 1]]);
+		const mixed = compare([{ id: '1' }], [{ id: new Date(1) }, { id: 1 }, { id: '1' }], {
+			...byId,
+			fuzzy: true,
+			multipleMatches: 'all',
+		});
+		expect(mixed.same).toEqual([[0, 1]]);
+		expect(mixed.inBOnly).toEqual([0]);
+	});
+
 	it('drops a B key field named __proto__ from the match as Compare Datasets does (it then matches anything)', () => {
 		const result = compare([{ id: 1 }], [{ id: 2 }, { id: 3 }], {
 			keys: [{ a: 'id', b: '__proto__' }],

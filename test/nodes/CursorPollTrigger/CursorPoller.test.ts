@@ -223,14 +223,14 @@ describe('CursorPollTrigger manual mode', () => {
 });
 
 describe('CursorPollTrigger upstream failures', () => {
-	it('reports a failed poll with emitError and keeps the cursor', async () => {
+	it('reports a failed poll as a failed execution and keeps the cursor', async () => {
 		const fake = await startTrigger({ commitMode: 'onEmit' });
 		await until(() => (pollsFinished(fake) >= 1 ? true : undefined), 'the first commit');
 		const committed = await storedCursor();
 		api.failNext(1, 500);
 		api.insert({ id: 'rec-new', updatedAt: BASE + 60_000 });
 
-		const error = await until(() => fake.errors[0], 'emitError');
+		const error = await until(() => fake.errors[0], 'saveFailedExecution');
 		const recovered = await until(
 			() => fake.emitted.find((emitted) => emittedIds(emitted).includes('rec-new')),
 			'the poll after the failure',
@@ -249,7 +249,7 @@ describe('CursorPollTrigger upstream failures', () => {
 		api.malformNext('badCursorField');
 		const fake = await startTrigger();
 
-		const error = await until(() => fake.errors[0], 'emitError');
+		const error = await until(() => fake.errors[0], 'saveFailedExecution');
 
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe(

@@ -72,7 +72,7 @@ async function httpRequest(options: IHttpRequestOptions) {
 
 /**
  * The part of `ITriggerFunctions` the Cursor Poll Trigger uses: parameters, node and workflow ids,
- * mode, emit with a done promise, emitError, logger and the request helper. Anything else the node
+ * mode, emit with a done promise, saveFailedExecution, logger and the request helper. Anything else the node
  * calls is missing on purpose, so the test fails loudly instead of running against a stand-in.
  */
 export function fakeTriggerContext(options: {
@@ -114,7 +114,7 @@ export function fakeTriggerContext(options: {
 			lastActivityAt = Date.now();
 			fake.emitted.push({ items, done });
 		},
-		emitError(error: Error) {
+		saveFailedExecution(error: Error) {
 			lastActivityAt = Date.now();
 			fake.errors.push(error);
 		},
