@@ -14,8 +14,12 @@ import {
 export const MAX_KEY_BYTES = 8192;
 export const MAX_NAMESPACE_BYTES = 256;
 export const MAX_FINGERPRINT_BYTES = 1024;
-/** Stored results are meant for small replies (an id, a status), not whole payloads. */
-export const MAX_RESULT_BYTES = 64 * 1024;
+/**
+ * Stored results are meant for small replies (an id, a status), not whole payloads. The Cursor Poll
+ * Trigger keeps its cursor (with the versions seen inside the lookback window) as a result too, which
+ * is why the bound is 1 MB rather than a few KB: about 20,000 boundary versions.
+ */
+export const MAX_RESULT_BYTES = 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -321,14 +321,14 @@ export function describeStoreContract(
 				expect(records[results.length]).not.toHaveProperty('result');
 			});
 
-			it('refuses a result over 64 KB and writes nothing of the batch', async () => {
+			it('refuses a result over 1 MB and writes nothing of the batch', async () => {
 				await claimOne('small');
 				const error = await store
 					.complete(
 						ns,
 						[
 							{ key: 'small', result: 1 },
-							{ key: 'big', result: 'x'.repeat(70_000) },
+							{ key: 'big', result: 'x'.repeat(1_100_000) },
 						],
 						RETENTION,
 					)
@@ -336,7 +336,7 @@ export function describeStoreContract(
 				expect(error).toBeInstanceOf(StoreError);
 				expect(error).toMatchObject({
 					reason: 'invalidKey',
-					message: expect.stringMatching(/position 1.*65536 bytes/),
+					message: expect.stringMatching(/position 1.*1048576 bytes/),
 				});
 				expect((await inspectOne('small'))?.state).toBe('inProgress');
 			});
