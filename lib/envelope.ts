@@ -54,19 +54,26 @@ const STARTS_WITH_YEAR = /^[+-]?\d{4}/;
  * else null. Text without an offset is UTC, never the n8n host's local time.
  */
 export function toIsoTimestamp(value: unknown): string | null {
+	return toDateTime(value)?.toUTC().toISO() ?? null;
+}
+
+/** The same reading as `toIsoTimestamp`, as a luxon DateTime (one parse, for hot paths). */
+export function toDateTime(value: unknown): DateTime | null {
 	if (typeof value === 'number' && Number.isFinite(value)) {
 		const dateTime = value > 1e11 ? DateTime.fromMillis(value) : DateTime.fromSeconds(value);
-		return dateTime.isValid ? dateTime.toUTC().toISO() : null;
+		return dateTime.isValid ? dateTime : null;
 	}
 	if (typeof value !== 'string' || value.trim() === '') return null;
 	const text = value.trim();
-	if (/^\d+(\.\d+)?$/.test(text)) return toIsoTimestamp(Number(text));
-	const candidates = STARTS_WITH_YEAR.test(text)
-		? [DateTime.fromISO(text, { zone: 'utc' }), DateTime.fromSQL(text, { zone: 'utc' })]
-		: [DateTime.fromRFC2822(text)];
-	const parsed = candidates.find((candidate) => candidate.isValid);
-	return parsed ? parsed.toUTC().toISO() : null;
+	if (/^\d+(\.\d+)?$/.test(text)) return toDateTime(Number(text));
+	if (!STARTS_WITH_YEAR.test(text)) return validOrNull(DateTime.fromRFC2822(text));
+	return (
+		validOrNull(DateTime.fromISO(text, { zone: 'utc' })) ??
+		validOrNull(DateTime.fromSQL(text, { zone: 'utc' }))
+	);
 }
+
+const validOrNull = (dateTime: DateTime) => (dateTime.isValid ? dateTime : null);
 
 const SENSITIVE_HEADER =
 	/authorization|cookie|signature|secret|token|api-key|apikey|hmac|password/i;

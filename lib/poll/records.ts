@@ -1,7 +1,7 @@
 import get from 'lodash/get';
 import { DateTime } from 'luxon';
 
-import { toIsoTimestamp } from '../envelope';
+import { toDateTime } from '../envelope';
 import type { RecordPosition } from './contracts';
 import { PollResponseError } from './errors';
 
@@ -69,8 +69,7 @@ export function recordPosition(
  */
 export function toCursorValue(raw: unknown, kind: CursorKind): number | null {
 	if (kind === 'timestamp') {
-		const iso = toIsoTimestamp(raw);
-		return iso === null ? null : DateTime.fromISO(iso).toMillis();
+		return toDateTime(raw)?.toMillis() ?? null;
 	}
 	const value =
 		typeof raw === 'number'

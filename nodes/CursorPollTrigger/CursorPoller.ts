@@ -83,14 +83,17 @@ export class CursorPoller {
 	private schedule(delayMs: number): void {
 		if (this.stopped) return;
 		this.timer = setTimeout(() => {
-			void this.cycle().finally(() => {
+			void this.cycle().then((backlogLeft) => {
+				// A poll that stopped at Max Pages with its cursor committed leaves a backlog: drain it
+				// at once, one bounded poll after another, instead of waiting a whole interval.
 				const seconds = this.context.getNodeParameter('pollIntervalSeconds', 900) as number;
-				this.schedule(seconds * 1000);
+				this.schedule(backlogLeft ? 0 : seconds * 1000);
 			});
 		}, delayMs);
 	}
 
-	private async cycle(): Promise<void> {
+	/** One poll; answers whether a committed, truncated poll left more records to fetch now. */
+	private async cycle(): Promise<boolean> {
 		const startedAt = Date.now();
 		try {
 			const config = readPollConfig(this.context);
@@ -103,7 +106,7 @@ export class CursorPoller {
 					this.context.logger.info('Cursor poll started from now', {
 						cursor: describeCursor(initial),
 					});
-					return;
+					return false;
 				}
 			}
 			const result = await pollOnce(
@@ -113,9 +116,10 @@ export class CursorPoller {
 			);
 			// Deactivated while polling: emitting would start a run of an inactive workflow. The
 			// cursor stays, so these records come with the next activation.
-			if (this.stopped) return;
+			if (this.stopped) return false;
 			const committed = await this.deliver(store, result);
 			this.logCycle(result, startedAt, committed);
+			return committed && result.truncated && !result.stalled;
 		} catch (error) {
 			this.context.logger.error('Cursor poll failed; the cursor stays where it was', {
 				error: (error as Error).message,
@@ -124,7 +128,9 @@ export class CursorPoller {
 			// A failed execution in n8n's list, and the schedule goes on: the next poll retries from the
 			// same cursor. (emitError would make n8n deregister and re-register the trigger at once,
 			// which for a permanent error such as a 404 becomes a tight loop against the API.)
-			if (!this.stopped) this.context.saveFailedExecution(toNodeError(this.context.getNode(), error));
+			if (!this.stopped)
+				this.context.saveFailedExecution(toNodeError(this.context.getNode(), error));
+			return false;
 		}
 	}
 
