@@ -4,6 +4,26 @@ import { storeProperties } from '../shared/storeDescription';
 
 const pagination = (styles: string[]) => ({ show: { paginationStyle: styles } });
 
+/** A repeatable name/value list, read back by readPollConfig as `{ parameters: [{ name, value }] }`. */
+const nameValueList = (displayName: string, name: string, entry: string): INodeProperties => ({
+	displayName,
+	name,
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	placeholder: `Add ${entry}`,
+	default: {},
+	options: [
+		{
+			name: 'parameters',
+			displayName: entry,
+			values: [
+				{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+				{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+			],
+		},
+	],
+});
+
 const requestProperties: INodeProperties[] = [
 	{
 		displayName: 'Poll Every (Seconds)',
@@ -45,42 +65,8 @@ const requestProperties: INodeProperties[] = [
 		default: 'none',
 		description: 'Bearer token, API key header or query parameter, or basic auth',
 	},
-	{
-		displayName: 'Query Parameters',
-		name: 'queryParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add Parameter',
-		default: {},
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Parameter',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
-	{
-		displayName: 'Headers',
-		name: 'headerParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add Header',
-		default: {},
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Header',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+	nameValueList('Query Parameters', 'queryParameters', 'Parameter'),
+	nameValueList('Headers', 'headerParameters', 'Header'),
 	{
 		displayName: 'Body',
 		name: 'body',
