@@ -32,7 +32,7 @@ const requestProperties: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: 900,
 		description:
-			'Time between the end of one poll and the start of the next. A poll never overlaps the previous one.',
+			'Time between the end of one poll and the start of the next; a poll never overlaps the previous one. A poll that stopped at Max Pages per Poll is followed at once by the next, until the backlog is drained.',
 	},
 	{
 		displayName: 'Method',
