@@ -59,8 +59,9 @@ function parameters(overrides: Record<string, unknown> = {}): Record<string, unk
 async function startTrigger(
 	overrides: Record<string, unknown> = {},
 	mode: WorkflowExecuteMode = 'trigger',
+	holdRequests = false,
 ): Promise<FakeTrigger> {
-	const fake = fakeTriggerContext({ parameters: parameters(overrides), mode });
+	const fake = fakeTriggerContext({ parameters: parameters(overrides), mode, holdRequests });
 	const response = await new CursorPollTrigger().trigger.call(fake.context);
 	running = { fake, response };
 	return fake;
@@ -272,11 +273,12 @@ describe('CursorPollTrigger close', () => {
 	});
 
 	it('neither emits nor reports when closed while a poll is in flight', async () => {
-		const fake = await startTrigger();
+		const fake = await startTrigger({}, 'trigger', true);
 		const inFlight = await until(() => (fake.requests.length > 0 ? true : undefined), 'a request');
 		await running?.response.closeFunction?.();
+		fake.releaseRequests();
 
-		await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_SECONDS * 3000));
+		await until(() => (fake.isQuiet(QUIET_MS) ? true : undefined), 'the held poll to end');
 
 		expect(inFlight).toBe(true);
 		expect(fake.emitted).toEqual([]);

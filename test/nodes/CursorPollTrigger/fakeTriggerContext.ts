@@ -38,6 +38,8 @@ export interface FakeTrigger {
 	requests: string[];
 	/** No request in flight and nothing logged, emitted or requested for `quietMs`. */
 	isQuiet(quietMs: number): boolean;
+	/** Lets requests held by `holdRequests` go on. */
+	releaseRequests(): void;
 }
 
 function deferred<T>(): Deferred<T> {
@@ -78,8 +80,12 @@ async function httpRequest(options: IHttpRequestOptions) {
 export function fakeTriggerContext(options: {
 	parameters: Record<string, unknown>;
 	mode?: WorkflowExecuteMode;
+	/** Keep every request waiting until `releaseRequests()`: a poll held in flight on purpose. */
+	holdRequests?: boolean;
 }): FakeTrigger {
 	let inFlight = 0;
+	const gate = deferred<void>();
+	if (!options.holdRequests) gate.resolve();
 	let lastActivityAt = Date.now();
 	const fake: Omit<FakeTrigger, 'context'> = {
 		emitted: [],
@@ -87,6 +93,7 @@ export function fakeTriggerContext(options: {
 		logs: [],
 		requests: [],
 		isQuiet: (quietMs) => inFlight === 0 && Date.now() - lastActivityAt >= quietMs,
+		releaseRequests: () => gate.resolve(),
 	};
 	const node: INode = {
 		id: NODE_ID,
@@ -125,6 +132,7 @@ export function fakeTriggerContext(options: {
 				fake.requests.push(request.url);
 				inFlight++;
 				try {
+					await gate.promise;
 					return await httpRequest(request);
 				} finally {
 					inFlight--;
