@@ -1,0 +1,178 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	NodeOperationError,
+} from 'n8n-workflow';
+
+import { toOrderingVersion } from '../../../lib/idempotency/orderingVersion';
+import { reconcileAgainstStore, type ReconcileEntry } from '../../../lib/reconcile/againstStore';
+import {
+	buildReport,
+	type Classification,
+	countClassifications,
+} from '../../../lib/reconcile/classify';
+import { validateEntities } from '../../../lib/store/validation';
+import { readKey } from '../../shared/readKey';
+import { runBatch } from '../../shared/runBatch';
+import { openStoreFor } from '../../shared/storeDescription';
+
+const OUTPUT: Record<Classification, number> = {
+	missing: 0,
+	handled: 1,
+	changed: 2,
+	inProgress: 3,
+	deadLetter: 4,
+};
+const REPORT_OUTPUT = 5;
+const ALERT_OUTPUT = 6;
+const OUTPUT_COUNT = 7;
+
+interface Options {
+	entity?: string;
+	outputHandled?: boolean;
+}
+
+interface Outcome {
+	key: string;
+	status: Classification;
+	claimed: boolean;
+}
+
+/**
+ * Sorts the window's source records by what the store knows of their keys, claims the missing
+ * ones when asked, and reports the recovery rate. Items that cannot be read (no key, a version
+ * that is neither number nor date) fail alone and, with Continue On Fail, leave through Dead
+ * Letter: never through Missing, which leads to processing.
+ */
+export async function reconcileWithStore(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const startedAt = Date.now();
+	const node = this.getNode();
+	const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
+	const claimRecovered = this.getNodeParameter('claimRecovered', 0, true) as boolean;
+	const leaseMs = (this.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
+	const thresholdPercent = this.getNodeParameter('alertThresholdPercent', 0, 1) as number;
+	const window = (this.getNodeParameter('window', 0, '') as unknown) || null;
+	const outputHandled =
+		(this.getNodeParameter('reconcileOptions', 0, {}) as Options).outputHandled !== false;
+	const backend = this.getNodeParameter('storeBackend', 0, 'embedded') as string;
+
+	const items = this.getInputData();
+	const statuses: Classification[] = [];
+	const outputs = await runBatch<ReconcileEntry, Outcome>(this, {
+		outputCount: OUTPUT_COUNT,
+		errorOutput: OUTPUT.deadLetter,
+		prepare: (itemIndex) => ({
+			key: readKey(this, itemIndex),
+			version: readVersion(this, itemIndex),
+			entity: readEntity(this, itemIndex),
+		}),
+		execute: async (entries) => {
+			const store = await openStoreFor(this, backend);
+			const { classes, claimed } = await reconcileAgainstStore(store, namespace, entries, {
+				claimRecovered,
+				leaseMs,
+			});
+			return entries.map((entry, index) => ({
+				key: entry.key,
+				status: classes[index],
+				claimed: claimed[index],
+			}));
+		},
+		route: (outcome, itemIndex) => {
+			statuses.push(outcome.status);
+			if (outcome.status === 'missing') {
+				this.logger.warn('Reconcile recovered a record that was never handled', {
+					key: outcome.key,
+					namespace,
+					claimed: outcome.claimed,
+					node: node.name,
+				});
+			}
+			return {
+				output: OUTPUT[outcome.status],
+				json: {
+					...items[itemIndex].json,
+					reconcile: {
+						status: outcome.status,
+						key: outcome.key,
+						namespace,
+						claimed: outcome.claimed,
+					},
+				},
+			};
+		},
+	});
+	if (!outputHandled) outputs[OUTPUT.handled] = [];
+
+	let built: ReturnType<typeof buildReport<unknown>>;
+	try {
+		built = buildReport({
+			window,
+			counts: countClassifications(statuses),
+			durationMs: Date.now() - startedAt,
+			alertThreshold: thresholdPercent / 100,
+		});
+	} catch (error) {
+		throw new NodeOperationError(node, error as Error);
+	}
+	const { report, alert } = built;
+	const reportItem: INodeExecutionData = {
+		json: {
+			...report,
+			recoveryRatePercent: Math.round(report.recoveryRate * 10_000) / 100,
+			alertThresholdPercent: thresholdPercent,
+			alert,
+			namespace,
+		} as IDataObject,
+		pairedItem: { item: 0 },
+	};
+	outputs[REPORT_OUTPUT].push(reportItem);
+	if (alert) outputs[ALERT_OUTPUT].push(reportItem);
+	this.logger.info('Reconcile finished', {
+		node: node.name,
+		namespace,
+		processed: report.processed,
+		recovered: report.recovered,
+		changed: report.changed,
+		inProgress: report.inProgress,
+		deadLetter: report.deadLetter,
+		recoveryRate: report.recoveryRate,
+		durationMs: report.durationMs,
+	});
+	return outputs;
+}
+
+function readVersion(context: IExecuteFunctions, itemIndex: number): number | undefined {
+	const value = context.getNodeParameter('version', itemIndex, '') as unknown;
+	if (value === '' || value === null || value === undefined) return undefined;
+	const version = toOrderingVersion(value);
+	if (version === undefined) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`Item ${itemIndex} has a version that is neither a number nor a date: ${JSON.stringify(value)}`,
+			{
+				itemIndex,
+				description:
+					'Version takes a number (version, sequence) or a date (ISO 8601, SQL or RFC 2822 text); leave it empty to skip the Changed check.',
+			},
+		);
+	}
+	return version;
+}
+
+function readEntity(context: IExecuteFunctions, itemIndex: number): string | undefined {
+	const value = context.getNodeParameter('reconcileOptions.entity', itemIndex, '') as unknown;
+	if (value === '' || value === null || value === undefined) return undefined;
+	const entity = String(value);
+	try {
+		validateEntities([entity]);
+	} catch (error) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`Item ${itemIndex} has an unusable ordering entity: ${(error as Error).message}`,
+			{ itemIndex },
+		);
+	}
+	return entity;
+}

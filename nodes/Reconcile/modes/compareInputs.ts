@@ -1,0 +1,145 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	NodeOperationError,
+} from 'n8n-workflow';
+
+import {
+	compareInputs,
+	type CompareInputsOptions,
+	type KeyPair,
+} from '../../../lib/reconcile/compareInputs';
+import { describeDifference, mixRecords } from '../../../lib/reconcile/describeDifference';
+import { ReconcileError } from '../../../lib/reconcile/ReconcileError';
+
+const RESOLVE = {
+	includeBoth: 'includeBoth',
+	preferInput1: 'preferA',
+	preferInput2: 'preferB',
+	mix: 'mix',
+} as const;
+
+interface Options {
+	skipFields?: string;
+	fuzzyCompare?: boolean;
+	disableDotNotation?: boolean;
+	multipleMatches?: 'first' | 'all';
+}
+
+/**
+ * Compare Datasets' four outputs (In A Only, Same, Different, In B Only) for the same data and
+ * options, from the one-pass matcher in lib/reconcile. Item shapes follow that node too, so a
+ * workflow can swap one for the other.
+ */
+export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const node = this.getNode();
+	const keys = readKeyPairs(this);
+	const options = this.getNodeParameter('options', 0, {}) as Options;
+	const resolveParameter = this.getNodeParameter(
+		'resolve',
+		0,
+		'includeBoth',
+	) as keyof typeof RESOLVE;
+	const resolve = RESOLVE[resolveParameter] ?? 'includeBoth';
+	const settings: CompareInputsOptions = {
+		keys,
+		skipFields: splitFields(options.skipFields),
+		fuzzy: options.fuzzyCompare ?? false,
+		resolve,
+		multipleMatches: options.multipleMatches ?? 'first',
+		disableDotNotation: options.disableDotNotation ?? false,
+		...(resolve === 'mix'
+			? {
+					mix: {
+						prefer: this.getNodeParameter('preferWhenMix', 0, 'input1') === 'input2' ? 'b' : 'a',
+						except: splitFields(this.getNodeParameter('exceptWhenMix', 0, '') as string),
+					},
+				}
+			: {}),
+	};
+	const itemsA = inputItems(this, 0);
+	const itemsB = inputItems(this, 1);
+	const a = itemsA.map((item) => item.json);
+	const b = itemsB.map((item) => item.json);
+
+	let result;
+	try {
+		result = compareInputs(a, b, settings);
+	} catch (error) {
+		throw new NodeOperationError(
+			node,
+			error instanceof ReconcileError ? error.message : (error as Error),
+		);
+	}
+
+	const fromA = (i: number): INodeExecutionData => ({
+		json: a[i],
+		pairedItem: { item: i, input: 0 },
+	});
+	const fromB = (j: number): INodeExecutionData => ({
+		json: b[j],
+		pairedItem: { item: j, input: 1 },
+	});
+	const sameFromB = settings.fuzzy === true && resolve === 'preferB';
+	const different = result.different.map(({ a: i, b: j, fields }): INodeExecutionData => {
+		if (resolve === 'preferA') return fromA(i);
+		if (resolve === 'preferB') return fromB(j);
+		const pairedItem = [
+			{ item: i, input: 0 },
+			{ item: j, input: 1 },
+		];
+		if (resolve === 'mix') {
+			return { json: mixRecords(a[i], b[j], settings) as IDataObject, pairedItem };
+		}
+		return { json: describeDifference(a[i], b[j], fields, settings) as IDataObject, pairedItem };
+	});
+	return [
+		result.inAOnly.map(fromA),
+		result.same.map(([i, j]) => (sameFromB ? fromB(j) : fromA(i))),
+		different,
+		result.inBOnly.map(fromB),
+	];
+}
+
+function readKeyPairs(context: IExecuteFunctions): KeyPair[] {
+	const values = context.getNodeParameter('mergeByFields.values', 0, []) as Array<{
+		field1?: string;
+		field2?: string;
+	}>;
+	const pairs = values.map(({ field1 = '', field2 = '' }) => ({
+		a: String(field1).trim(),
+		b: String(field2).trim(),
+	}));
+	if (pairs.length === 0 || pairs.every(({ a, b }) => a === '' && b === '')) {
+		throw new NodeOperationError(
+			context.getNode(),
+			'Add at least one pair of fields in "Fields to Match" to match on',
+		);
+	}
+	pairs.forEach(({ a, b }, index) => {
+		if (a === '' || b === '') {
+			throw new NodeOperationError(
+				context.getNode(),
+				`Fields to Match pair ${index + 1} needs both fields (Input A Field '${a}', Input B Field '${b}')`,
+			);
+		}
+	});
+	return pairs;
+}
+
+function splitFields(list: string | undefined): string[] {
+	return (list ?? '')
+		.split(',')
+		.map((field) => field.trim())
+		.filter((field) => field !== '');
+}
+
+/** An input's items; an input with no data (not connected, or its branch did not run) is empty. */
+function inputItems(context: IExecuteFunctions, input: number): INodeExecutionData[] {
+	try {
+		return context.getInputData(input) ?? [];
+	} catch {
+		return [];
+	}
+}
