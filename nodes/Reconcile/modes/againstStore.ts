@@ -52,6 +52,12 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 	const claimRecovered = this.getNodeParameter('claimRecovered', 0, true) as boolean;
 	const leaseMs = (this.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
 	const thresholdPercent = this.getNodeParameter('alertThresholdPercent', 0, 1) as number;
+	if (!(thresholdPercent >= 0 && thresholdPercent <= 100)) {
+		throw new NodeOperationError(
+			node,
+			`Alert Threshold (%) must be from 0 to 100, got ${thresholdPercent}`,
+		);
+	}
 	const window = (this.getNodeParameter('window', 0, '') as unknown) || null;
 	const outputHandled =
 		(this.getNodeParameter('reconcileOptions', 0, {}) as Options).outputHandled !== false;
