@@ -1,8 +1,10 @@
+import cloneDeep from 'lodash/cloneDeep';
 import get from 'lodash/get';
 import intersection from 'lodash/intersection';
 import isEqual from 'lodash/isEqual';
 import set from 'lodash/set';
 import union from 'lodash/union';
+import unset from 'lodash/unset';
 
 import type { CompareInputsOptions } from './compareInputs';
 import { fuzzyEquals } from './fuzzyEquals';
@@ -12,65 +14,73 @@ type Json = Record<string, unknown>;
 const orNull = (value: unknown) => (value === undefined ? null : value);
 
 /**
- * A differing pair as Compare Datasets' "Include Both Versions" shows it: the key values, the
- * fields both records agree on (A's value), each differing field with both values, and the
- * skipped fields that differ apart under `skipped`.
- *
- * `fields` are the differing top-level fields as `compareInputs` found them (skipped ones left
- * out). Only top-level fields are listed; a field skipped inside an object (`meta.ts`) stays in
- * its object's values.
+ * A differing pair as Compare Datasets' "Include Both Versions" shows it: the key values (A's),
+ * the top-level fields both records agree on (A's value, skipped fields included), and every other
+ * field of either record with both values (missing ones as null). A field to skip is listed under
+ * `skipped` instead; a field to skip inside an object (`meta.ts`) is taken out of that object's
+ * values and shown under `skipped.meta`.
  */
 export function describeDifference(
 	x: object,
 	y: object,
-	fields: readonly string[],
 	options: Pick<CompareInputsOptions, 'keys' | 'skipFields' | 'fuzzy' | 'disableDotNotation'>,
 ): { keys: Json; same: Json; different: Json; skipped?: Json } {
 	const a = x as Json;
 	const b = y as Json;
 	const skip = options.skipFields ?? [];
 	const keys: Json = {};
-	for (const { a: field } of options.keys) {
-		keys[field] = options.disableDotNotation ? a[field] : get(a, field);
-	}
-	const differing = new Set(fields);
-	const compared = options.fuzzy
-		? union(Object.keys(a), Object.keys(b))
-		: intersection(Object.keys(a), Object.keys(b));
-	const equal = (field: string) =>
-		options.fuzzy ? fuzzyEquals(a[field], b[field]) : isEqual(a[field], b[field]);
+	for (const { a: field } of options.keys) keys[field] = a[field];
+	const all = union(Object.keys(a), Object.keys(b));
+	const compared = options.fuzzy ? all : intersection(Object.keys(a), Object.keys(b));
+	const equal = options.fuzzy ? fuzzyEquals : isEqual;
 
 	const same: Json = {};
-	for (const field of compared) {
-		if (!differing.has(field) && (!skip.includes(field) || equal(field))) same[field] = a[field];
-	}
+	for (const field of compared) if (equal(a[field], b[field])) same[field] = a[field];
 	const different: Json = {};
-	for (const field of fields) {
-		different[field] = { inputA: orNull(a[field]), inputB: orNull(b[field]) };
-	}
 	const skipped: Json = {};
-	for (const field of skip) {
-		if (!(field in a) && !(field in b)) continue;
-		if (!equal(field)) skipped[field] = { inputA: orNull(a[field]), inputB: orNull(b[field]) };
+	for (const field of all) {
+		if (field in same) continue;
+		const pair = { inputA: orNull(a[field]), inputB: orNull(b[field]) };
+		if (skip.includes(field)) {
+			skipped[field] = pair;
+			continue;
+		}
+		const inside = options.disableDotNotation
+			? []
+			: skip.filter((path) => path.startsWith(field) && path.includes('.'));
+		if (inside.length > 0) {
+			const [inputA, inputB] = [cloneDeep(pair.inputA), cloneDeep(pair.inputB)] as Json[];
+			const taken: Json = { inputA: {}, inputB: {} };
+			for (const path of inside) {
+				const nested = path.replace(`${field}.`, '');
+				set(taken.inputA as Json, nested, get(inputA, nested));
+				set(taken.inputB as Json, nested, get(inputB, nested));
+				unset(inputA, nested);
+				unset(inputB, nested);
+			}
+			skipped[field] = taken;
+			different[field] = { inputA, inputB };
+			continue;
+		}
+		different[field] = pair;
 	}
 	return { keys, same, different, ...(Object.keys(skipped).length > 0 ? { skipped } : {}) };
 }
 
 /**
- * "Use a Mix of Versions": the preferred record with the `except` fields taken from the other
- * one (a missing field becomes null). A copy: the inputs are never written.
+ * "Use a Mix of Versions" for one pair: the preferred record (`target`) with the `except` fields
+ * taken from the other one (a missing field becomes null). A copy: nothing is written.
  */
 export function mixRecords(
-	x: object,
-	y: object,
+	target: object,
+	source: object,
 	options: Pick<CompareInputsOptions, 'mix' | 'disableDotNotation'>,
 ): Json {
-	const preferA = (options.mix?.prefer ?? 'a') === 'a';
-	const [target, source] = (preferA ? [x, y] : [y, x]) as [Json, Json];
-	const mixed: Json = { ...target };
+	const from = source as Json;
+	const mixed: Json = { ...(target as Json) };
 	for (const field of options.mix?.except ?? []) {
-		if (options.disableDotNotation) mixed[field] = source[field];
-		else set(mixed, [field], orNull(get(source, field)));
+		if (options.disableDotNotation) mixed[field] = from[field];
+		else set(mixed, [field], orNull(get(from, field)));
 	}
 	return mixed;
 }

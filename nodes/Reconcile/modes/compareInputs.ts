@@ -73,26 +73,38 @@ export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeEx
 		);
 	}
 
+	// "Use a Mix of Versions" writes into the preferred record, and Compare Datasets outputs that
+	// record itself wherever it appears: every output shows it as the last pair left it.
+	const written = [new Map<number, IDataObject>(), new Map<number, IDataObject>()];
+	if (resolve === 'mix') {
+		const preferB = settings.mix?.prefer === 'b';
+		for (const { a: i, b: j } of result.different) {
+			const [side, index, source] = preferB ? [1, j, a[i]] : [0, i, b[j]];
+			const current = written[side].get(index) ?? (side === 0 ? a[i] : b[j]);
+			written[side].set(index, mixRecords(current, source, settings) as IDataObject);
+		}
+	}
 	const fromA = (i: number): INodeExecutionData => ({
-		json: a[i],
+		json: written[0].get(i) ?? a[i],
 		pairedItem: { item: i, input: 0 },
 	});
 	const fromB = (j: number): INodeExecutionData => ({
-		json: b[j],
+		json: written[1].get(j) ?? b[j],
 		pairedItem: { item: j, input: 1 },
 	});
 	const sameFromB = settings.fuzzy === true && resolve === 'preferB';
-	const different = result.different.map(({ a: i, b: j, fields }): INodeExecutionData => {
+	const different = result.different.map(({ a: i, b: j }): INodeExecutionData => {
 		if (resolve === 'preferA') return fromA(i);
 		if (resolve === 'preferB') return fromB(j);
-		const pairedItem = [
-			{ item: i, input: 0 },
-			{ item: j, input: 1 },
-		];
-		if (resolve === 'mix') {
-			return { json: mixRecords(a[i], b[j], settings) as IDataObject, pairedItem };
-		}
-		return { json: describeDifference(a[i], b[j], fields, settings) as IDataObject, pairedItem };
+		// The preferred record, written to: paired with it alone, as Compare Datasets does.
+		if (resolve === 'mix') return settings.mix?.prefer === 'b' ? fromB(j) : fromA(i);
+		return {
+			json: describeDifference(a[i], b[j], settings) as IDataObject,
+			pairedItem: [
+				{ item: i, input: 0 },
+				{ item: j, input: 1 },
+			],
+		};
 	});
 	return [
 		result.inAOnly.map(fromA),
