@@ -27,6 +27,8 @@ export class Reconcile implements INodeType {
 		defaults: { name: 'Reconcile' },
 		inputs: `={{(${configuredInputs})($parameter)}}`,
 		outputs: `={{(${configuredOutputs})($parameter)}}`,
+		// As Compare Datasets: runs once either input has data; the other then counts as empty.
+		requiredInputs: 1,
 		credentials: [
 			{
 				name: 'hybridSyncRedisApi',

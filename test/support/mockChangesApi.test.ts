@@ -223,6 +223,29 @@ describe('mock changes API', () => {
 	});
 });
 
+describe('mock changes API shaped like a given ERP', () => {
+	it('serves its routes under pathPrefix and names the cursor field cursorField', async () => {
+		const api = await startMockChangesApi({
+			records: DATASET,
+			clock: at(10),
+			pathPrefix: '/api/sales-orders',
+			cursorField: 'updated_at',
+		});
+		try {
+			const unprefixed = await fetch(`${api.url}/changes`);
+			const response = await fetch(`${api.url}/api/sales-orders/changes?updated_since=${at(4)}`);
+			const { data } = (await response.json()) as { data: Array<Record<string, unknown>> };
+
+			expect([unprefixed.status, response.status]).toEqual([404, 200]);
+			expect(data.map(({ id }) => id)).toEqual(['rec-01', 'rec-00']);
+			expect(data[0]).toEqual({ id: 'rec-01', name: 'Record 12', updated_at: at(4) });
+			expect(api.records()[0].updatedAt).toBe(at(0));
+		} finally {
+			await api.close();
+		}
+	});
+});
+
 describe('mock changes API auth', () => {
 	it('bearer: 401 without the token, 200 with it, and the log shows what was sent', async () => {
 		const api = await startMockChangesApi({ auth: { bearer: 's3cret' }, records: DATASET });

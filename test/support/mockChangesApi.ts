@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
  *   /changes/page      `page` (from 1) + `per_page`, `{ records, has_more }`     plain offset
  *   /changes/none      every matching record at once, body is the array
  *   /changes           the `defaultStyle` route
+ * (all under `pathPrefix` when one is set, e.g. /api/sales-orders/changes).
  * Keyset tokens carry the last (updatedAt, id) served and the snapshot bound (the clock at the first
  * page): a walk never repeats or skips a record, and writes stamped after it started wait for the
  * next poll. Offsets are plain, so they skip or repeat records that move mid-walk, as real ones do.
@@ -54,6 +55,10 @@ export interface MockChangesApiOptions {
 	defaultLimit?: number;
 	/** Larger requested page sizes are cut to this. Default 1000. */
 	maxLimit?: number;
+	/** Mounts the routes under this path, e.g. '/api/sales-orders'. Default: none. */
+	pathPrefix?: string;
+	/** The cursor field's name in answers, e.g. 'updated_at'. Default 'updatedAt' (what the test API uses). */
+	cursorField?: string;
 	/** The style `/changes` answers in. Default 'cursor'. */
 	defaultStyle?: PaginationRoute;
 	/** How next links are written. Default: Link header absolute, `next` field relative. */
@@ -195,9 +200,16 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 	const faults: Fault[] = [];
 	const requests: LoggedRequest[] = [];
 	let origin = '';
+	const pathPrefix = (options.pathPrefix ?? '').replace(/\/$/, '');
+	const routePattern = new RegExp(`^${pathPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/changes(?:/([a-z-]+))?/?$`);
 
 	const ordered = () => (sorted ??= [...byId.values()].sort(byKey));
 	const render = ({ ms, id, fields }: Stored): ChangeRecord => ({ ...fields, id, updatedAt: formatTime(ms, timezone) });
+	const cursorField = options.cursorField ?? 'updatedAt';
+	const renderAnswer = (stored: Stored): Record<string, unknown> => {
+		const { updatedAt, ...rest } = render(stored);
+		return { ...rest, [cursorField]: updatedAt };
+	};
 	const store = ({ updatedAt, ...fields }: RecordInput, ms: number) => {
 		byId.set(fields.id, { ms, id: fields.id, fields });
 		sorted = undefined;
@@ -256,35 +268,35 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		switch (style) {
 			case 'cursor': {
 				const { records, next } = keysetPage(query);
-				return { records, body: { data: records.map(render), next_cursor: next && encodeToken(next) } };
+				return { records, body: { data: records.map(renderAnswer), next_cursor: next && encodeToken(next) } };
 			}
 			case 'link': {
 				const { records, next } = keysetPage(query);
 				const headers: Record<string, string> = next
 					? { link: `<${linkTo(path, next, linkForm.linkHeader)}>; rel="next"` }
 					: {};
-				return { records, body: records.map(render), headers };
+				return { records, body: records.map(renderAnswer), headers };
 			}
 			case 'next-url': {
 				const { records, next } = keysetPage(query);
-				return { records, body: { items: records.map(render), next: next && linkTo(path, next, linkForm.nextField) } };
+				return { records, body: { items: records.map(renderAnswer), next: next && linkTo(path, next, linkForm.nextField) } };
 			}
 			case 'offset': {
 				const all = matching(query);
 				const offset = positiveInt(query.get('offset') ?? undefined, 0, 'offset');
 				const records = all.slice(offset, offset + limitOf(query, 'limit'));
-				return { records, body: { results: records.map(render), total: all.length } };
+				return { records, body: { results: records.map(renderAnswer), total: all.length } };
 			}
 			case 'page': {
 				const all = matching(query);
 				const page = Math.max(1, positiveInt(query.get('page') ?? undefined, 1, 'page'));
 				const perPage = limitOf(query, 'per_page');
 				const records = all.slice((page - 1) * perPage, page * perPage);
-				return { records, body: { records: records.map(render), has_more: page * perPage < all.length } };
+				return { records, body: { records: records.map(renderAnswer), has_more: page * perPage < all.length } };
 			}
 			case 'none': {
 				const records = matching(query);
-				return { records, body: records.map(render) };
+				return { records, body: records.map(renderAnswer) };
 			}
 		}
 	}
@@ -302,7 +314,7 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 			}
 			case 'badCursorField': {
 				const broken = (list: unknown) =>
-					(list as ChangeRecord[]).map((record) => ({ ...record, updatedAt: 'not-a-date' }));
+					(list as ChangeRecord[]).map((record) => ({ ...record, [cursorField]: 'not-a-date' }));
 				if (Array.isArray(body)) return { body: JSON.stringify(broken(body)), headers: page.headers };
 				const key = { cursor: 'data', 'next-url': 'items', offset: 'results', page: 'records' }[style as string] ?? 'data';
 				return { body: JSON.stringify({ ...body, [key]: broken(body[key]) }), headers: page.headers };
@@ -342,7 +354,7 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		const error = (status: number, message: string, headers?: Record<string, string>) =>
 			send(status, JSON.stringify({ error: message }), headers);
 
-		const route = /^\/changes(?:\/([a-z-]+))?\/?$/.exec(url.pathname);
+		const route = routePattern.exec(url.pathname);
 		const style = (route?.[1] ?? defaultStyle) as PaginationRoute;
 		if (!route || !PAGINATION_ROUTES.includes(style)) return error(404, `No route ${url.pathname}`);
 		if (request.method !== 'GET') return error(405, 'Only GET', { allow: 'GET' });
