@@ -237,8 +237,8 @@ describe('mock changes API shaped like a given ERP', () => {
 			const { data } = (await response.json()) as { data: Array<Record<string, unknown>> };
 
 			expect([unprefixed.status, response.status]).toEqual([404, 200]);
-			expect(data.map(({ id }) => id)).toEqual(['rec-01', 'rec-00']);
-			expect(data[0]).toEqual({ id: 'rec-01', name: 'Record 12', updated_at: at(4) });
+			expect(data.map(({ id }) => id)).toEqual(['rec-00', 'rec-01']);
+			expect(data[0]).toEqual({ id: 'rec-00', name: 'Record 13', updated_at: at(4) });
 			expect(api.records()[0].updatedAt).toBe(at(0));
 		} finally {
 			await api.close();
