@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { startMockChangesApi, type MockChangesApi } from '../support/mockChangesApi';
+import { waitFor } from '../support/waitFor';
 import { N8nInstance, type CreatedWorkflow } from './harness';
 
 /**
@@ -36,14 +37,6 @@ async function startSink() {
 		calls: () => calls,
 		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
 	};
-}
-
-async function waitFor(what: string, done: () => boolean, timeoutMs = 90_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!done()) {
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
 }
 
 describe('Cursor Poll Trigger in a real n8n', () => {

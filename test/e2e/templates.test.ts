@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { INode, INodeTypeDescription } from 'n8n-workflow';
+import type { INode } from 'n8n-workflow';
 
+import { builtNodeDescription, PACKAGE_PREFIX } from '../support/builtNodeTypes';
 import { N8nInstance, type WorkflowDefinition } from './harness';
 
 /**
@@ -20,28 +21,6 @@ const templates = readdirSync(TEMPLATES_DIR)
 			readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'),
 		) as WorkflowDefinition,
 	}));
-
-const PACKAGE_PREFIX = 'n8n-nodes-hybrid-sync.';
-const packageJson = JSON.parse(
-	readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
-) as {
-	n8n: { nodes: string[] };
-};
-
-/** The built node's description (dist/, as n8n loads it), by its full type name. */
-function ourNodeDescription(type: string): INodeTypeDescription {
-	for (const file of packageJson.n8n.nodes) {
-		const exported = Object.values(require(path.join(__dirname, '..', '..', file)) as object);
-		const NodeClass = exported.find(
-			(value): value is new () => { description: INodeTypeDescription } =>
-				typeof value === 'function' && /^class\b/.test(String(value)),
-		);
-		if (!NodeClass) continue;
-		const description = new NodeClass().description;
-		if (`${PACKAGE_PREFIX}${description.name}` === type) return description;
-	}
-	throw new Error(`No node of this package has the type ${type}`);
-}
 
 describe('workflow templates in a real n8n', () => {
 	let n8n: N8nInstance;
@@ -63,7 +42,7 @@ describe('workflow templates in a real n8n', () => {
 			candidate.type.startsWith(PACKAGE_PREFIX),
 		)) {
 			const parameterNames = new Set(
-				ourNodeDescription(node.type).properties.map((property) => property.name),
+				builtNodeDescription(node.type).properties.map((property) => property.name),
 			);
 			const unknown = Object.keys(node.parameters).filter((name) => !parameterNames.has(name));
 			expect({ node: node.name, unknownParameters: unknown }).toEqual({

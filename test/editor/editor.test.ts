@@ -1,17 +1,33 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import type { INode } from 'n8n-workflow';
 import type { Page } from 'playwright-core';
 
-import { N8nInstance, OWNER } from '../e2e/harness';
+import {
+	N8nInstance,
+	OWNER,
+	type CreatedCredential,
+	type WorkflowDefinition,
+} from '../e2e/harness';
+import { requiredCredentialTypes } from '../support/builtNodeTypes';
 import {
 	addNodeFromPanel,
+	canvasNodeFlags,
+	canvasNodeOutputs,
 	closeNdv,
 	launchEditorBrowser,
 	openNewWorkflow,
+	openNode,
+	openWorkflow,
 	parameterValue,
 	screenshot,
+	screenshotCanvas,
 	selectParameterOption,
 	signIn,
 	unknownNodeWarnings,
 	visibleParameters,
+	zoomToFit,
 	type AddedNode,
 	type EditorBrowser,
 } from './editorPage';
@@ -23,9 +39,26 @@ import {
  * node added later finds a trigger on the canvas. A node with operations is added through one of
  * its actions: `addNodeFromPanel(page, 'Idempotency', 'Idempotency Check', 'Claim keys before
  * processing')`. Screenshots land in test-artifacts/editor/.
+ *
+ * Then every template in templates/ is opened as a user would after importing it; its canvas
+ * picture also goes to docs/images/, where the README shows it.
  */
 
 const PACKAGE = 'n8n-nodes-hybrid-sync';
+const REPO_DIR = path.resolve(__dirname, '..', '..');
+const TEMPLATES_DIR = path.join(REPO_DIR, 'templates');
+const DOCS_IMAGES_DIR = path.join(REPO_DIR, 'docs', 'images');
+const MAX_PICTURE_BYTES = 300 * 1024;
+
+const templates = readdirSync(TEMPLATES_DIR)
+	.filter((file) => file.endsWith('.json'))
+	.sort()
+	.map((file) => ({
+		name: path.basename(file, '.json'),
+		workflow: JSON.parse(
+			readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'),
+		) as WorkflowDefinition,
+	}));
 
 describe(`${PACKAGE} nodes in the n8n editor`, () => {
 	let n8n: N8nInstance;
@@ -210,5 +243,134 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 				`cursor-poll-trigger-${style.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
 			);
 		});
+	});
+	describe('Reconcile', () => {
+		let node: AddedNode;
+
+		beforeAll(async () => {
+			node = await addNodeFromPanel(page, 'Reconcile', 'Reconcile');
+		});
+
+		afterAll(async () => {
+			if (node) await closeNdv(page);
+		});
+
+		it('is added from the community package and shows its against-the-store parameters', async () => {
+			expect(node.type).toBe(`${PACKAGE}.reconcile`);
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			expect(await parameterValue(page, 'mode')).toBe('Against Store');
+			expect(await visibleParameters(page)).toMatchObject({
+				mode: 'Mode',
+				key: 'Key',
+				namespace: 'Namespace',
+				claimRecovered: 'Claim Recovered',
+				leaseMinutes: 'Lease (Minutes)',
+				alertThresholdPercent: 'Alert Threshold (%)',
+				storeBackend: 'Store',
+			});
+			await screenshot(page, 'reconcile-against-store');
+		});
+
+		it('shows the fields to match for Compare Inputs', async () => {
+			await selectParameterOption(page, 'mode', 'Compare Inputs');
+
+			const parameters = await visibleParameters(page);
+			expect(parameters).toMatchObject({ resolve: 'When There Are Differences' });
+			expect(parameters).not.toHaveProperty('key');
+			expect(parameters).not.toHaveProperty('claimRecovered');
+			expect(await page.getByTestId('ndv').getByTestId('node-parameters').innerText()).toContain(
+				'Fields to Match',
+			);
+			expect(await unknownNodeWarnings(page)).toEqual([]);
+			await screenshot(page, 'reconcile-compare-inputs');
+		});
+
+		it("draws each mode's outputs on the canvas", async () => {
+			await closeNdv(page);
+			expect(await canvasNodeOutputs(page, node.name)).toEqual([
+				'In A Only',
+				'Same',
+				'Different',
+				'In B Only',
+			]);
+
+			await openNode(page, node.name);
+			await selectParameterOption(page, 'mode', 'Against Store');
+			await closeNdv(page);
+			expect(await canvasNodeOutputs(page, node.name)).toEqual([
+				'Missing',
+				'Handled',
+				'Changed',
+				'In Progress',
+				'Dead Letter',
+				'Report',
+				'Alert',
+			]);
+			await zoomToFit(page);
+			await screenshot(page, 'reconcile-canvas');
+			node = undefined as unknown as AddedNode;
+		});
+	});
+
+	describe('workflow templates', () => {
+		const credentials = new Map<string, CreatedCredential>();
+
+		/**
+		 * Templates ship without credentials; users add their own after importing. The test does the
+		 * same for every credential a node requires (n8n marks a node without it as an issue), so
+		 * that an issue marker left on the canvas is a real one and the pictures show the workflow
+		 * ready to run.
+		 */
+		async function withCredentials(workflow: WorkflowDefinition): Promise<WorkflowDefinition> {
+			const nodes = [];
+			for (const node of workflow.nodes) {
+				const assigned = { ...node.credentials };
+				for (const type of credentialTypesNeeded(node).filter((needed) => !assigned[needed])) {
+					let credential = credentials.get(type);
+					if (!credential) {
+						credential = await n8n.createCredential({ name: `My ${type}`, type, data: {} });
+						credentials.set(type, credential);
+					}
+					assigned[type] = { id: credential.id, name: credential.name };
+				}
+				nodes.push(Object.keys(assigned).length > 0 ? { ...node, credentials: assigned } : node);
+			}
+			return { ...workflow, nodes };
+		}
+
+		/** Ours from their built descriptions; n8n's HTTP Request from its Authentication choice. */
+		function credentialTypesNeeded(node: INode): string[] {
+			if (node.type !== 'n8n-nodes-base.httpRequest') return requiredCredentialTypes(node);
+			const { authentication, genericAuthType, nodeCredentialType } = node.parameters;
+			if (authentication === 'genericCredentialType') return [genericAuthType as string];
+			if (authentication === 'predefinedCredentialType') return [nodeCredentialType as string];
+			return [];
+		}
+
+		it.each(templates)(
+			'$name opens with every node known and no issues; its picture is kept',
+			async ({ name, workflow }) => {
+				const created = await n8n.createWorkflow(await withCredentials(workflow));
+				await openWorkflow(page, n8n.baseUrl, created.id, workflow.nodes.length);
+
+				expect(await canvasNodeFlags(page)).toEqual({ notInstalled: [], issues: {} });
+				const picture = await screenshotCanvas(
+					page,
+					`template-${name}`,
+					path.join(DOCS_IMAGES_DIR, `template-${name}.png`),
+				);
+				expect(statSync(picture).size).toBeLessThan(MAX_PICTURE_BYTES);
+				for (const { name: nodeName } of workflow.nodes.filter(
+					(candidate) => candidate.type !== 'n8n-nodes-base.stickyNote',
+				)) {
+					await openNode(page, nodeName);
+					expect({ node: nodeName, warnings: await unknownNodeWarnings(page) }).toEqual({
+						node: nodeName,
+						warnings: [],
+					});
+					await closeNdv(page);
+				}
+			},
+		);
 	});
 });

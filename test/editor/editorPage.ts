@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -76,6 +76,11 @@ export async function launchEditorBrowser(): Promise<EditorBrowser> {
 	}
 	context.setDefaultTimeout(ACTION_TIMEOUT_MS);
 	const page = context.pages()[0] ?? (await context.newPage());
+	// Leaving a workflow with unsaved changes asks first; the tests open one workflow after another.
+	page.on(
+		'dialog',
+		(dialog) => void (dialog.type() === 'beforeunload' ? dialog.accept() : dialog.dismiss()),
+	);
 	return {
 		page,
 		close: async () => {
@@ -229,5 +234,121 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
 	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
 	await page.screenshot({ path: file });
+	return file;
+}
+
+/**
+ * Opens a saved workflow, waits until its `nodeCount` nodes (sticky notes included) are drawn,
+ * fits them into view and waits until the view stops moving.
+ */
+export async function openWorkflow(
+	page: Page,
+	baseUrl: string,
+	workflowId: string,
+	nodeCount: number,
+): Promise<void> {
+	await page.goto(`${baseUrl}/workflow/${workflowId}`);
+	const nodes = page.locator('.vue-flow__node');
+	const deadline = Date.now() + ACTION_TIMEOUT_MS;
+	while ((await nodes.count()) < nodeCount) {
+		if (Date.now() > deadline) {
+			throw new Error(
+				`Workflow ${workflowId} shows ${await nodes.count()} of its ${nodeCount} nodes`,
+			);
+		}
+		await page.waitForTimeout(100);
+	}
+	await zoomToFit(page);
+}
+
+/** Fits every node into view, as the canvas's "zoom to fit" button does, and waits until it settles. */
+export async function zoomToFit(page: Page): Promise<void> {
+	await page.getByTestId('zoom-to-fit').click();
+	await waitUntilViewSettles(page);
+}
+
+/** Waits until the canvas viewport's transform (pan and zoom) is the same on two reads in a row. */
+async function waitUntilViewSettles(page: Page): Promise<void> {
+	const viewport = page.locator('.vue-flow__viewport');
+	let previous = '';
+	const deadline = Date.now() + ACTION_TIMEOUT_MS;
+	for (;;) {
+		await page.waitForTimeout(200);
+		const transform = (await viewport.getAttribute('style')) ?? '';
+		if (transform === previous) return;
+		if (Date.now() > deadline) throw new Error('The canvas view kept moving');
+		previous = transform;
+	}
+}
+
+/**
+ * What the canvas flags on its nodes, by node name: a node type n8n does not have installed, and
+ * issues (a required parameter or credential not set, an invalid value) with the texts their
+ * tooltips list, e.g. `{ 'Create Fulfilment': 'Issues Parameter "URL" is required.' }`.
+ */
+export async function canvasNodeFlags(
+	page: Page,
+): Promise<{ notInstalled: string[]; issues: Record<string, string> }> {
+	const flagged = (testId: string) =>
+		page.getByTestId('canvas-node').filter({ has: page.getByTestId(testId) });
+	const names = async (testId: string) =>
+		await Promise.all(
+			(await flagged(testId).all()).map(
+				async (node) => (await node.getAttribute('data-node-name')) ?? '?',
+			),
+		);
+	const issues: Record<string, string> = {};
+	for (const node of await flagged('node-issues').all()) {
+		const icon = node.getByTestId('node-issues').locator('span').first();
+		await icon.hover();
+		// The tooltip opens on pointer movement over the icon, not on the hover's arrival alone.
+		const box = await icon.boundingBox();
+		if (box) await page.mouse.move(box.x + 3, box.y + 3, { steps: 5 });
+		const tooltip = page
+			.locator('[data-state="delayed-open"], [data-state="instant-open"]')
+			.filter({ hasText: 'Issues' })
+			.last();
+		await tooltip.waitFor();
+		issues[(await node.getAttribute('data-node-name')) ?? '?'] = (await tooltip.innerText())
+			.replace(/\s+/g, ' ')
+			.trim();
+		await page.mouse.move(0, 0);
+		await tooltip.waitFor({ state: 'hidden' });
+	}
+	return { notInstalled: await names('node-not-installed'), issues };
+}
+
+/** Opens a canvas node's parameter panel by double-clicking it. */
+export async function openNode(page: Page, nodeName: string): Promise<void> {
+	await page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`).dblclick();
+	await page.getByTestId('ndv').waitFor();
+}
+
+/** The names drawn beside a canvas node's output handles, in output order. */
+export async function canvasNodeOutputs(page: Page, nodeName: string): Promise<string[]> {
+	const handles = await page
+		.locator(`[data-test-id="canvas-node-output-handle"][data-node-name="${nodeName}"]`)
+		.all();
+	const outputs = await Promise.all(
+		handles.map(async (handle) => ({
+			index: Number(await handle.getAttribute('data-index')),
+			name: (await handle.innerText()).trim(),
+		})),
+	);
+	return outputs.sort((a, b) => a.index - b.index).map(({ name }) => name);
+}
+
+/**
+ * Saves the canvas alone (no side bars) as test-artifacts/editor/<name>.png, and a copy at
+ * `copyTo` when given; returns the artifact's path.
+ */
+export async function screenshotCanvas(page: Page, name: string, copyTo?: string): Promise<string> {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+	await page.getByTestId('canvas').screenshot({ path: file });
+	if (copyTo) {
+		mkdirSync(path.dirname(copyTo), { recursive: true });
+		copyFileSync(file, copyTo);
+	}
 	return file;
 }

@@ -10,3 +10,4 @@ export {
 	type StartOptions,
 	type WorkflowDefinition,
 } from './n8n-instance';
+export { loadTemplate, outputItems, patchNode, withCredential } from './templates';

@@ -1,0 +1,407 @@
+import type { IDataObject, INode } from 'n8n-workflow';
+
+import {
+	sampleOrders,
+	seededRandom,
+	sendShopifyWebhook,
+	shopifyDelivery,
+	startMockShopApi,
+	type ApprovalBranch,
+	type MockShopApi,
+	type ShopOrder,
+} from '../support/mockShopApi';
+import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
+import { waitFor } from '../support/waitFor';
+import {
+	loadTemplate,
+	N8nInstance,
+	outputItems,
+	patchNode,
+	withCredential,
+	type CreatedWorkflow,
+	type ExecutionDetail,
+	type ExecutionSummary,
+	type WorkflowDefinition,
+} from './harness';
+
+/**
+ * The hybrid order intake and the nightly reconciliation templates, imported as users import them
+ * and published together in a real n8n against a local shop API. Only placeholders change: the
+ * shop's and Slack's URLs, the credentials, the intake's workflow ID in the sweep; and, for test
+ * speed, the sweep's nightly time (moved to a moment during the test) and the intake's poll
+ * interval (3 seconds instead of 15 minutes).
+ *
+ * 200 orders placed in the last hours; Shopify's webhooks lose 10 (5 %), deliver 20 twice (10 at
+ * the same moment, 10 as later retries), arrive shuffled, and one approval call fails once before
+ * Shopify retries it. Then one sweep. Then a few orders placed now, half of them lost, which the
+ * poll must catch. Every order must be approved exactly once, on the branch its data dictates.
+ *
+ * The poll does not race the sweep for the 200: it starts from the moment it is published ("Start
+ * From Now", 5 minutes of lookback), and they were all placed an hour or more before that. So the
+ * sweep's report is exactly the webhooks' losses, and the poll is seen converging on its own share.
+ */
+
+const SHOP_PLACEHOLDER = 'https://your-shop.example.com';
+const SLACK_PLACEHOLDER = 'https://hooks.slack.com/services/REPLACE/WITH/YOURS';
+const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
+const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
+const ORDER_COUNT = 200;
+/** The shop answers at most this many orders a page, whatever the sweep asks: 4 pages. */
+const SHOP_PAGE_CAP = 50;
+/** How far ahead of publishing the sweep's nightly time is set; publishing takes about a second. */
+const SWEEP_LEAD_MS = 30_000;
+const POLL_EVERY_SECONDS = 3;
+const HOUR_MS = 3_600_000;
+const WAIT_MS = 600_000;
+
+/** The template's approval rules, first match wins (see its "Approval rules" note). */
+function expectedBranch(order: ShopOrder): ApprovalBranch {
+	if (order.risk === 'high' || order.customer.orders_count <= 1) return 'finance';
+	return order.total >= 500 ? 'manager' : 'auto';
+}
+
+const idOf = (order: ShopOrder) => String(order.id);
+const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
+const sorted = (values: string[]) => [...values].sort();
+
+function countBy(values: string[]): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+	return counts;
+}
+
+/** Runs the tasks with at most `size` in flight. */
+async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promise<void> {
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: size }, async () => {
+			while (next < tasks.length) await tasks[next++]();
+		}),
+	);
+}
+
+describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
+	const random = seededRandom(2026);
+	const shuffle = <T>(values: T[]): T[] => {
+		const copy = [...values];
+		for (let index = copy.length - 1; index > 0; index--) {
+			const other = Math.floor(random() * (index + 1));
+			[copy[index], copy[other]] = [copy[other], copy[index]];
+		}
+		return copy;
+	};
+	// Placed 3 to 1 hours ago: inside the sweep's 24 hours, before the poll's starting point.
+	const orders = sampleOrders(ORDER_COUNT, {
+		startMs: Date.now() - 3 * HOUR_MS,
+		stepMs: 36_000,
+		seed: 42,
+	});
+	const picked = shuffle(orders);
+	const lost = picked.slice(0, 10);
+	const twiceAtOnce = new Set(picked.slice(10, 20));
+	const retriedLater = picked.slice(20, 30);
+	const failsOnce = picked[30];
+	const delivered = orders.filter((order) => !lost.includes(order));
+
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let slack: RecordingEndpoint;
+	let intake: CreatedWorkflow;
+	let nightly: WorkflowDefinition;
+	const answers: Array<{ status: number; body: unknown }> = [];
+
+	/** Shopify's delivery of the order's orders/create event; a retry carries the same event ID. */
+	const deliver = async (order: ShopOrder) => {
+		const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET, {
+			eventId: `order-created-${order.id}`,
+		});
+		answers.push(await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery));
+	};
+	/** The trigger does not deduplicate (Claim Order does): one run per accepted delivery. */
+	const accepted = () => answers.filter((answer) => answer.status === 200).length;
+	const approvedBranches = () => {
+		const branches: Record<string, ApprovalBranch[]> = {};
+		for (const { orderId, branch } of shop.approvals) (branches[orderId] ??= []).push(branch);
+		return branches;
+	};
+	const onceOnItsBranch = (expected: ShopOrder[]) =>
+		Object.fromEntries(expected.map((order) => [idOf(order), [expectedBranch(order)]]));
+	const details = async (executions: ExecutionSummary[]): Promise<ExecutionDetail[]> => {
+		const result: ExecutionDetail[] = [];
+		await inPool(
+			executions.map((execution) => async () => result.push(await n8n.getExecution(execution.id))),
+			4,
+		);
+		return result;
+	};
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({ orders, accessToken: ACCESS_TOKEN, maxLimit: SHOP_PAGE_CAP });
+		// Slack's incoming webhooks answer `ok`, not JSON; the alert node reads the answer as text.
+		slack = await startRecordingEndpoint(() => ({ status: 200, body: 'ok' }));
+		n8n = await N8nInstance.start();
+		const signingSecret = await n8n.createCredential({
+			name: 'Shopify webhook secret',
+			type: 'webhookSigningSecretApi',
+			data: { secret: SIGNING_SECRET, previousSecrets: '' },
+		});
+		const shopToken = await n8n.createCredential({
+			name: 'Shop API token',
+			type: 'httpHeaderAuth',
+			data: { name: 'X-Shopify-Access-Token', value: ACCESS_TOKEN },
+		});
+		const pollToken = await n8n.createCredential({
+			name: 'Shop API token (poll)',
+			type: 'hybridSyncHttpAuthApi',
+			data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
+		});
+		const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'httpHeaderAuth';
+
+		let intakeTemplate = patchNode(
+			loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url }),
+			'Shop Orders Poll (Safety Net)',
+			(node) => ({
+				...node,
+				parameters: { ...node.parameters, pollIntervalSeconds: POLL_EVERY_SECONDS },
+			}),
+		);
+		intakeTemplate = withCredential(
+			intakeTemplate,
+			(node) => node.name === 'Shopify Order Created',
+			'SIGNING_SECRET',
+			signingSecret,
+		);
+		intakeTemplate = withCredential(
+			intakeTemplate,
+			(node) => node.name === 'Shop Orders Poll (Safety Net)',
+			'POLL_TOKEN',
+			pollToken,
+		);
+		intakeTemplate = withCredential(intakeTemplate, usesShopToken, 'SHOP_TOKEN', shopToken);
+		intake = await n8n.createWorkflow(intakeTemplate, {
+			SIGNING_SECRET: signingSecret,
+			POLL_TOKEN: pollToken,
+			SHOP_TOKEN: shopToken,
+		});
+		await n8n.activateWorkflow(intake);
+
+		nightly = withCredential(
+			patchNode(
+				loadTemplate('nightly-reconciliation.json', {
+					[SHOP_PLACEHOLDER]: shop.url,
+					[SLACK_PLACEHOLDER]: `${slack.url}/services/T000/B000/e2e`,
+				}),
+				'Process Recovered Orders',
+				(node) => ({
+					...node,
+					parameters: {
+						...node.parameters,
+						workflowId: { __rl: true, value: intake.id, mode: 'id' },
+					},
+				}),
+			),
+			usesShopToken,
+			'SHOP_TOKEN',
+			shopToken,
+		);
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+		await slack?.close();
+	});
+
+	/**
+	 * The nightly rule moved to a moment a little ahead (UTC), so the sweep runs once during the
+	 * test as it runs once a night: a daily time fires again only 24 hours later.
+	 */
+	async function publishSweepSoon(): Promise<CreatedWorkflow> {
+		const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
+		const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
+		const tonight = patchNode(nightly, 'Every Night at 2:00', (node) => ({
+			...node,
+			parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
+		}));
+		const workflow = await n8n.createWorkflow({
+			...tonight,
+			settings: { ...tonight.settings, timezone: 'UTC' },
+		});
+		await n8n.activateWorkflow(workflow);
+		if (Date.now() >= fireAt.getTime()) {
+			throw new Error(
+				`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
+			);
+		}
+		return workflow;
+	}
+
+	it(
+		'approves each delivered order once, on its branch, whatever is duplicated, concurrent, shuffled or failed once',
+		async () => {
+			shop.failApprovals(idOf(failsOnce), 1, 503);
+
+			await inPool(
+				shuffle(delivered).map((order) =>
+					twiceAtOnce.has(order)
+						? async () => await Promise.all([deliver(order), deliver(order)])
+						: async () => await deliver(order),
+				),
+				6,
+			);
+			await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+			// Shopify's retries, after the first attempts finished: failsOnce's run gave it back.
+			await inPool(
+				[...retriedLater, failsOnce].map((order) => async () => await deliver(order)),
+				6,
+			);
+			const runs = await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+
+			expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+			expect(answers).toHaveLength(delivered.length + twiceAtOnce.size + retriedLater.length + 1);
+			expect(approvedBranches()).toEqual(onceOnItsBranch(delivered));
+			expect(new Set(delivered.map(expectedBranch))).toEqual(
+				new Set(['finance', 'manager', 'auto']),
+			);
+			const failedCalls = shop.requests.filter(
+				(request) => request.path === '/api/approvals' && request.status !== 201,
+			);
+			expect(failedCalls.map((request) => request.status)).toEqual([503]);
+
+			const executions = await details(runs);
+			expect(executions).toHaveLength(accepted());
+			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+			const claimedNew = executions.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			expect(countBy(claimedNew.map(keyOf))).toEqual({
+				...Object.fromEntries(delivered.map((order) => [idOf(order), 1])),
+				[idOf(failsOnce)]: 2,
+			});
+			// Duplicate (already done) or In Progress (the twin is running): neither goes on.
+			const turnedAway = executions.flatMap((execution) => [
+				...outputItems(execution, 'Claim Order', 1),
+				...outputItems(execution, 'Claim Order', 2),
+			]);
+			expect(sorted(turnedAway.map(keyOf))).toEqual(
+				sorted([...twiceAtOnce, ...retriedLater].map(idOf)),
+			);
+			const givenBack = executions.flatMap((execution) =>
+				outputItems(execution, 'Give Order Back'),
+			);
+			expect(givenBack.map(keyOf)).toEqual([idOf(failsOnce)]);
+		},
+		2 * WAIT_MS,
+	);
+
+	it(
+		'sweeps once at night: recovers the 5 % the webhooks lost through the intake, once each, and alerts',
+		async () => {
+			const runsBefore = accepted();
+			const sweep = await publishSweepSoon();
+			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
+			const execution = await n8n.getExecution(sweepRun.id);
+			const reconcile = (output: number) =>
+				outputItems(execution, 'Compare With Handled Orders', output);
+
+			expect({
+				status: sweepRun.status,
+				failedNode: execution.data.resultData.lastNodeExecuted,
+				error: execution.data.resultData.error?.message,
+			}).toEqual(expect.objectContaining({ status: 'success', error: undefined }));
+			expect(sorted(reconcile(0).map((item) => String(item.id)))).toEqual(sorted(lost.map(idOf)));
+			expect(reconcile(0).every((item) => (item.reconcile as IDataObject).claimed)).toBe(true);
+			expect(reconcile(5)).toEqual([
+				expect.objectContaining({
+					processed: ORDER_COUNT,
+					alreadyHandled: ORDER_COUNT - lost.length,
+					recovered: 10,
+					recoveryRate: 0.05,
+					recoveryRatePercent: 5,
+					alert: true,
+				}),
+			]);
+			expect(reconcile(6)).toEqual(reconcile(5));
+			expect(slack.requests.map((request) => request.body)).toEqual([
+				{ text: expect.stringContaining('recovered 10 of 200 orders (5 %)') },
+			]);
+
+			expect(approvedBranches()).toEqual(onceOnItsBranch(orders));
+			// The sweep read its window page by page. The poll (its requests carry the cursor) kept
+			// asking, and was never answered one of the 200: they were placed before it started.
+			const listed = shop.requests.filter((request) => request.path === '/api/orders');
+			const sweepPages = listed.filter((request) => !request.query.updated_at_min);
+			expect(sweepPages.map((request) => Boolean(request.query.page_info))).toEqual([
+				false,
+				true,
+				true,
+				true,
+			]);
+			expect(sweepPages.flatMap((request) => request.served)).toHaveLength(ORDER_COUNT);
+			const polls = listed.filter((request) => request.query.updated_at_min);
+			expect(polls.length).toBeGreaterThan(0);
+			expect(polls.flatMap((request) => request.served)).toEqual([]);
+
+			// One more intake run, the sweep's call: it entered without claiming (the sweep holds it).
+			const intakeRuns = await n8n.waitForExecutions(intake.id, runsBefore + 1, WAIT_MS);
+			expect(intakeRuns).toHaveLength(runsBefore + 1);
+			const recovery = await n8n.getExecution(intakeRuns[0].id);
+			expect(recovery.status).toBe('success');
+			expect(recovery.data.resultData.runData['Claim Order']).toBeUndefined();
+			expect(
+				sorted(outputItems(recovery, 'Order From Sweep').map((item) => `${item.orderId}`)),
+			).toEqual(sorted(lost.map(idOf)));
+			expect(sorted(outputItems(recovery, 'Mark Order Done').map(keyOf))).toEqual(
+				sorted(lost.map(idOf)),
+			);
+		},
+		2 * WAIT_MS,
+	);
+
+	it(
+		'converges on orders placed now: the poll approves those whose webhook was lost, and each order once whichever path comes first',
+		async () => {
+			const runsBefore = (await n8n.listExecutions(intake.id)).length;
+			const placedNow = sampleOrders(4, {
+				startMs: Date.now(),
+				stepMs: 1,
+				seed: 9,
+				firstId: 5_200_000_001,
+			});
+			const [, , lateWebhook, neverDelivered] = placedNow;
+			const answeredToPoll = () =>
+				new Set(
+					shop.requests
+						.filter((request) => request.query.updated_at_min)
+						.flatMap((request) => request.served),
+				);
+
+			shop.insert(placedNow);
+			// Two webhooks race the poll; the other two are lost (for now).
+			await Promise.all(placedNow.slice(0, 2).map(deliver));
+			await waitFor(
+				'the poll to be answered the 4 new orders',
+				() => placedNow.every((order) => answeredToPoll().has(order.id)),
+				WAIT_MS,
+			);
+			// The two webhook runs and the poll's one run: all four came in one answer.
+			await n8n.waitForExecutions(intake.id, runsBefore + 3, WAIT_MS);
+			// Shopify delivers one lost webhook after all, late.
+			await deliver(lateWebhook);
+			const runs = await n8n.waitForExecutions(intake.id, runsBefore + 4, WAIT_MS);
+
+			expect(runs).toHaveLength(runsBefore + 4);
+			expect(approvedBranches()).toEqual(onceOnItsBranch([...orders, ...placedNow]));
+			const newRuns = await details(runs.slice(0, 4));
+			expect(newRuns.filter((execution) => execution.status !== 'success')).toEqual([]);
+			const claimedNew = newRuns.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			expect(countBy(claimedNew.map(keyOf))).toEqual(
+				Object.fromEntries(placedNow.map((order) => [idOf(order), 1])),
+			);
+			const cameVia = Object.fromEntries(claimedNew.map((item) => [keyOf(item), item.receivedVia]));
+			expect(cameVia[idOf(lateWebhook)]).toBe('poll');
+			expect(cameVia[idOf(neverDelivered)]).toBe('poll');
+			const lateRun = newRuns.find((execution) => execution.id === runs[0].id)!;
+			expect(outputItems(lateRun, 'Claim Order', 1).map(keyOf)).toEqual([idOf(lateWebhook)]);
+		},
+		2 * WAIT_MS,
+	);
+});

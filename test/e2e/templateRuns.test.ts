@@ -1,0 +1,308 @@
+import { createHmac } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { startMockChangesApi, type MockChangesApi } from '../support/mockChangesApi';
+import {
+	startRecordingEndpoint,
+	type RecordedRequest,
+	type RecordingEndpoint,
+} from '../support/recordingEndpoint';
+import { waitFor } from '../support/waitFor';
+import {
+	N8nInstance,
+	loadTemplate,
+	outputItems,
+	patchNode,
+	withCredential,
+	type CreatedWorkflow,
+} from './harness';
+
+/**
+ * The shipped templates, imported as users import them, activated in a real n8n and driven end to
+ * end: only their placeholder hosts are pointed at local servers (a mock ERP, a warehouse, a
+ * fulfilment API) started here, and each test says what else it had to change to run at test speed.
+ */
+
+function countBy<T>(values: T[], key: (value: T) => string): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const value of values) counts[key(value)] = (counts[key(value)] ?? 0) + 1;
+	return counts;
+}
+
+describe('templates run end to end in a real n8n', () => {
+	let n8n: N8nInstance;
+
+	beforeAll(async () => {
+		n8n = await N8nInstance.start();
+	});
+
+	afterAll(async () => {
+		await n8n?.stop();
+	});
+
+	describe('erp-cursor-sync.json', () => {
+		/** The ERP caps pages at 5 orders whatever `limit` asks for (many do), so the template's
+		 * limit=500 walks several pages per poll and ties on updated_at straddle page edges. */
+		const ERP_PAGE_CAP = 5;
+		let erp: MockChangesApi;
+		let warehouse: RecordingEndpoint;
+		let workflow: CreatedWorkflow;
+
+		interface Order {
+			id: string;
+			updated_at: string;
+			status?: string;
+		}
+		const upserted = () =>
+			warehouse.requests
+				.filter((request) => request.status === 200)
+				.flatMap((request) => (request.body as { orders: Order[] }).orders);
+		const upsertsPerVersion = () =>
+			countBy(upserted(), (order) => `${order.id}@${order.updated_at}`);
+		const repeated = () =>
+			Object.fromEntries(Object.entries(upsertsPerVersion()).filter(([, count]) => count > 1));
+		/** Each poll's first request carries no page cursor. */
+		const pollsServed = () => erp.requests.filter((request) => !request.query.cursor).length;
+
+		beforeAll(async () => {
+			erp = await startMockChangesApi({
+				pathPrefix: '/api/sales-orders',
+				cursorField: 'updated_at',
+				maxLimit: ERP_PAGE_CAP,
+			});
+			let calls = 0;
+			// The first bulk upsert fails: the template promises those orders come again.
+			warehouse = await startRecordingEndpoint(() =>
+				++calls === 1
+					? { status: 503, body: { error: 'warehouse restarting' } }
+					: { status: 200, body: { ok: true } },
+			);
+			const template = loadTemplate('erp-cursor-sync.json', {
+				'https://erp.example.com': erp.url,
+				'https://warehouse.example.com': warehouse.url,
+			});
+			// Changed for test speed only: every second instead of every 15 minutes.
+			const fast = patchNode(template, 'ERP Order Changes', (node) => ({
+				...node,
+				parameters: { ...node.parameters, pollIntervalSeconds: 1 },
+			}));
+			workflow = await n8n.createWorkflow(fast);
+			await n8n.activateWorkflow(workflow);
+			// First Run "Start From Now": the first poll only records "now"; the ERP is asked from
+			// the second poll on, so an order written after that request is one the sync must see.
+			await waitFor('the ERP to be asked for changes', () => erp.requests.length > 0);
+		});
+
+		afterAll(async () => {
+			await erp?.close();
+			await warehouse?.close();
+		});
+
+		it("upserts every changed order once, ties across pages included, the failed upsert's orders coming again", async () => {
+			erp.setClock(Date.now());
+			// 23 orders, three per second: ties straddle the ERP's 5-order pages.
+			erp.insert(
+				Array.from({ length: 23 }, (_, index) => ({
+					id: `SO-${1000 + index}`,
+					updatedAt: erp.now() - 8000 + Math.floor(index / 3) * 1000,
+					customer: `C-${index % 4}`,
+					total: 100 + index,
+				})),
+			);
+
+			await waitFor('23 orders upserted', () => Object.keys(upsertsPerVersion()).length === 23);
+
+			expect(repeated()).toEqual({});
+			expect(warehouse.requests[0].status).toBe(503);
+			const executions = await n8n.listExecutions(workflow.id);
+			expect(executions.map((execution) => execution.status)).toContain('error');
+			expect(erp.requests.every((request) => request.path === '/api/sales-orders/changes')).toBe(
+				true,
+			);
+			expect(erp.requests.some((request) => request.query.cursor !== undefined)).toBe(true);
+			expect(erp.requests.every((request) => request.query.limit === '500')).toBe(true);
+		});
+
+		it('upserts changed orders again as new versions and catches a late write in the lookback, once each', async () => {
+			// 6 new versions: 2 updates, 3 new orders, 1 late write.
+			erp.setClock(Date.now());
+			erp.update('SO-1004', { status: 'shipped' });
+			erp.update('SO-1005', { status: 'shipped' });
+			erp.insert(['SO-2000', 'SO-2001', 'SO-2002'].map((id) => ({ id, total: 5 })));
+			// Committed upstream 5 minutes ago but visible only now; the 10-minute lookback finds it.
+			erp.insertLate({ id: 'SO-LATE', updatedAt: erp.now() - 5 * 60_000, total: 7 });
+
+			await waitFor(
+				'29 order versions upserted',
+				() => Object.keys(upsertsPerVersion()).length === 29,
+			);
+			// Nothing comes twice later either: three more polls re-read the lookback window.
+			const polls = pollsServed();
+			await waitFor('three more polls', () => pollsServed() >= polls + 3);
+
+			expect(repeated()).toEqual({});
+			expect(Object.keys(upsertsPerVersion())).toHaveLength(29);
+			const shipped = upserted().filter((order) => order.status === 'shipped');
+			expect(shipped.map((order) => order.id).sort()).toEqual(['SO-1004', 'SO-1005']);
+		});
+	});
+
+	describe('stripe-payment-to-fulfilment.json', () => {
+		const SECRET = 'whsec_e2e_template_secret';
+		let fulfilment: RecordingEndpoint;
+		let workflow: CreatedWorkflow;
+		let url: string;
+		let deliveries = 0;
+
+		const stripeEvent = (
+			id: string,
+			paymentIntent: string,
+			{ type = 'payment_intent.succeeded', amount = 4200 } = {},
+		) =>
+			JSON.stringify({
+				id,
+				object: 'event',
+				type,
+				created: Math.floor(Date.now() / 1000),
+				data: { object: { id: paymentIntent, object: 'payment_intent', amount, currency: 'eur' } },
+			});
+
+		/** Posts the body as Stripe does; counts the deliveries n8n accepted (each one execution). */
+		const deliver = async (body: string, secret = SECRET) => {
+			const timestamp = Math.floor(Date.now() / 1000);
+			const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+			const response = await fetch(url, {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/json',
+					'stripe-signature': `t=${timestamp},v1=${signature}`,
+				},
+				body,
+			});
+			if (response.status === 200) deliveries++;
+			return { status: response.status, body: (await response.json()) as IDataObject };
+		};
+		/** The template's trigger does not deduplicate (the claim does): one execution per delivery. */
+		const allExecutionsFinished = async () =>
+			await n8n.waitForExecutions(workflow.id, deliveries, 120_000);
+		const executionDetails = async () =>
+			await Promise.all(
+				(await n8n.listExecutions(workflow.id)).map(
+					async (execution) => await n8n.getExecution(execution.id),
+				),
+			);
+		const fulfilled = () =>
+			countBy(
+				fulfilment.requests.filter((request) => request.status === 200),
+				(request: RecordedRequest) => (request.body as IDataObject).paymentIntent as string,
+			);
+
+		beforeAll(async () => {
+			let flakyFailed = false;
+			let shipments = 0;
+			// The fulfilment API fails pi_flaky's first call, as a real one sometimes does.
+			fulfilment = await startRecordingEndpoint(({ body }) => {
+				if ((body as IDataObject).paymentIntent === 'pi_flaky' && !flakyFailed) {
+					flakyFailed = true;
+					return { status: 502, body: { error: 'bad gateway' } };
+				}
+				return { status: 200, body: { id: `shp_${++shipments}` } };
+			});
+			const credential = await n8n.createCredential({
+				name: 'Stripe signing secret',
+				type: 'webhookSigningSecretApi',
+				data: { secret: SECRET, previousSecrets: '' },
+			});
+			const template = loadTemplate('stripe-payment-to-fulfilment.json', {
+				'https://fulfilment.example.com': fulfilment.url,
+			});
+			const withSecret = withCredential(
+				template,
+				(node) => node.name === 'Stripe Events',
+				'SIGNING_SECRET',
+				credential,
+			);
+			workflow = await n8n.createWorkflow(withSecret, { SIGNING_SECRET: credential });
+			await n8n.activateWorkflow(workflow);
+			const webhookPath = template.nodes.find((node) => node.name === 'Stripe Events')!.parameters
+				.path as string;
+			url = n8n.webhookUrl(webhookPath);
+		});
+
+		afterAll(async () => {
+			await fulfilment?.close();
+		});
+
+		it('fulfils each payment exactly once, however often and however concurrently it is delivered', async () => {
+			const paymentA = stripeEvent('evt_A', 'pi_A');
+			const paymentB = stripeEvent('evt_B', 'pi_B', { amount: 990 });
+			const flaky = stripeEvent('evt_flaky', 'pi_flaky');
+
+			const burst = await Promise.all([
+				...Array.from({ length: 6 }, async () => await deliver(paymentA)),
+				deliver(paymentB),
+				deliver(stripeEvent('evt_created', 'pi_C', { type: 'payment_intent.created' })),
+				deliver(flaky),
+			]);
+			await allExecutionsFinished();
+			// Stripe's retries, after the first attempts finished.
+			const retries = [
+				await deliver(paymentA),
+				await deliver(paymentB),
+				await deliver(paymentB),
+				await deliver(flaky),
+			];
+			await allExecutionsFinished();
+			// Same payment, another amount: the payload fingerprint stops it.
+			const tampered = await deliver(stripeEvent('evt_A_other', 'pi_A', { amount: 1 }));
+			await allExecutionsFinished();
+
+			for (const response of [...burst, ...retries, tampered])
+				expect(response).toMatchObject({ status: 200, body: { received: true } });
+			expect(fulfilled()).toEqual({ pi_A: 1, pi_B: 1, pi_flaky: 1 });
+			expect(fulfilment.requests).toHaveLength(4);
+			const shipmentB = fulfilment.requests.find(
+				(request) => (request.body as IDataObject).paymentIntent === 'pi_B',
+			)!;
+			expect(shipmentB.headers['idempotency-key']).toBe('pi_B');
+			expect(shipmentB.body).toMatchObject({ amount: 990, currency: 'eur' });
+
+			const executions = await executionDetails();
+			expect(executions).toHaveLength(deliveries);
+			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+			const claimedNew = executions.flatMap((execution) => outputItems(execution, 'Claim Payment'));
+			const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
+			expect(countBy(claimedNew, keyOf)).toEqual({ pi_A: 1, pi_B: 1, pi_flaky: 2 });
+			const marked = executions.flatMap((execution) => outputItems(execution, 'Mark Fulfilled'));
+			expect(marked.map(keyOf).sort()).toEqual(['pi_A', 'pi_B', 'pi_flaky']);
+			const givenBack = executions.flatMap((execution) =>
+				outputItems(execution, 'Give Back For Retry'),
+			);
+			expect(givenBack.map(keyOf)).toEqual(['pi_flaky']);
+			const mismatched = executions.flatMap((execution) =>
+				outputItems(execution, 'Claim Payment', 4),
+			);
+			expect(mismatched.map((item) => item.id)).toEqual(['evt_A_other']);
+		});
+
+		it('answers a forged delivery with 401 and fulfils nothing', async () => {
+			const requestsBefore = fulfilment.requests.length;
+			const executionsBefore = deliveries;
+
+			const forged = await deliver(stripeEvent('evt_forged', 'pi_forged'), 'whsec_not_the_secret');
+			// A valid delivery sent after the 401 answer: once its run is done, any run the forged
+			// delivery could have started would be in the list too.
+			await deliver(stripeEvent('evt_after_forged', 'pi_C', { type: 'payment_intent.created' }));
+			await allExecutionsFinished();
+
+			expect(forged).toMatchObject({ status: 401, body: { error: 'signatureInvalid' } });
+			expect(deliveries).toBe(executionsBefore + 1);
+			const executions = await executionDetails();
+			expect(executions).toHaveLength(deliveries);
+			const triggered = executions.flatMap((execution) => outputItems(execution, 'Stripe Events'));
+			expect(triggered.map((item) => item.id)).not.toContain('evt_forged');
+			expect(fulfilment.requests).toHaveLength(requestsBefore);
+		});
+	});
+});
