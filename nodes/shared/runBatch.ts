@@ -22,11 +22,14 @@ export interface BatchOperation<Request, Outcome> {
 	/** Reads one item's request; throws (any error) when the item cannot be processed. */
 	prepare(itemIndex: number): Request;
 	execute(requests: Request[]): Promise<Outcome[]>;
-	/** Where the item goes, or an error for this item alone (continueOnFail decides what follows). */
+	/**
+	 * Where the item goes, or an error for this item alone (continueOnFail decides what follows),
+	 * or null when the item leaves through no output.
+	 */
 	route(
 		outcome: Outcome,
 		itemIndex: number,
-	): { output: number; json: IDataObject } | { error: Error };
+	): { output: number; json: IDataObject } | { error: Error } | null;
 }
 
 export async function runBatch<Request, Outcome>(
@@ -80,6 +83,7 @@ export async function runBatch<Request, Outcome>(
 	outcomes.forEach((outcome, position) => {
 		const { itemIndex } = prepared[position];
 		const routed = operation.route(outcome, itemIndex);
+		if (routed === null) return;
 		if ('error' in routed) return failed(itemIndex, routed.error);
 		emit(routed.output, itemIndex, { json: routed.json });
 	});

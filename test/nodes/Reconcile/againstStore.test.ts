@@ -238,6 +238,16 @@ describe('Reconcile against the store: report and alert', () => {
 		expect(reportOf(outputs)).toMatchObject({ recovered: 1, alreadyHandled: 3, alert: false });
 	});
 
+	it('reports an empty window: empty items (Always Output Data upstream) are no records', async () => {
+		const empty = await runReconcile({}, [{ json: {} }]);
+		const mixed = await runReconcile({}, [{ json: {} }, ...records('a')]);
+
+		expect(empty.map((items) => items.length)).toEqual([0, 0, 0, 0, 0, 1, 0]);
+		expect(reportOf(empty)).toMatchObject({ processed: 0, recovered: 0, recoveryRate: 0 });
+		expect(idsByOutput(mixed, STORE_OUTPUTS)).toEqual({ Missing: ['a'] });
+		expect(mixed[0][0].pairedItem).toEqual({ item: 1 });
+	});
+
 	it('logs each recovered key as a warning, with the key and nothing of the record', async () => {
 		const logs: LogLine[] = [];
 		await complete('b');
