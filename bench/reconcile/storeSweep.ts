@@ -65,7 +65,9 @@ export async function seed(
 		);
 		const notClaimed = claims.find(({ status }) => status !== 'claimed');
 		if (notClaimed)
-			throw new Error(`${backend.name}: seeding claim of ${notClaimed.key} answered ${notClaimed.status}`);
+			throw new Error(
+				`${backend.name}: seeding claim of ${notClaimed.key} answered ${notClaimed.status}`,
+			);
 		const completes = await backend.store.complete(
 			namespace,
 			keys.map((key) => ({ key })),

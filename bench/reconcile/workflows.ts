@@ -24,7 +24,7 @@ const SKIP_FIELD = 'syncedAt';
  * 1 % differs and the rest is the same. Both workflows make the same rows from the same size.
  */
 const ROW = (index: string, qty: string, syncedAt: string) =>
-	`{ json: { sku: 'SKU-' + String(${index}).padStart(7, '0'), name: 'Product ' + ${index}, qty: ${qty}, price: ((${index} * 37) % 10000) / 100, warehouse: 'WH-' + (${index} % 5), ${SKIP_FIELD}: '${syncedAt}' } }`;
+	`({ json: { sku: 'SKU-' + String(${index}).padStart(7, '0'), name: 'Product ' + ${index}, qty: ${qty}, price: ((${index} * 37) % 10000) / 100, warehouse: 'WH-' + (${index} % 5), ${SKIP_FIELD}: '${syncedAt}' } })`;
 
 const INPUT_A_CODE = `const { size } = $input.first().json.body;
 return Array.from({ length: size }, (_, i) => ${ROW('i', 'i % 97', '2026-11-25T02:00:00.000Z')});`;
