@@ -1,10 +1,26 @@
 import { type IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
 
+import { fieldReferencePath, readOwnPath } from '../../lib/expressions/fieldReference';
 import { validateKeys } from '../../lib/store/validation';
+
+/**
+ * The Key parameter's value for an item. A Key that only reads a field (`{{ $json.id }}`, the
+ * default) is read from the item directly when the field holds text or a number: the same value
+ * n8n's expression gives, without an expression evaluation per item. Anything else, including a
+ * missing field, goes through n8n.
+ */
+function keyValue(context: IExecuteFunctions, itemIndex: number): unknown {
+	const path = fieldReferencePath(context.getNode().parameters?.key);
+	if (path) {
+		const value = readOwnPath(context.getInputData()[itemIndex]?.json, path);
+		if (typeof value === 'string' || typeof value === 'number') return value;
+	}
+	return context.getNodeParameter('key', itemIndex, '') as unknown;
+}
 
 /** The item's key, checked before anything reaches the store, so a bad item fails alone. */
 export function readKey(context: IExecuteFunctions, itemIndex: number): string {
-	const value = context.getNodeParameter('key', itemIndex, '') as unknown;
+	const value = keyValue(context, itemIndex);
 	const key = typeof value === 'number' ? String(value) : value;
 	if (typeof key !== 'string' || key.trim() === '') {
 		throw new NodeOperationError(
