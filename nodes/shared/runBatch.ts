@@ -19,17 +19,17 @@ export interface BatchOperation<Request, Outcome> {
 	 * an output that leads to the business step: an item that was not checked must not be processed.
 	 */
 	errorOutput?: number;
-	/** Reads one item's request; throws (any error) when the item cannot be processed. */
-	prepare(itemIndex: number): Request;
-	execute(requests: Request[]): Promise<Outcome[]>;
 	/**
-	 * Where the item goes, or an error for this item alone (continueOnFail decides what follows),
-	 * or null when the item leaves through no output.
+	 * Reads one item's request; throws (any error) when the item cannot be processed, or answers
+	 * null for an item that is no request at all (it leaves through no output).
 	 */
+	prepare(itemIndex: number): Request | null;
+	execute(requests: Request[]): Promise<Outcome[]>;
+	/** Where the item goes, or an error for this item alone (continueOnFail decides what follows). */
 	route(
 		outcome: Outcome,
 		itemIndex: number,
-	): { output: number; json: IDataObject } | { error: Error } | null;
+	): { output: number; json: IDataObject } | { error: Error };
 }
 
 export async function runBatch<Request, Outcome>(
@@ -63,7 +63,8 @@ export async function runBatch<Request, Outcome>(
 	const prepared: Array<{ itemIndex: number; request: Request }> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			prepared.push({ itemIndex, request: operation.prepare(itemIndex) });
+			const request = operation.prepare(itemIndex);
+			if (request !== null) prepared.push({ itemIndex, request });
 		} catch (error) {
 			failed(itemIndex, asItemError(error));
 		}
@@ -83,7 +84,6 @@ export async function runBatch<Request, Outcome>(
 	outcomes.forEach((outcome, position) => {
 		const { itemIndex } = prepared[position];
 		const routed = operation.route(outcome, itemIndex);
-		if (routed === null) return;
 		if ('error' in routed) return failed(itemIndex, routed.error);
 		emit(routed.output, itemIndex, { json: routed.json });
 	});

@@ -66,7 +66,7 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 
 	const items = this.getInputData();
 	const statuses: Classification[] = [];
-	const outputs = await runBatch<ReconcileEntry | null, Outcome | null>(this, {
+	const outputs = await runBatch<ReconcileEntry, Outcome>(this, {
 		outputCount: OUTPUT_COUNT,
 		errorOutput: OUTPUT.deadLetter,
 		// An empty item (an empty window through a node set to Always Output Data) is no record:
@@ -79,22 +79,19 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 						version: readVersion(this, itemIndex),
 						entity: readEntity(this, itemIndex),
 					},
-		execute: async (requests) => {
-			const entries = requests.filter((entry) => entry !== null);
+		execute: async (entries) => {
 			const store = await openStoreFor(this, backend);
-			const { classes, claimed } =
-				entries.length > 0
-					? await reconcileAgainstStore(store, namespace, entries, { claimRecovered, leaseMs })
-					: { classes: [], claimed: [] };
-			let next = 0;
-			return requests.map((entry) => {
-				if (entry === null) return null;
-				const index = next++;
-				return { key: entry.key, status: classes[index], claimed: claimed[index] };
+			const { classes, claimed } = await reconcileAgainstStore(store, namespace, entries, {
+				claimRecovered,
+				leaseMs,
 			});
+			return entries.map((entry, index) => ({
+				key: entry.key,
+				status: classes[index],
+				claimed: claimed[index],
+			}));
 		},
 		route: (outcome, itemIndex) => {
-			if (outcome === null) return null;
 			statuses.push(outcome.status);
 			if (outcome.status === 'missing') {
 				this.logger.warn('Reconcile recovered a record that was never handled', {
