@@ -8,13 +8,24 @@ const FIELD_REFERENCE =
 	/^=\{\{\s*\$json((?:\.[A-Za-z_$][\w$]*|\[(?:'[^'\\]*'|"[^"\\]*"|\d+)\])+)\s*\}\}$/;
 const SEGMENT = /\.([A-Za-z_$][\w$]*)|\[(?:'([^'\\]*)'|"([^"\\]*)"|(\d+))\]/g;
 
-export function fieldReferencePath(expression: unknown): string[] | undefined {
+/** The last expression parsed and its answer. */
+let lastParsed: { expression?: string; path?: readonly string[] } = {};
+
+export function fieldReferencePath(expression: unknown): readonly string[] | undefined {
 	if (typeof expression !== 'string') return undefined;
-	const match = FIELD_REFERENCE.exec(expression);
-	if (!match) return undefined;
-	return [...match[1].matchAll(SEGMENT)].map(
-		(segment) => segment[1] ?? segment[2] ?? segment[3] ?? segment[4],
-	);
+	// Nodes ask once per item with the same parameter: parse it once.
+	if (expression !== lastParsed.expression) {
+		const match = FIELD_REFERENCE.exec(expression);
+		lastParsed = {
+			expression,
+			path: match
+				? [...match[1].matchAll(SEGMENT)].map(
+						(segment) => segment[1] ?? segment[2] ?? segment[3] ?? segment[4],
+					)
+				: undefined,
+		};
+	}
+	return lastParsed.path;
 }
 
 /**
