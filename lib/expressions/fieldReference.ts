@@ -1,9 +1,3 @@
-/**
- * An n8n expression that does nothing but read a field of the current item, such as
- * `={{ $json.id }}`, `={{ $json.order.id }}` or `={{ $json["event-id"] }}`: its field path, so the
- * field can be read from the item directly instead of through n8n's expression sandbox (which
- * costs far more per item than the read itself). Anything else answers undefined.
- */
 const FIELD_REFERENCE =
 	/^=\{\{\s*\$json((?:\.[A-Za-z_$][\w$]*|\[(?:'[^'\\]*'|"[^"\\]*"|\d+)\])+)\s*\}\}$/;
 const SEGMENT = /\.([A-Za-z_$][\w$]*)|\[(?:'([^'\\]*)'|"([^"\\]*)"|(\d+))\]/g;
@@ -11,6 +5,12 @@ const SEGMENT = /\.([A-Za-z_$][\w$]*)|\[(?:'([^'\\]*)'|"([^"\\]*)"|(\d+))\]/g;
 /** The last expression parsed and its answer. */
 let lastParsed: { expression?: string; path?: readonly string[] } = {};
 
+/**
+ * An n8n expression that does nothing but read a field of the current item, such as
+ * `={{ $json.id }}`, `={{ $json.order.id }}` or `={{ $json["event-id"] }}`: its field path, so the
+ * field can be read from the item directly instead of through n8n's expression sandbox (which
+ * costs far more per item than the read itself). Anything else answers undefined.
+ */
 export function fieldReferencePath(expression: unknown): readonly string[] | undefined {
 	if (typeof expression !== 'string') return undefined;
 	// Nodes ask once per item with the same parameter: parse it once.
