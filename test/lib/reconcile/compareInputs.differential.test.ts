@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { compareInputs, type CompareInputsOptions } from '../../../lib/reconcile/compareInputs';
 
 import { project, runCompareDatasets } from './compareDatasetsReference';
+import { datasetPairs } from './datasetPairs';
 
 // Values chosen to collide: fuzzy look-alikes (1, '1', true, 'TRUE'), blanks (null, '', []), JSON
 // text of objects, unicode in both normal forms, NaN and -0, and a Date (not JSON: no hash bucket).
@@ -47,23 +48,7 @@ const record = fc.record(
 	{ requiredKeys: [] },
 );
 
-/** A, and B made of copies of A's records (some edited: a field dropped or changed) and new ones. */
-const datasets = fc.array(record, { maxLength: 12 }).chain((a) =>
-	fc
-		.array(
-			a.length === 0
-				? record
-				: fc.oneof(
-						record,
-						fc.nat(a.length - 1).map((index) => ({ ...a[index] })),
-						fc
-							.tuple(fc.nat(a.length - 1), fc.constantFrom('id', 'v', 'w', 'meta'), value)
-							.map(([index, field, changed]) => ({ ...a[index], [field]: changed })),
-					),
-			{ maxLength: 12 },
-		)
-		.map((b): [object[], object[]] => [a, b]),
-);
+const datasets = datasetPairs(record, { editable: ['id', 'v', 'w', 'meta'], value }, 12);
 
 const options: fc.Arbitrary<CompareInputsOptions> = fc.record(
 	{

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import cloneDeep from 'lodash/cloneDeep';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { datasetPairs } from '../../lib/reconcile/datasetPairs';
 import { fakeExecuteContext } from '../fakeExecuteContext';
 import { COMPARE_OUTPUTS, runReconcile } from './runReconcile';
 
@@ -197,22 +198,7 @@ const record = fc.record(
 	{ id: VALUE, v: VALUE, w: VALUE, meta: fc.oneof(nested, VALUE) },
 	{ requiredKeys: [] },
 );
-const datasets = fc.array(record, { maxLength: 10 }).chain((a) =>
-	fc
-		.array(
-			a.length === 0
-				? record
-				: fc.oneof(
-						record,
-						fc.nat(a.length - 1).map((index) => ({ ...a[index] })),
-						fc
-							.tuple(fc.nat(a.length - 1), fc.constantFrom('id', 'v', 'w'), VALUE)
-							.map(([index, field, changed]) => ({ ...a[index], [field]: changed })),
-					),
-			{ maxLength: 10 },
-		)
-		.map((b): [object[], object[]] => [a, b]),
-);
+const datasets = datasetPairs(record, { editable: ['id', 'v', 'w'], value: VALUE }, 10);
 const settings: fc.Arbitrary<Settings> = fc.record({
 	fields: fc.constantFrom(
 		[{ field1: 'id', field2: 'id' }],
