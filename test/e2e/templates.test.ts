@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import type { INode } from 'n8n-workflow';
 
 import { builtNodeDescription, PACKAGE_PREFIX } from '../support/builtNodeTypes';
-import { N8nInstance, type WorkflowDefinition } from './harness';
+import { N8nInstance, shippedTemplates } from './harness';
 
 /**
  * Every workflow template users import (`templates/*.json`, imported by `npm start`) is accepted
@@ -12,15 +9,7 @@ import { N8nInstance, type WorkflowDefinition } from './harness';
  * node really has (a renamed parameter would silently fall back to its default in the user's n8n).
  */
 
-const TEMPLATES_DIR = path.join(__dirname, '..', '..', 'templates');
-const templates = readdirSync(TEMPLATES_DIR)
-	.filter((file) => file.endsWith('.json'))
-	.map((file) => ({
-		file,
-		workflow: JSON.parse(
-			readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'),
-		) as WorkflowDefinition,
-	}));
+const templates = shippedTemplates();
 
 describe('workflow templates in a real n8n', () => {
 	let n8n: N8nInstance;

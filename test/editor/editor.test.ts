@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 
 import type { INode } from 'n8n-workflow';
@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import {
 	N8nInstance,
 	OWNER,
+	shippedTemplates,
 	type CreatedCredential,
 	type WorkflowDefinition,
 } from '../e2e/harness';
@@ -46,19 +47,10 @@ import {
 
 const PACKAGE = 'n8n-nodes-hybrid-sync';
 const REPO_DIR = path.resolve(__dirname, '..', '..');
-const TEMPLATES_DIR = path.join(REPO_DIR, 'templates');
 const DOCS_IMAGES_DIR = path.join(REPO_DIR, 'docs', 'images');
 const MAX_PICTURE_BYTES = 300 * 1024;
 
-const templates = readdirSync(TEMPLATES_DIR)
-	.filter((file) => file.endsWith('.json'))
-	.sort()
-	.map((file) => ({
-		name: path.basename(file, '.json'),
-		workflow: JSON.parse(
-			readFileSync(path.join(TEMPLATES_DIR, file), 'utf8'),
-		) as WorkflowDefinition,
-	}));
+const templates = shippedTemplates();
 
 describe(`${PACKAGE} nodes in the n8n editor`, () => {
 	let n8n: N8nInstance;

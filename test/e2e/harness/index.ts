@@ -10,4 +10,10 @@ export {
 	type StartOptions,
 	type WorkflowDefinition,
 } from './n8n-instance';
-export { loadTemplate, outputItems, patchNode, withCredential } from './templates';
+export {
+	loadTemplate,
+	outputItems,
+	patchNode,
+	shippedTemplates,
+	withCredential,
+} from './templates';

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { IDataObject, INode } from 'n8n-workflow';
@@ -8,6 +8,22 @@ import type { CreatedCredential, ExecutionDetail, WorkflowDefinition } from './n
 /** Shipped templates, read as users import them, and the few changes a test may make to them. */
 
 const TEMPLATES_DIR = path.join(__dirname, '..', '..', '..', 'templates');
+
+/** Every shipped template (`templates/*.json`), by file name in order, as users import it. */
+export function shippedTemplates(): Array<{
+	file: string;
+	name: string;
+	workflow: WorkflowDefinition;
+}> {
+	return readdirSync(TEMPLATES_DIR)
+		.filter((file) => file.endsWith('.json'))
+		.sort()
+		.map((file) => ({
+			file,
+			name: path.basename(file, '.json'),
+			workflow: loadTemplate(file, {}),
+		}));
+}
 
 /** A template with its placeholder texts (hosts, URLs) replaced; each must still be in the file. */
 export function loadTemplate(
