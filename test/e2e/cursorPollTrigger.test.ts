@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { startMockChangesApi, type MockChangesApi } from '../support/mockChangesApi';
+import { listenLocally } from '../support/localServer';
 import { waitFor } from '../support/waitFor';
 import { N8nInstance, type CreatedWorkflow } from './harness';
 
@@ -30,13 +30,8 @@ async function startSink() {
 			response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
 		});
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sink`,
-		succeeded,
-		calls: () => calls,
-		close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
-	};
+	const { origin, close } = await listenLocally(server);
+	return { url: `${origin}/sink`, succeeded, calls: () => calls, close };
 }
 
 describe('Cursor Poll Trigger in a real n8n', () => {

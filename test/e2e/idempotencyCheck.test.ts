@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { listenLocally, type LocalServer } from '../support/localServer';
 import {
 	type CreatedWorkflow,
 	type ExecutionDetail,
@@ -45,14 +45,15 @@ class FlakyBusinessApi {
 		(request, response) => void this.handle(request, response),
 	);
 
+	private listening: LocalServer | undefined;
+
 	async start(): Promise<string> {
-		await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-		return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+		this.listening = await listenLocally(this.server);
+		return this.listening.origin;
 	}
 
 	async stop(): Promise<void> {
-		this.server.closeAllConnections();
-		await new Promise((resolve) => this.server.close(resolve));
+		await this.listening?.close();
 	}
 
 	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

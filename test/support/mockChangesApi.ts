@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { listenLocally } from './localServer';
 
 /**
  * A real HTTP changes API on 127.0.0.1 for the Cursor Poll Trigger's tests and benchmarks: an
@@ -388,12 +389,9 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 			response.end(JSON.stringify({ error: `Mock failed: ${(caught as Error).message}` }));
 		}
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	const { port } = server.address() as AddressInfo;
-	origin = `http://127.0.0.1:${port}`;
+	const listening = await listenLocally(server);
+	const { port } = listening;
+	origin = listening.origin;
 
 	const api: MockChangesApi = {
 		url: origin,
@@ -436,11 +434,7 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		clearRequests() {
 			requests.length = 0;
 		},
-		close: () =>
-			new Promise<void>((resolve, reject) => {
-				server.closeAllConnections();
-				server.close((error) => (error ? reject(error) : resolve()));
-			}),
+		close: listening.close,
 	};
 	if (options.records) api.insert(options.records);
 	return api;

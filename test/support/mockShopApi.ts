@@ -5,7 +5,8 @@ import {
 	type IncomingMessage,
 	type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { listenLocally } from './localServer';
 
 /**
  * A shop's order API on 127.0.0.1 for the order templates' tests: in-memory orders, served in the
@@ -278,11 +279,8 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 	}
 
 	const server = createServer(handle);
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	const listening = await listenLocally(server);
+	origin = listening.origin;
 
 	const api: MockShopApi = {
 		url: origin,
@@ -300,11 +298,7 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		failApprovals(orderId, count, status = 503) {
 			failures.set(orderId, { count, status });
 		},
-		close: async () =>
-			await new Promise<void>((resolve, reject) => {
-				server.closeAllConnections();
-				server.close((error) => (error ? reject(error) : resolve()));
-			}),
+		close: listening.close,
 	};
 	if (options.orders) api.insert(options.orders);
 	return api;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { listenLocally } from './localServer';
 
 /**
  * A local HTTP endpoint standing in for a downstream system (a warehouse, a fulfilment API): it
@@ -56,17 +57,6 @@ export async function startRecordingEndpoint(
 			response.end(JSON.stringify(body));
 		});
 	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', resolve);
-	});
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-		requests,
-		close: async () =>
-			await new Promise<void>((resolve, reject) => {
-				server.closeAllConnections();
-				server.close((error) => (error ? reject(error) : resolve()));
-			}),
-	};
+	const { origin, close } = await listenLocally(server);
+	return { url: origin, requests, close };
 }
