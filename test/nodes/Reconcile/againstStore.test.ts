@@ -1,11 +1,14 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { type IDataObject, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
 
 import { openStore } from '../../../lib/store/openStore';
 import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
 import { useTemporaryStore } from '../IdempotencyCheck/runIdempotencyCheck';
 import { idsByOutput, type LogLine, records, runReconcile, STORE_OUTPUTS } from './runReconcile';
 
-useTemporaryStore();
+const { folder } = useTemporaryStore();
 
 const NAMESPACE = 'orders';
 const LEASE = { leaseMs: 300_000 };
@@ -294,6 +297,37 @@ describe('Reconcile against the store: bad input', () => {
 			'Alert Threshold (%) must be from 0 to 100, got 150',
 		);
 		expect(await store().inspect(NAMESPACE, ['a'])).toEqual([undefined]);
+	});
+});
+
+describe('Reconcile against the store: a store it cannot reach', () => {
+	const unreachable = () => {
+		const regularFile = join(folder, `regular-file-${Math.random().toString(36).slice(2)}`);
+		writeFileSync(regularFile, 'not a folder');
+		process.env.HYBRID_SYNC_STORE_PATH = join(regularFile, 'store.sqlite');
+		return regularFile;
+	};
+
+	it('fails with an error that names the store file, and sends nothing to Missing', async () => {
+		const regularFile = unreachable();
+
+		const run = runReconcile({}, records('a', 'b'));
+
+		await expect(run).rejects.toBeInstanceOf(NodeOperationError);
+		await expect(run).rejects.toMatchObject({
+			message: `Store failed: Cannot open the embedded store file ${regularFile}/store.sqlite: EEXIST: file already exists, mkdir '${regularFile}'`,
+		});
+	});
+
+	it('with Continue On Fail, sends every record to Dead Letter and reports none processed', async () => {
+		unreachable();
+
+		const outputs = await runReconcile({}, records('a', 'b'), { continueOnFail: true });
+
+		expect(outputs[0]).toEqual([]);
+		expect(outputs[4].map((item) => item.json.id)).toEqual(['a', 'b']);
+		expect(outputs[4][0].json.error).toMatch(/^Store failed: Cannot open the embedded store file/);
+		expect(reportOf(outputs)).toMatchObject({ processed: 0, recovered: 0 });
 	});
 });
 
