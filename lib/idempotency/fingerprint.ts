@@ -3,14 +3,6 @@ import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import get from 'lodash/get';
 
-/** Dotted paths from a comma- or newline-separated list; blanks dropped. */
-export function parseFieldList(list: string): string[] {
-	return list
-		.split(/[,\n]/)
-		.map((field) => field.trim())
-		.filter((field) => field !== '');
-}
-
 /**
  * A hash of the chosen payload fields, independent of key order, so "same key, different
  * payload" can be told from an honest retry. Missing fields count as null.

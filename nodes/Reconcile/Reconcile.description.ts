@@ -1,5 +1,6 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
+import { keyProperty } from '../shared/readKey';
 import { storeProperties } from '../shared/storeDescription';
 
 const againstStore: IDisplayOptions = { show: { mode: ['againstStore'] } };
@@ -52,16 +53,10 @@ const againstStoreProperties: INodeProperties[] = [
 		default: '',
 		displayOptions: againstStore,
 	},
-	{
-		displayName: 'Key',
-		name: 'key',
-		type: 'string',
-		default: '={{ $json.id }}',
-		required: true,
-		description:
-			'The key Idempotency Check claims for this record, e.g. the order ID: the same expression result as on the webhook and poll paths',
-		displayOptions: againstStore,
-	},
+	keyProperty(
+		'The key Idempotency Check claims for this record, e.g. the order ID: the same expression result as on the webhook and poll paths',
+		againstStore,
+	),
 	{
 		displayName: 'Namespace',
 		name: 'namespace',

@@ -1,7 +1,26 @@
-import { type IExecuteFunctions, NodeOperationError } from 'n8n-workflow';
+import {
+	type IDisplayOptions,
+	type IExecuteFunctions,
+	type INodeProperties,
+	NodeOperationError,
+} from 'n8n-workflow';
 
 import { fieldReferencePath, readOwnPath } from '../../lib/expressions/fieldReference';
 import { validateKeys } from '../../lib/store/validation';
+
+/** The Key parameter that `readKey` reads, as each node describes it to its users. */
+export const keyProperty = (
+	description: string,
+	displayOptions?: IDisplayOptions,
+): INodeProperties => ({
+	displayName: 'Key',
+	name: 'key',
+	type: 'string',
+	default: '={{ $json.id }}',
+	required: true,
+	description,
+	...(displayOptions ? { displayOptions } : {}),
+});
 
 /**
  * The Key parameter's value for an item. A Key that only reads a field (`{{ $json.id }}`, the

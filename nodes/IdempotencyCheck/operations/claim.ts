@@ -1,21 +1,18 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import { parseFieldList, payloadFingerprint } from '../../../lib/idempotency/fingerprint';
-import type {
-	ClaimOutcome,
-	ClaimRequest,
-	IdempotencyStore,
-	VersionRequest,
-} from '../../../lib/store/IdempotencyStore';
-import { runBatch } from '../../shared/runBatch';
-import { type OpenStore, readKey } from './common';
 import {
-	type OrderingSettings,
-	orderingConfigured,
-	orderingOptions,
-	readOrdering,
-} from './ordering';
+	claimInOrder,
+	type OrderedClaimRequest,
+	type StaleOutcome,
+} from '../../../lib/idempotency/claimInOrder';
+import { describeRecord } from '../../../lib/idempotency/describeRecord';
+import { payloadFingerprint } from '../../../lib/idempotency/fingerprint';
+import type { ClaimOutcome, ClaimStatus } from '../../../lib/store/IdempotencyStore';
+import { parseList } from '../../../lib/text/parseList';
+import { readKey } from '../../shared/readKey';
+import { configuredOutputs, type OutputName } from '../outputs';
+import { type OrderingSettings, orderingOptions, readOrdering } from './ordering';
+import { type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['claim'] } };
 
@@ -62,17 +59,16 @@ export const claimProperties: INodeProperties[] = [
 	},
 ];
 
-const OUTPUT = { claimed: 0, duplicate: 1, inProgress: 2, deadLetter: 3, mismatch: 4 } as const;
+const OUTPUT: Record<ClaimStatus | StaleOutcome['status'], OutputName> = {
+	claimed: 'New',
+	duplicate: 'Duplicate',
+	inProgress: 'In Progress',
+	deadLetter: 'Dead Letter',
+	mismatch: 'Mismatch',
+	stale: 'Stale',
+};
 
-type ClaimItemRequest = ClaimRequest & { ordering?: VersionRequest };
-
-/** An item older than its entity's newest completed version: not claimed. */
-interface StaleOutcome {
-	status: 'stale';
-	key: string;
-	ordering: VersionRequest;
-	latest: number;
-}
+type Options = OrderingSettings & { fingerprintFields?: string; onMismatch?: string };
 
 export async function claim(
 	this: IExecuteFunctions,
@@ -81,18 +77,15 @@ export async function claim(
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const leaseMs = (this.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
-	type Options = OrderingSettings & { fingerprintFields?: string; onMismatch?: string };
 	const options = this.getNodeParameter('claimOptions', 0, {}) as Options;
-	const fingerprintFields = parseFieldList(options.fingerprintFields ?? '');
-	const mismatchToOutput =
-		fingerprintFields.length > 0 && (options.onMismatch ?? 'output') === 'output';
-	const ordered = orderingConfigured(options);
-	// Stale comes after Dead Letter and Mismatch, as configuredOutputs names them.
-	const staleOutput = mismatchToOutput ? 5 : 4;
+	const fingerprintFields = parseList(options.fingerprintFields ?? '', /[,\n]/);
+	const shown = configuredOutputs({ operation: 'claim', claimOptions: options });
+	const has = (name: OutputName) => shown.some((output) => output.displayName === name);
+	const [mismatchToOutput, ordered] = [has('Mismatch'), has('Stale')];
 
-	return await runBatch<ClaimItemRequest, ClaimOutcome | StaleOutcome>(this, {
-		outputCount: staleOutput + (ordered ? 1 : 0),
-		errorOutput: OUTPUT.deadLetter,
+	return await routeRecord<OrderedClaimRequest, ClaimOutcome | StaleOutcome>(this, {
+		outputs: shown,
+		errorOutput: 'Dead Letter',
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
 			fingerprint: fingerprintFields.length
@@ -106,22 +99,20 @@ export async function claim(
 					)
 				: undefined,
 		}),
-		execute: async (requests) => await claimInOrder(await store(), namespace, requests, leaseMs),
-		route: (outcome, itemIndex) => {
+		execute: async (requests) =>
+			await claimInOrder(await store(), namespace, requests, { leaseMs }),
+		route: (outcome) => {
 			if (outcome.status === 'stale') {
 				return {
-					output: staleOutput,
-					json: {
-						...items[itemIndex].json,
-						idempotency: {
-							status: 'stale',
-							key: outcome.key,
-							namespace,
-							ordering: {
-								entity: outcome.ordering.entity,
-								version: outcome.ordering.version,
-								latestVersion: outcome.latest,
-							},
+					output: OUTPUT.stale,
+					idempotency: {
+						status: 'stale',
+						key: outcome.key,
+						namespace,
+						ordering: {
+							entity: outcome.ordering.entity,
+							version: outcome.ordering.version,
+							latestVersion: outcome.latest,
 						},
 					},
 				};
@@ -135,47 +126,8 @@ export async function claim(
 			}
 			return {
 				output: OUTPUT[outcome.status],
-				json: {
-					...items[itemIndex].json,
-					idempotency: describeRecord(outcome.record, outcome.status),
-				},
+				idempotency: describeRecord(outcome.record, outcome.status),
 			};
 		},
-	});
-}
-
-/**
- * With the ordering guard: one read of the entities' newest completed versions, then one claim
- * of the items that are not older than theirs. Answers one outcome per request, in order.
- */
-async function claimInOrder(
-	store: IdempotencyStore,
-	namespace: string,
-	requests: ClaimItemRequest[],
-	leaseMs: number,
-): Promise<Array<ClaimOutcome | StaleOutcome>> {
-	const guarded = requests.filter((request) => request.ordering !== undefined);
-	const latest = new Map<string, number | undefined>();
-	if (guarded.length > 0) {
-		const entities = [...new Set(guarded.map((request) => request.ordering!.entity))];
-		const versions = await store.readVersions(namespace, entities);
-		entities.forEach((entity, index) => latest.set(entity, versions[index]));
-	}
-	const staleness = requests.map((request) => {
-		if (!request.ordering) return undefined;
-		const newest = latest.get(request.ordering.entity);
-		return newest !== undefined && request.ordering.version < newest ? newest : undefined;
-	});
-	const claimable = requests.filter((_, index) => staleness[index] === undefined);
-	const claimed = await store.claim(
-		namespace,
-		claimable.map(({ key, fingerprint }) => ({ key, fingerprint })),
-		{ leaseMs },
-	);
-	let next = 0;
-	return requests.map((request, index) => {
-		const newest = staleness[index];
-		if (newest === undefined) return claimed[next++];
-		return { status: 'stale', key: request.key, ordering: request.ordering!, latest: newest };
 	});
 }

@@ -5,21 +5,21 @@ import {
 	NodeOperationError,
 } from 'n8n-workflow';
 
+import {
+	completeInOrder,
+	type OrderedCompleteOutcome,
+	type OrderedCompleteRequest,
+} from '../../../lib/idempotency/completeInOrder';
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type {
-	CompleteOutcome,
-	CompleteRequest,
-	VersionOutcome,
-	VersionRequest,
-} from '../../../lib/store/IdempotencyStore';
-import { runBatch } from '../../shared/runBatch';
-import { DAY_MS, type OpenStore, readKey } from './common';
+import { readKey } from '../../shared/readKey';
+import { configuredOutputs } from '../outputs';
 import {
 	type OrderingSettings,
 	orderingConfigured,
 	orderingOptions,
 	readOrdering,
 } from './ordering';
+import { DAY_MS, type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['complete'] } };
 
@@ -62,63 +62,40 @@ export const completeProperties: INodeProperties[] = [
 	},
 ];
 
-type CompleteItemRequest = CompleteRequest & { ordering?: VersionRequest };
-type CompleteItemOutcome = CompleteOutcome & { ordering?: VersionOutcome & { version: number } };
-
 export async function complete(
 	this: IExecuteFunctions,
 	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
 	const retentionMs = (this.getNodeParameter('retentionDays', 0, 7) as number) * DAY_MS;
 	const storeResult = this.getNodeParameter('storeResult', 0, false) as boolean;
 	const readOptions = (itemIndex: number) =>
 		this.getNodeParameter('completeOptions', itemIndex, {}) as OrderingSettings;
 	const ordered = orderingConfigured(readOptions(0));
 
-	return await runBatch<CompleteItemRequest, CompleteItemOutcome>(this, {
-		outputCount: 1,
+	return await routeRecord<OrderedCompleteRequest, OrderedCompleteOutcome>(this, {
+		outputs: configuredOutputs({ operation: 'complete' }),
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
 			result: storeResult ? parseResult(this, itemIndex) : undefined,
 			ordering: ordered ? readOrdering(this, itemIndex, readOptions(itemIndex)) : undefined,
 		}),
-		execute: async (requests) => {
-			const opened = await store();
-			const completed = await opened.complete(
-				namespace,
-				requests.map(({ key, result }) => ({ key, result })),
-				{ retentionMs },
-			);
-			if (!ordered) return completed;
-			const raised = await opened.recordVersions(
-				namespace,
-				requests.map((request) => request.ordering!),
-				{ retentionMs },
-			);
-			return completed.map((outcome, index) => ({
-				...outcome,
-				ordering: { ...raised[index], version: requests[index].ordering!.version },
-			}));
-		},
-		route: (outcome, itemIndex) => ({
-			output: 0,
-			json: {
-				...items[itemIndex].json,
-				idempotency: {
-					...describeRecord(outcome.record, outcome.status),
-					...(outcome.ordering
-						? {
-								ordering: {
-									entity: outcome.ordering.entity,
-									version: outcome.ordering.version,
-									applied: outcome.ordering.applied,
-									latestVersion: outcome.ordering.latest,
-								},
-							}
-						: {}),
-				},
+		execute: async (requests) =>
+			await completeInOrder(await store(), namespace, requests, { retentionMs }),
+		route: (outcome) => ({
+			output: 'Completed',
+			idempotency: {
+				...describeRecord(outcome.record, outcome.status),
+				...(outcome.ordering
+					? {
+							ordering: {
+								entity: outcome.ordering.entity,
+								version: outcome.ordering.version,
+								applied: outcome.ordering.applied,
+								latestVersion: outcome.ordering.latest,
+							},
+						}
+					: {}),
 			},
 		}),
 	});

@@ -2,8 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import type { ReleaseOutcome } from '../../../lib/store/IdempotencyStore';
-import { runBatch } from '../../shared/runBatch';
-import { DAY_MS, type OpenStore, readKey } from './common';
+import { configuredOutputs } from '../outputs';
+import { DAY_MS, type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['release'] } };
 
@@ -34,22 +34,17 @@ export async function release(
 	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
 	const maxAttempts = this.getNodeParameter('maxAttempts', 0, 3) as number;
 	const deadLetterRetentionMs =
 		(this.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS;
 
-	return await runBatch<string, ReleaseOutcome>(this, {
-		outputCount: 2,
-		prepare: (itemIndex) => readKey(this, itemIndex),
+	return await routeRecord<string, ReleaseOutcome>(this, {
+		outputs: configuredOutputs({ operation: 'release' }),
 		execute: async (keys) =>
 			await (await store()).release(namespace, keys, { maxAttempts, deadLetterRetentionMs }),
-		route: (outcome, itemIndex) => ({
-			output: outcome.status === 'deadLettered' ? 1 : 0,
-			json: {
-				...items[itemIndex].json,
-				idempotency: describeRecord(outcome.record, outcome.status),
-			},
+		route: (outcome) => ({
+			output: outcome.status === 'deadLettered' ? 'Dead Letter' : 'Released',
+			idempotency: describeRecord(outcome.record, outcome.status),
 		}),
 	});
 }

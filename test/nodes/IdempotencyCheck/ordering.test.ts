@@ -1,9 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import {
-	IdempotencyCheck,
-	configuredOutputs,
-} from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+import { IdempotencyCheck } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+import { configuredOutputs } from '../../../nodes/IdempotencyCheck/outputs';
 import type { PerItem } from '../fakeExecuteContext';
 import {
 	idempotencyOf,

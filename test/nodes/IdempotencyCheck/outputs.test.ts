@@ -1,7 +1,5 @@
-import {
-	IdempotencyCheck,
-	configuredOutputs,
-} from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+import { IdempotencyCheck } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+import { configuredOutputs } from '../../../nodes/IdempotencyCheck/outputs';
 import { events, runIdempotencyCheck, useTemporaryStore } from './runIdempotencyCheck';
 
 useTemporaryStore();
@@ -37,6 +35,11 @@ const cases: Array<[string, OutputParameters, string[]]> = [
 	[
 		'claim with blank fingerprint fields',
 		{ operation: 'claim', claimOptions: { fingerprintFields: '  ', onMismatch: 'output' } },
+		['New', 'Duplicate', 'In Progress', 'Dead Letter'],
+	],
+	[
+		'claim with fingerprint fields that name no field',
+		{ operation: 'claim', claimOptions: { fingerprintFields: ' ,\n, ', onMismatch: 'output' } },
 		['New', 'Duplicate', 'In Progress', 'Dead Letter'],
 	],
 	['complete', { operation: 'complete' }, ['Completed']],
