@@ -4,13 +4,13 @@ import intersection from 'lodash/intersection';
 import isEmpty from 'lodash/isEmpty';
 import isEqual from 'lodash/isEqual';
 import omit from 'lodash/omit';
-import set from 'lodash/set';
 import union from 'lodash/union';
 import unset from 'lodash/unset';
 
 import { ReconcileError } from './ReconcileError';
 import { fuzzyEquals } from './fuzzyEquals';
 import { fuzzyBucket, strictBucket, type Bucket } from './matchBucket';
+import { mixRecords } from './mixRecords';
 
 /** A field of input A that must equal a field of input B for two records to pair. */
 export interface KeyPair {
@@ -42,6 +42,11 @@ export interface CompareInputsResult {
 	same: Array<[number, number]>;
 	/** Every match that is not the same, with the top-level fields that differ (skipped ones left out). */
 	different: Array<{ a: number; b: number; fields: string[] }>;
+	/**
+	 * With resolve 'mix': the preferred records the mix wrote to, by index, as the last pair left
+	 * them. Compare Datasets outputs that record itself wherever it appears, so a caller shows these.
+	 */
+	mixed?: { a: ReadonlyMap<number, object>; b: ReadonlyMap<number, object> };
 }
 
 type Json = Record<string, unknown>;
@@ -87,6 +92,7 @@ export function compareInputs(
 	b.forEach((record, j) => {
 		if (paired[j] === 0 && !isEmpty(record)) result.inBOnly.push(j);
 	});
+	if (settings.resolve === 'mix') result.mixed = comparer.mixed();
 	return result;
 }
 
@@ -313,14 +319,16 @@ class PairComparer {
 
 	private mix(i: number, j: number, x: Json, y: Json): void {
 		const { preferA, except, literal } = this.settings;
-		if (except.length === 0) return;
 		const [side, index, target, source] = preferA ? [0, i, x, y] : [1, j, y, x];
-		const copy: Json = { ...target };
-		for (const field of except) {
-			if (literal) copy[field] = source[field];
-			else set(copy, [field], get(source, field) ?? null);
-		}
-		this.written[side].set(index, copy);
+		this.written[side].set(
+			index,
+			mixRecords(target, source, { mix: { except }, disableDotNotation: literal }),
+		);
+	}
+
+	/** The records written to by the mix, by index, per side. */
+	mixed(): NonNullable<CompareInputsResult['mixed']> {
+		return { a: this.written[0], b: this.written[1] };
 	}
 }
 

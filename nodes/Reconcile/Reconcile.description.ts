@@ -15,11 +15,29 @@ export const configuredInputs = (parameters: { mode?: string }) =>
 			]
 		: [{ type: 'main' }];
 
-/** Outputs per mode; evaluated by the editor from the node's parameters, so self-contained. */
-export const configuredOutputs = (parameters: { mode?: string }) =>
+export type OutputName =
+	| 'In A Only'
+	| 'Same'
+	| 'Different'
+	| 'In B Only'
+	| 'Missing'
+	| 'Handled'
+	| 'Changed'
+	| 'In Progress'
+	| 'Dead Letter'
+	| 'Report'
+	| 'Alert';
+
+/**
+ * Outputs per mode: the editor evaluates this from the node's parameters (so it is
+ * self-contained) and each mode finds its output indexes here by name.
+ */
+export const configuredOutputs = (parameters: {
+	mode?: string;
+}): Array<{ type: 'main'; displayName: OutputName }> =>
 	(parameters.mode === 'compareInputs'
-		? ['In A Only', 'Same', 'Different', 'In B Only']
-		: ['Missing', 'Handled', 'Changed', 'In Progress', 'Dead Letter', 'Report', 'Alert']
+		? (['In A Only', 'Same', 'Different', 'In B Only'] as const)
+		: (['Missing', 'Handled', 'Changed', 'In Progress', 'Dead Letter', 'Report', 'Alert'] as const)
 	).map((displayName) => ({ type: 'main', displayName }));
 
 const modeProperty: INodeProperties = {

@@ -16,18 +16,17 @@ import {
 import { validateEntities } from '../../../lib/store/validation';
 import { readKey } from '../../shared/readKey';
 import { runBatch } from '../../shared/runBatch';
+import { outputsByName } from '../../shared/outputIndex';
 import { openStoreFor } from '../../shared/storeDescription';
+import { configuredOutputs, type OutputName } from '../Reconcile.description';
 
-const OUTPUT: Record<Classification, number> = {
-	missing: 0,
-	handled: 1,
-	changed: 2,
-	inProgress: 3,
-	deadLetter: 4,
+const OUTPUT: Record<Classification, OutputName> = {
+	missing: 'Missing',
+	handled: 'Handled',
+	changed: 'Changed',
+	inProgress: 'In Progress',
+	deadLetter: 'Dead Letter',
 };
-const REPORT_OUTPUT = 5;
-const ALERT_OUTPUT = 6;
-const OUTPUT_COUNT = 7;
 
 interface Options {
 	entity?: string;
@@ -65,10 +64,11 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 	const backend = this.getNodeParameter('storeBackend', 0, 'embedded') as string;
 
 	const items = this.getInputData();
+	const output = outputsByName(configuredOutputs({ mode: 'againstStore' }));
 	const statuses: Classification[] = [];
 	const outputs = await runBatch<ReconcileEntry, Outcome>(this, {
-		outputCount: OUTPUT_COUNT,
-		errorOutput: OUTPUT.deadLetter,
+		outputCount: output.count,
+		errorOutput: output.index(OUTPUT.deadLetter),
 		// An empty item (an empty window through a node set to Always Output Data) is no record:
 		// skipped, so a night without records still reports.
 		prepare: (itemIndex) =>
@@ -102,7 +102,7 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 				});
 			}
 			return {
-				output: OUTPUT[outcome.status],
+				output: output.index(OUTPUT[outcome.status]),
 				json: {
 					...items[itemIndex].json,
 					reconcile: {
@@ -115,7 +115,7 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 			};
 		},
 	});
-	if (!outputHandled) outputs[OUTPUT.handled] = [];
+	if (!outputHandled) outputs[output.index('Handled')] = [];
 
 	// The threshold was checked above, before anything was claimed; nothing else here can be wrong.
 	const { report, alert } = buildReport({
@@ -134,8 +134,8 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 		} as IDataObject,
 		pairedItem: { item: 0 },
 	};
-	outputs[REPORT_OUTPUT].push(reportItem);
-	if (alert) outputs[ALERT_OUTPUT].push(reportItem);
+	outputs[output.index('Report')].push(reportItem);
+	if (alert) outputs[output.index('Alert')].push(reportItem);
 	this.logger.info('Reconcile finished', {
 		node: node.name,
 		namespace,

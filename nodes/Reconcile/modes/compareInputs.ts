@@ -10,8 +10,11 @@ import {
 	type CompareInputsOptions,
 	type KeyPair,
 } from '../../../lib/reconcile/compareInputs';
-import { describeDifference, mixRecords } from '../../../lib/reconcile/describeDifference';
+import { describeDifference } from '../../../lib/reconcile/describeDifference';
 import { ReconcileError } from '../../../lib/reconcile/ReconcileError';
+import { parseList } from '../../../lib/text/parseList';
+import { outputsByName } from '../../shared/outputIndex';
+import { configuredOutputs } from '../Reconcile.description';
 
 const RESOLVE = {
 	includeBoth: 'includeBoth',
@@ -44,7 +47,7 @@ export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeEx
 	const resolve = RESOLVE[resolveParameter] ?? 'includeBoth';
 	const settings: CompareInputsOptions = {
 		keys,
-		skipFields: splitFields(options.skipFields),
+		skipFields: parseList(options.skipFields ?? ''),
 		fuzzy: options.fuzzyCompare ?? false,
 		resolve,
 		multipleMatches: options.multipleMatches ?? 'first',
@@ -53,7 +56,7 @@ export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeEx
 			? {
 					mix: {
 						prefer: this.getNodeParameter('preferWhenMix', 0, 'input1') === 'input2' ? 'b' : 'a',
-						except: splitFields(this.getNodeParameter('exceptWhenMix', 0, '') as string),
+						except: parseList(this.getNodeParameter('exceptWhenMix', 0, '') as string),
 					},
 				}
 			: {}),
@@ -75,21 +78,14 @@ export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeEx
 
 	// "Use a Mix of Versions" writes into the preferred record, and Compare Datasets outputs that
 	// record itself wherever it appears: every output shows it as the last pair left it.
-	const written = [new Map<number, IDataObject>(), new Map<number, IDataObject>()];
-	if (resolve === 'mix') {
-		const preferB = settings.mix?.prefer === 'b';
-		for (const { a: i, b: j } of result.different) {
-			const [side, index, source] = preferB ? [1, j, a[i]] : [0, i, b[j]];
-			const current = written[side].get(index) ?? (side === 0 ? a[i] : b[j]);
-			written[side].set(index, mixRecords(current, source, settings) as IDataObject);
-		}
-	}
+	const mixedA = result.mixed?.a ?? new Map<number, object>();
+	const mixedB = result.mixed?.b ?? new Map<number, object>();
 	const fromA = (i: number): INodeExecutionData => ({
-		json: written[0].get(i) ?? a[i],
+		json: (mixedA.get(i) ?? a[i]) as IDataObject,
 		pairedItem: { item: i, input: 0 },
 	});
 	const fromB = (j: number): INodeExecutionData => ({
-		json: written[1].get(j) ?? b[j],
+		json: (mixedB.get(j) ?? b[j]) as IDataObject,
 		pairedItem: { item: j, input: 1 },
 	});
 	const sameFromB = settings.fuzzy === true && resolve === 'preferB';
@@ -106,12 +102,13 @@ export async function compareTwoInputs(this: IExecuteFunctions): Promise<INodeEx
 			],
 		};
 	});
-	return [
-		result.inAOnly.map(fromA),
-		result.same.map(([i, j]) => (sameFromB ? fromB(j) : fromA(i))),
-		different,
-		result.inBOnly.map(fromB),
-	];
+	const outputs = outputsByName(configuredOutputs({ mode: 'compareInputs' }));
+	const items: INodeExecutionData[][] = Array.from({ length: outputs.count }, () => []);
+	items[outputs.index('In A Only')] = result.inAOnly.map(fromA);
+	items[outputs.index('Same')] = result.same.map(([i, j]) => (sameFromB ? fromB(j) : fromA(i)));
+	items[outputs.index('Different')] = different;
+	items[outputs.index('In B Only')] = result.inBOnly.map(fromB);
+	return items;
 }
 
 function readKeyPairs(context: IExecuteFunctions): KeyPair[] {
@@ -138,13 +135,6 @@ function readKeyPairs(context: IExecuteFunctions): KeyPair[] {
 		}
 	});
 	return pairs;
-}
-
-function splitFields(list: string | undefined): string[] {
-	return (list ?? '')
-		.split(',')
-		.map((field) => field.trim())
-		.filter((field) => field !== '');
 }
 
 /** An input's items; an input with no data (not connected, or its branch did not run) is empty. */

@@ -240,6 +240,32 @@ describe('compareInputs', () => {
 		expect(result.same).toEqual([[1, 0]]);
 	});
 
+	it('with resolve mix, answers the preferred records as the last pair left them', () => {
+		const result = compareInputs(
+			[{ id: 1, v: 1, note: 'a' }],
+			[
+				{ id: 1, v: 2, note: 'b' },
+				{ id: 1, v: 3, note: 'c' },
+			],
+			{ ...byId, multipleMatches: 'all', resolve: 'mix', mix: { prefer: 'a', except: ['v'] } },
+		);
+
+		expect(result.different.map(({ a, b }) => [a, b])).toEqual([
+			[0, 0],
+			[0, 1],
+		]);
+		expect(result.mixed).toEqual({ a: new Map([[0, { id: 1, v: 3, note: 'a' }]]), b: new Map() });
+	});
+
+	it('answers no mixed records unless the resolve is mix', () => {
+		const result = compareInputs([{ id: 1, v: 1 }], [{ id: 1, v: 2 }], {
+			...byId,
+			resolve: 'preferA',
+		});
+
+		expect(result).not.toHaveProperty('mixed');
+	});
+
 	it('does not change its inputs', () => {
 		const a = [{ id: 1, v: 1 }];
 		const b = [{ id: 1, v: 2 }];
