@@ -1,5 +1,6 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
+import { leaseProperty } from '../shared/lease';
 import { keyProperty } from '../shared/readKey';
 import { storeProperties } from '../shared/storeDescription';
 
@@ -102,16 +103,10 @@ const againstStoreProperties: INodeProperties[] = [
 			'Whether to claim each missing record before it leaves, so a late webhook and this sweep cannot both process it. A claim lost to another run sends the record to In Progress instead.',
 		displayOptions: againstStore,
 	},
-	{
-		displayName: 'Lease (Minutes)',
-		name: 'leaseMinutes',
-		type: 'number',
-		typeOptions: { minValue: 0.01 },
-		default: 5,
-		description:
-			'How long the claims of recovered records protect this run: longer than processing them takes',
-		displayOptions: { show: { mode: ['againstStore'], claimRecovered: [true] } },
-	},
+	leaseProperty(
+		'How long the claims of recovered records protect this run: longer than processing them takes',
+		{ show: { mode: ['againstStore'], claimRecovered: [true] } },
+	),
 	{
 		displayName: 'Alert Threshold (%)',
 		name: 'alertThresholdPercent',

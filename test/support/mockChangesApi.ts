@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { listenLocally } from './localServer';
+import { recordRequest, type RequestRecord } from './requestRecord';
 
 /**
  * A real HTTP changes API on 127.0.0.1 for the Cursor Poll Trigger's tests and benchmarks: an
@@ -68,13 +69,7 @@ export interface MockChangesApiOptions {
 	auth?: { bearer: string } | { header: string; value: string };
 }
 
-export interface LoggedRequest {
-	method: string;
-	path: string;
-	query: Record<string, string>;
-	headers: IncomingHttpHeaders;
-	/** The status the mock answered. */
-	status: number;
+export interface LoggedRequest extends RequestRecord {
 	/** Epoch ms when the request arrived and when the answer was sent. */
 	receivedAt: number;
 	at: number;
@@ -341,16 +336,7 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		const send = (status: number, body: string, headers: Record<string, string> = {}, served = 0) => {
 			response.writeHead(status, { 'content-type': 'application/json', ...headers });
 			response.end(body);
-			requests.push({
-				method: request.method ?? 'GET',
-				path: url.pathname,
-				query: Object.fromEntries(url.searchParams),
-				headers: request.headers,
-				status,
-				receivedAt,
-				at: Date.now(),
-				served,
-			});
+			requests.push({ ...recordRequest(request, url, status), receivedAt, at: Date.now(), served });
 		};
 		const error = (status: number, message: string, headers?: Record<string, string>) =>
 			send(status, JSON.stringify({ error: message }), headers);

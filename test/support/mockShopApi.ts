@@ -1,12 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import {
-	createServer,
-	type IncomingHttpHeaders,
-	type IncomingMessage,
-	type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { listenLocally } from './localServer';
+import { recordRequest, type RequestRecord } from './requestRecord';
 
 /**
  * A shop's order API on 127.0.0.1 for the order templates' tests: in-memory orders, served in the
@@ -58,12 +54,7 @@ export interface RecordedApproval {
 	at: number;
 }
 
-export interface ShopRequest {
-	method: string;
-	path: string;
-	query: Record<string, string>;
-	headers: IncomingHttpHeaders;
-	status: number;
+export interface ShopRequest extends RequestRecord {
 	/** The IDs of the orders a list answer carried; empty for other routes. */
 	served: number[];
 }
@@ -260,14 +251,7 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		const send = ({ status, body, headers = {}, served = [] }: Answer) => {
 			response.writeHead(status, { 'content-type': 'application/json', ...headers });
 			response.end(JSON.stringify(body));
-			requests.push({
-				method: request.method ?? 'GET',
-				path: url.pathname,
-				query: Object.fromEntries(url.searchParams),
-				headers: request.headers,
-				status,
-				served,
-			});
+			requests.push({ ...recordRequest(request, url, status), served });
 		};
 		answer(request, url).then(send, (error: unknown) =>
 			send(

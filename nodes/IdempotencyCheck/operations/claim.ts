@@ -9,6 +9,7 @@ import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import { payloadFingerprint } from '../../../lib/idempotency/fingerprint';
 import type { ClaimOutcome, ClaimStatus } from '../../../lib/store/IdempotencyStore';
 import { parseList } from '../../../lib/text/parseList';
+import { leaseProperty, readLeaseMs } from '../../shared/lease';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs, type OutputName } from '../outputs';
 import { type OrderingSettings, orderingOptions, readOrdering } from './ordering';
@@ -17,16 +18,10 @@ import { type OpenStore, routeRecord } from './routeRecord';
 const show = { show: { operation: ['claim'] } };
 
 export const claimProperties: INodeProperties[] = [
-	{
-		displayName: 'Lease (Minutes)',
-		name: 'leaseMinutes',
-		type: 'number',
-		typeOptions: { minValue: 0.01 },
-		default: 5,
-		description:
-			"How long a claim protects the run that holds it. Longer than the slowest successful run; a crashed run's key is claimable again after it.",
-		displayOptions: show,
-	},
+	leaseProperty(
+		"How long a claim protects the run that holds it. Longer than the slowest successful run; a crashed run's key is claimable again after it.",
+		show,
+	),
 	{
 		displayName: 'Options',
 		name: 'claimOptions',
@@ -76,7 +71,7 @@ export async function claim(
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const leaseMs = (this.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
+	const leaseMs = readLeaseMs(this);
 	const options = this.getNodeParameter('claimOptions', 0, {}) as Options;
 	const fingerprintFields = parseList(options.fingerprintFields ?? '', /[,\n]/);
 	const shown = configuredOutputs({ operation: 'claim', claimOptions: options });

@@ -14,6 +14,7 @@ import {
 	countClassifications,
 } from '../../../lib/reconcile/classify';
 import { validateEntities } from '../../../lib/store/validation';
+import { readLeaseMs } from '../../shared/lease';
 import { readKey } from '../../shared/readKey';
 import { runBatch } from '../../shared/runBatch';
 import { outputsByName } from '../../shared/outputIndex';
@@ -50,7 +51,7 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 	const node = this.getNode();
 	const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
 	const claimRecovered = this.getNodeParameter('claimRecovered', 0, true) as boolean;
-	const leaseMs = (this.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
+	const leaseMs = readLeaseMs(this);
 	const thresholdPercent = this.getNodeParameter('alertThresholdPercent', 0, 1) as number;
 	if (!(thresholdPercent >= 0 && thresholdPercent <= 100)) {
 		throw new NodeOperationError(

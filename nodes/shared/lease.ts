@@ -1,0 +1,19 @@
+import type { IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+/** The lease of the claims a node takes, as each node describes it to its users. */
+export const leaseProperty = (
+	description: string,
+	displayOptions: IDisplayOptions,
+): INodeProperties => ({
+	displayName: 'Lease (Minutes)',
+	name: 'leaseMinutes',
+	type: 'number',
+	typeOptions: { minValue: 0.01 },
+	default: 5,
+	description,
+	displayOptions,
+});
+
+/** The Lease parameter in milliseconds, as the store takes it. */
+export const readLeaseMs = (context: IExecuteFunctions): number =>
+	(context.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;
