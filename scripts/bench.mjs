@@ -2,13 +2,13 @@
 // `npm run bench`: builds the package (n8n loads dist/), then runs each suite in bench/ under the
 // Node 24 that n8n runs on, prints one summary table per suite and writes them all to
 // bench/results/latest.json. `npm run bench -- verifier` runs only the suites named.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureN8nRuntime } from './n8n-runtime.mjs';
+import { buildPackage, run, runSync } from './processes.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
@@ -25,18 +25,14 @@ const suites = requested.length > 0 ? requested : SUITES;
 
 const { nodeBin, runtimeDir } = await ensureN8nRuntime();
 if (suites.some((suite) => N8N_SUITES.includes(suite))) {
-	const build = spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
-	if (build.status !== 0) {
-		console.error('Build failed: fix the TypeScript errors above.');
-		process.exit(1);
-	}
+	buildPackage();
 }
 
 mkdirSync(resultsDir, { recursive: true });
 const machine = () => ({ cpus: os.cpus().length, loadAverage1m: os.loadavg()[0] });
 const report = {
 	startedAt: new Date().toISOString(),
-	node: spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim(),
+	node: runSync(nodeBin, ['-p', 'process.versions.node']).trim(),
 	n8n: JSON.parse(readFileSync(join(runtimeDir, 'node_modules', 'n8n', 'package.json'), 'utf8'))
 		.version,
 	machineAtStart: machine(),
@@ -48,7 +44,7 @@ for (const suite of suites) {
 	console.log(`\n=== bench: ${suite} (Node ${report.node}) ===`);
 	const resultFile = join(resultsDir, `${suite}.json`);
 	rmSync(resultFile, { force: true });
-	const run = spawnSync(
+	const passed = await run(
 		nodeBin,
 		[
 			'--import',
@@ -56,9 +52,12 @@ for (const suite of suites) {
 			'--disable-warning=ExperimentalWarning',
 			join('bench', `${suite}.bench.ts`),
 		],
-		{ cwd: repo, stdio: 'inherit' },
+		{ cwd: repo },
+	).then(
+		() => true,
+		() => false,
 	);
-	if (run.status !== 0 || !existsSync(resultFile)) {
+	if (!passed || !existsSync(resultFile)) {
 		report.failed.push(suite);
 		continue;
 	}

@@ -5,15 +5,16 @@
  * npm registry and Debian's packages), so playwright-core is pointed at this executable instead.
  * Node built-ins only. Run directly, it prints the executable path.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { run } from './processes.mjs';
+
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const APT_COMMANDS = [
-	['apt-get', ['update']],
+	['update'],
 	// Another session may be installing packages at the same time: wait for its dpkg lock.
-	['apt-get', ['install', '-y', '-o', 'DPkg::Lock::Timeout=600', 'chromium']],
+	['install', '-y', '-o', 'DPkg::Lock::Timeout=600', 'chromium'],
 ];
 
 // Progress goes to stderr, so that run as a script stdout carries only the path.
@@ -29,25 +30,16 @@ class ChromiumMissingError extends Error {
 	}
 }
 
-function run(command, args) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, {
+/** apt-get, its output on stderr (stdout is the path); any failure says Chromium is missing. */
+async function apt(args) {
+	try {
+		await run('apt-get', args, {
 			stdio: ['ignore', 2, 2],
 			env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
 		});
-		child.on('error', (error) =>
-			reject(new ChromiumMissingError(`${command} could not be started (${error.message})`)),
-		);
-		child.on('exit', (code, signal) =>
-			code === 0
-				? resolve()
-				: reject(
-						new ChromiumMissingError(
-							`\`${command} ${args.join(' ')}\` failed (${signal ?? `exit ${code}`})`,
-						),
-					),
-		);
-	});
+	} catch (error) {
+		throw new ChromiumMissingError(error.message);
+	}
 }
 
 /** The path of a Chromium executable, installing Debian's `chromium` first if there is none. */
@@ -61,7 +53,7 @@ export async function ensureChromium() {
 	log(
 		`${CHROMIUM_PATH} not found: installing Debian's package "chromium" with apt-get update && apt-get install -y chromium`,
 	);
-	for (const [command, args] of APT_COMMANDS) await run(command, args);
+	for (const args of APT_COMMANDS) await apt(args);
 	if (!existsSync(CHROMIUM_PATH)) {
 		throw new ChromiumMissingError(
 			`apt-get installed the chromium package but it put no executable there`,

@@ -25,9 +25,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, probePort, run } from './processes.mjs';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_RUNTIME_DIR = path.join(REPO_DIR, 'n8n-runtime');
@@ -45,18 +46,6 @@ function runtimePaths(runtimeDir) {
 		nodeBin: path.join(nodeDir, 'bin', 'node'),
 		n8nBin: path.join(runtimeDir, 'node_modules', 'n8n', 'bin', 'n8n'),
 	};
-}
-
-function run(command, args, options) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(command, args, { stdio: 'inherit', ...options });
-		child.on('error', reject);
-		child.on('exit', (code, signal) =>
-			code === 0
-				? resolve()
-				: reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? `exit ${code}`})`)),
-		);
-	});
 }
 
 /**
@@ -155,19 +144,8 @@ async function installRuntime(runtimeDir) {
 	return { nodeBin, n8nBin, runtimeDir };
 }
 
-/** Binds `port` (0: any) the way n8n does and releases it again; fails when it is taken. */
-async function probePort(port) {
-	const server = net.createServer();
-	server.listen(port);
-	await once(server, 'listening');
-	const bound = server.address().port;
-	server.close();
-	await once(server, 'close');
-	return bound;
-}
-
 /** A TCP port nothing listens on right now. */
-export const getFreePort = () => probePort(0);
+export const getFreePort = () => freePort();
 
 /**
  * Places a built package (package.json + dist/) where n8n looks for community packages, the way

@@ -23,10 +23,11 @@ import {
 	statSync,
 	writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, runSync } from './processes.mjs';
 
 const HOST = '127.0.0.1';
 const START_TIMEOUT_MS = 30_000;
@@ -45,28 +46,6 @@ function findOnPath(command) {
 		}
 	}
 	return undefined;
-}
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, HOST, () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-function run(command, args, options = {}) {
-	const result = spawnSync(command, args, { encoding: 'utf8', ...options });
-	if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
-	if (result.status !== 0) {
-		throw new Error(
-			`${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`,
-		);
-	}
-	return result.stdout;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,7 +89,7 @@ async function ensureInstalled(what, packages, find) {
 		if (installedMeanwhile) return installedMeanwhile;
 		log(`${what} is missing: installing ${packages.join(', ')} with apt-get`);
 		const apt = (args) =>
-			run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
+			runSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
 				env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
 				stdio: ['ignore', 'pipe', 'pipe'],
 			});
@@ -154,7 +133,7 @@ function waitForOutput(child, ready, what) {
 async function onFreePort(start) {
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await start(await freePort());
+			return await start(await freePort(HOST));
 		} catch (error) {
 			if (attempt === 3 || !/address already in use|could not bind/i.test(error.message))
 				throw error;
@@ -247,9 +226,9 @@ function asPostgresUser(folder) {
 		);
 	if (spawnSync('id', ['-u', 'postgres']).status !== 0) {
 		log('creating the postgres system user (PostgreSQL refuses to run as root)');
-		run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+		runSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
 	}
-	chownSync(folder, Number(run('id', ['-u', 'postgres'])), Number(run('id', ['-g', 'postgres'])));
+	chownSync(folder, Number(runSync('id', ['-u', 'postgres'])), Number(runSync('id', ['-g', 'postgres'])));
 	return (command, args) => [runuser, ['-u', 'postgres', '--', command, ...args]];
 }
 
@@ -267,7 +246,7 @@ async function startPostgresOn(bin, port) {
 		const asPostgres = asPostgresUser(folder);
 		const passwordFile = join(folder, 'password');
 		writeFileSync(passwordFile, `${password}\n`, { mode: 0o644 });
-		run(
+		runSync(
 			...asPostgres(join(bin, 'initdb'), [
 				'-D',
 				data,
@@ -285,7 +264,7 @@ async function startPostgresOn(bin, port) {
 		);
 		rmSync(passwordFile);
 		const serverOptions = `-p ${port} -k ${folder} -c listen_addresses=${HOST} -c fsync=off -c max_connections=300`;
-		run(
+		runSync(
 			...asPostgres(join(bin, 'pg_ctl'), [
 				'-D',
 				data,

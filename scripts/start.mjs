@@ -4,27 +4,18 @@
  * they are new or their file changed since the last import: an import overwrites the workflow with
  * the same id and unpublishes it, so re-importing on every start would undo the user's edits.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { REPO_DIR, ensureN8nRuntime, importWorkflows, startN8n } from './n8n-runtime.mjs';
+import { buildPackage } from './processes.mjs';
 
 const USER_FOLDER = path.join(REPO_DIR, '.n8n-home');
 const TEMPLATES_DIR = path.join(REPO_DIR, 'templates');
 const IMPORTED_RECORD = path.join(USER_FOLDER, 'imported-templates.json');
 const port = Number(process.env.N8N_PORT ?? 5678);
-
-function buildPackage() {
-	console.log('Building n8n-nodes-hybrid-sync (npm run build)...');
-	const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_DIR, stdio: 'inherit' });
-	if (build.status !== 0) {
-		console.error('npm run build failed: fix the errors above and run npm start again.');
-		process.exit(build.status ?? 1);
-	}
-}
 
 async function importChangedTemplates() {
 	const files = fs.existsSync(TEMPLATES_DIR)

@@ -4,32 +4,20 @@
 //   1. unit + in-process workflow tests (jest.config.js), real Redis/PostgreSQL started by the tests
 //   2. end-to-end tests against a real n8n process and the editor browser test (jest.e2e.config.js)
 // Flags: --unit (only 1), --e2e (only 2); anything after `--` goes to jest.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureN8nRuntime } from './n8n-runtime.mjs';
+import { buildPackage, run } from './processes.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const passthrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const only = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
 
-function run(command, commandArgs, env = {}) {
-	const result = spawnSync(command, commandArgs, {
-		cwd: repo,
-		stdio: 'inherit',
-		env: { ...process.env, ...env },
-	});
-	return result.status ?? 1;
-}
-
 const { nodeBin } = await ensureN8nRuntime();
-if (run('npm', ['run', 'build']) !== 0) {
-	console.error('Build failed: fix the TypeScript errors above.');
-	process.exit(1);
-}
+buildPackage();
 
 const resultsDir = join(repo, 'test-artifacts', 'results');
 rmSync(resultsDir, { recursive: true, force: true });
@@ -45,15 +33,22 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const suite of suites) {
 	console.log(`\n=== ${suite.name} tests (${suite.config}, Node ${nodeBin}) ===`);
 	const outputFile = join(resultsDir, `${suite.name}.json`);
-	const status = run(nodeBin, [
-		join(repo, 'node_modules', 'jest', 'bin', 'jest.js'),
-		'-c',
-		suite.config,
-		'--json',
-		`--outputFile=${outputFile}`,
-		...passthrough,
-	]);
-	if (status !== 0) failedSuites++;
+	const passed = await run(
+		nodeBin,
+		[
+			join(repo, 'node_modules', 'jest', 'bin', 'jest.js'),
+			'-c',
+			suite.config,
+			'--json',
+			`--outputFile=${outputFile}`,
+			...passthrough,
+		],
+		{ cwd: repo },
+	).then(
+		() => true,
+		() => false,
+	);
+	if (!passed) failedSuites++;
 	try {
 		const report = JSON.parse(readFileSync(outputFile, 'utf8'));
 		totals.passed += report.numPassedTests;

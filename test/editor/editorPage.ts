@@ -1,10 +1,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import vm from 'node:vm';
 
 import { chromium, selectors, type BrowserContext, type Page } from 'playwright-core';
+
+import { importScript } from '../support/importScript';
 
 /**
  * The n8n editor driven through its own `data-test-id` attributes (the ones n8n's Playwright
@@ -13,7 +13,6 @@ import { chromium, selectors, type BrowserContext, type Page } from 'playwright-
  */
 
 export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-artifacts/editor');
-const ENSURE_CHROMIUM_MODULE = path.resolve(__dirname, '../../scripts/ensure-chromium.mjs');
 const VIEWPORT = { width: 1440, height: 1200 };
 const ACTION_TIMEOUT_MS = 15_000;
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which this
@@ -50,12 +49,8 @@ export interface AddedNode {
 	type: string;
 }
 
-/** Jest's vm context cannot import ES modules itself; see test/e2e/harness/runtime.ts. */
 async function ensureChromium(): Promise<string> {
-	const importInMainContext = new vm.Script('(url) => import(url)', {
-		importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-	}).runInThisContext() as (url: string) => Promise<{ ensureChromium(): Promise<string> }>;
-	const module = await importInMainContext(pathToFileURL(ENSURE_CHROMIUM_MODULE).href);
+	const module = await importScript<{ ensureChromium(): Promise<string> }>('ensure-chromium.mjs');
 	return await module.ensureChromium();
 }
 

@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import vm from 'node:vm';
+
+import { importScript } from '../../support/importScript';
 
 /** What scripts/n8n-runtime.mjs exports: the one implementation of installing and starting n8n. */
 export interface N8nRuntime {
@@ -23,19 +22,7 @@ export interface RunningN8n {
 	process: ChildProcess;
 }
 
-const RUNTIME_MODULE = path.resolve(__dirname, '../../../scripts/n8n-runtime.mjs');
-
-let loaded: Promise<N8nRuntime> | undefined;
-
-/**
- * Jest runs tests in a vm context whose require() refuses ES modules and whose import() needs
- * --experimental-vm-modules. A function compiled in the main context with Node's default loader
- * imports the .mjs as plain Node does (Node 24 marks that option experimental and says so once).
- */
+/** The runtime module, loaded once per test file. */
 export function loadN8nRuntime(): Promise<N8nRuntime> {
-	const importInMainContext = new vm.Script('(url) => import(url)', {
-		importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-	}).runInThisContext() as (url: string) => Promise<N8nRuntime>;
-	loaded ??= importInMainContext(pathToFileURL(RUNTIME_MODULE).href);
-	return loaded;
+	return importScript<N8nRuntime>('n8n-runtime.mjs');
 }

@@ -7,6 +7,7 @@ import { type Socket, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
+import { importScript, type Processes } from '../../support/importScript';
 
 export interface RedisConnection {
 	host: string;
@@ -61,15 +62,9 @@ export async function startService(kind: 'redis' | 'postgres'): Promise<RunningS
 }
 
 /** A loopback port nothing listens on, for unreachable-server tests. */
-export function closedPort(): Promise<number> {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
+export async function closedPort(): Promise<number> {
+	const { freePort } = await importScript<Processes>('processes.mjs');
+	return await freePort('127.0.0.1');
 }
 
 /** Runs `work` against a loopback server that accepts connections and never answers. */
