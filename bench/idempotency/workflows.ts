@@ -1,8 +1,14 @@
-import { randomUUID } from 'node:crypto';
-
-import { type IConnections, type INode, NodeConnectionTypes } from 'n8n-workflow';
+import type { INode } from 'n8n-workflow';
 
 import type { WorkflowDefinition } from '../../test/e2e/harness';
+import {
+	codeNode,
+	idempotencyCheckNode,
+	inARow,
+	node,
+	webhookNode,
+	workflow,
+} from '../../test/support/workflowBuilder';
 
 /**
  * The two workflows the node comparison runs, as a user would build them: a webhook that answers
@@ -19,44 +25,13 @@ const MAKE_ITEMS = 'Make Items';
 const MAKE_ITEMS_CODE = `const { prefix, count } = $json.body;
 return Array.from({ length: count }, (_, index) => ({ json: { id: \`\${prefix}-\${index}\` } }));`;
 
-const node = (
-	name: string,
-	type: string,
-	typeVersion: number,
-	parameters: INode['parameters'],
-	x: number,
-): INode => ({
-	id: randomUUID(),
-	name,
-	type,
-	typeVersion,
-	position: [x, 0],
-	parameters,
-});
-
 function itemsFromWebhook(name: string, path: string, deduplicate: INode[]): WorkflowDefinition {
-	const webhook = {
-		...node(
-			'Webhook',
-			'n8n-nodes-base.webhook',
-			2.1,
-			{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-			0,
-		),
-		webhookId: randomUUID(),
-	};
 	const nodes = [
-		webhook,
-		node(MAKE_ITEMS, 'n8n-nodes-base.code', 2, { jsCode: MAKE_ITEMS_CODE }, 220),
+		webhookNode(path),
+		codeNode(MAKE_ITEMS, MAKE_ITEMS_CODE, [220, 0]),
 		...deduplicate,
 	];
-	const connections: IConnections = {};
-	nodes.slice(1).forEach(({ name: to }, index) => {
-		connections[nodes[index].name] = {
-			main: [[{ node: to, type: NodeConnectionTypes.Main, index: 0 }]],
-		};
-	});
-	return { name, nodes, connections, settings: { executionOrder: 'v1' } };
+	return workflow(name, nodes, inARow(...nodes.map((each) => each.name)));
 }
 
 /**
@@ -76,7 +51,7 @@ export function removeDuplicatesWorkflow(path: string, historySize: number): Wor
 				dedupeValue: '={{ $json.id }}',
 				options: { historySize },
 			},
-			440,
+			[440, 0],
 		),
 	]);
 }
@@ -87,12 +62,10 @@ export function removeDuplicatesWorkflow(path: string, historySize: number): Wor
  */
 export function idempotencyCheckWorkflow(path: string): WorkflowDefinition {
 	const check = (name: string, parameters: INode['parameters'], x: number) =>
-		node(
+		idempotencyCheckNode(
 			name,
-			'n8n-nodes-hybrid-sync.idempotencyCheck',
-			1,
 			{ key: '={{ $json.id }}', namespace: 'bench', storeBackend: 'embedded', ...parameters },
-			x,
+			[x, 0],
 		);
 	return itemsFromWebhook('Bench: Idempotency Check (embedded)', path, [
 		check(CLAIM, { operation: 'claim', leaseMinutes: 5, claimOptions: {} }, 440),

@@ -1,8 +1,13 @@
-import { randomUUID } from 'node:crypto';
-
-import { type IConnections, type INode, NodeConnectionTypes } from 'n8n-workflow';
-
 import type { WorkflowDefinition } from '../../test/e2e/harness';
+import {
+	codeNode,
+	inARow,
+	node,
+	reconcileNode,
+	twoInputsWorkflow,
+	webhookNode,
+	workflow,
+} from '../../test/support/workflowBuilder';
 
 /**
  * The workflows the node part runs, as a user would build them: a webhook that answers at once,
@@ -48,30 +53,6 @@ export function expectedCounts(size: number): [number, number, number, number] {
 	return [shift, size - shift - different, different, shift];
 }
 
-const node = (
-	name: string,
-	type: string,
-	typeVersion: number,
-	parameters: INode['parameters'],
-	position: [number, number],
-): INode => ({ id: randomUUID(), name, type, typeVersion, position, parameters });
-
-const webhook = (path: string): INode => ({
-	...node(
-		'Webhook',
-		'n8n-nodes-base.webhook',
-		2.1,
-		{ httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-		[0, 0],
-	),
-	webhookId: randomUUID(),
-});
-
-const code = (name: string, jsCode: string, position: [number, number]) =>
-	node(name, 'n8n-nodes-base.code', 2, { jsCode }, position);
-
-const link = (to: string, index = 0) => ({ node: to, type: NodeConnectionTypes.Main, index });
-
 export type CompareContender = 'compareDatasets' | 'reconcile';
 
 const COMPARE_PARAMETERS = {
@@ -85,29 +66,13 @@ export function compareWorkflow(contender: CompareContender, path: string): Work
 	const compare =
 		contender === 'compareDatasets'
 			? node(COMPARE_NODE, 'n8n-nodes-base.compareDatasets', 2.3, COMPARE_PARAMETERS, [440, 0])
-			: node(
-					COMPARE_NODE,
-					'n8n-nodes-hybrid-sync.reconcile',
-					1,
-					{ mode: 'compareInputs', ...COMPARE_PARAMETERS },
-					[440, 0],
-				);
-	const connections: IConnections = {
-		Webhook: { main: [[link('Input A'), link('Input B')]] },
-		'Input A': { main: [[link(COMPARE_NODE, 0)]] },
-		'Input B': { main: [[link(COMPARE_NODE, 1)]] },
-	};
-	return {
-		name: `Bench: ${contender === 'compareDatasets' ? 'n8n Compare Datasets' : 'Reconcile, Compare Inputs'}`,
-		nodes: [
-			webhook(path),
-			code('Input A', INPUT_A_CODE, [220, -100]),
-			code('Input B', INPUT_B_CODE, [220, 100]),
-			compare,
-		],
-		connections,
-		settings: { executionOrder: 'v1' },
-	};
+			: reconcileNode(COMPARE_NODE, { mode: 'compareInputs', ...COMPARE_PARAMETERS }, [440, 0]);
+	return twoInputsWorkflow(
+		`Bench: ${contender === 'compareDatasets' ? 'n8n Compare Datasets' : 'Reconcile, Compare Inputs'}`,
+		path,
+		{ a: INPUT_A_CODE, b: INPUT_B_CODE },
+		[compare],
+	);
 }
 
 /** The source window: `size` records `{ id, total }`, ids as bench/reconcile/storeSweep.ts makes them. */
@@ -119,15 +84,13 @@ return Array.from({ length: size }, (_, i) => ({ json: { id: 'ord_' + size + '_'
  * defaults (key `{{ $json.id }}`, claim recovered), in the namespace the request names.
  */
 export function againstStoreWorkflow(path: string): WorkflowDefinition {
-	return {
-		name: 'Bench: Reconcile, Against Store (embedded)',
-		nodes: [
-			webhook(path),
-			code('Source Window', WINDOW_CODE, [220, 0]),
-			node(
+	return workflow(
+		'Bench: Reconcile, Against Store (embedded)',
+		[
+			webhookNode(path),
+			codeNode('Source Window', WINDOW_CODE, [220, 0]),
+			reconcileNode(
 				RECONCILE_NODE,
-				'n8n-nodes-hybrid-sync.reconcile',
-				1,
 				{
 					mode: 'againstStore',
 					namespace: "={{ $('Webhook').first().json.body.namespace }}",
@@ -136,10 +99,6 @@ export function againstStoreWorkflow(path: string): WorkflowDefinition {
 				[440, 0],
 			),
 		],
-		connections: {
-			Webhook: { main: [[link('Source Window')]] },
-			'Source Window': { main: [[link(RECONCILE_NODE)]] },
-		},
-		settings: { executionOrder: 'v1' },
-	};
+		inARow('Webhook', 'Source Window', RECONCILE_NODE),
+	);
 }

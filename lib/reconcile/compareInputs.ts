@@ -1,6 +1,5 @@
 import cloneDeep from 'lodash/cloneDeep';
 import get from 'lodash/get';
-import intersection from 'lodash/intersection';
 import isEmpty from 'lodash/isEmpty';
 import isEqual from 'lodash/isEqual';
 import omit from 'lodash/omit';
@@ -8,6 +7,7 @@ import union from 'lodash/union';
 import unset from 'lodash/unset';
 
 import { ReconcileError } from './ReconcileError';
+import { agreeingFields } from './agreeingFields';
 import { fuzzyEquals } from './fuzzyEquals';
 import { fuzzyBucket, strictBucket, type Bucket } from './matchBucket';
 import { mixRecords } from './mixRecords';
@@ -332,12 +332,9 @@ class PairComparer {
 	}
 }
 
-/** Compare Datasets' per-field view (Include Both Versions), on the records as they are. */
+/** The fields Compare Datasets' per-field view shows as different, on the records as they are. */
 function rawDifferingKeys(x: Json, y: Json, settings: Settings): string[] {
-	const [keysX, keysY] = [Object.keys(x), Object.keys(y)];
-	const all = union(keysX, keysY);
-	const compared = settings.fuzzy ? all : intersection(keysX, keysY);
-	const same = new Set(compared.filter((key) => settings.equals(x[key], y[key])));
+	const { all, same } = agreeingFields(x, y, settings.fuzzy);
 	return all.filter((key) => !same.has(key));
 }
 

@@ -1,13 +1,10 @@
 import cloneDeep from 'lodash/cloneDeep';
 import get from 'lodash/get';
-import intersection from 'lodash/intersection';
-import isEqual from 'lodash/isEqual';
 import set from 'lodash/set';
-import union from 'lodash/union';
 import unset from 'lodash/unset';
 
 import type { CompareInputsOptions } from './compareInputs';
-import { fuzzyEquals } from './fuzzyEquals';
+import { agreeingFields } from './agreeingFields';
 
 type Json = Record<string, unknown>;
 
@@ -30,12 +27,10 @@ export function describeDifference(
 	const skip = options.skipFields ?? [];
 	const keys: Json = {};
 	for (const { a: field } of options.keys) keys[field] = a[field];
-	const all = union(Object.keys(a), Object.keys(b));
-	const compared = options.fuzzy ? all : intersection(Object.keys(a), Object.keys(b));
-	const equal = options.fuzzy ? fuzzyEquals : isEqual;
+	const { all, same: agreeing } = agreeingFields(a, b, options.fuzzy ?? false);
 
 	const same: Json = {};
-	for (const field of compared) if (equal(a[field], b[field])) same[field] = a[field];
+	for (const field of agreeing) same[field] = a[field];
 	const different: Json = {};
 	const skipped: Json = {};
 	for (const field of all) {

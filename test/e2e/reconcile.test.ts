@@ -1,6 +1,16 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { type ExecutionDetail, N8nInstance, type WorkflowDefinition } from './harness';
+import {
+	codeNode,
+	idempotencyCheckNode,
+	inARow,
+	node,
+	reconcileNode,
+	twoInputsWorkflow,
+	webhookNode,
+	workflow,
+} from '../support/workflowBuilder';
+import { type ExecutionDetail, N8nInstance } from './harness';
 
 /**
  * The Reconcile node loaded from the installed package in a real n8n: Compare Inputs beside n8n's
@@ -20,145 +30,59 @@ function outputsOf(execution: ExecutionDetail, nodeName: string): IDataObject[][
 	);
 }
 
-const webhook = (id: string, path: string) => ({
-	id,
-	name: 'Webhook',
-	type: 'n8n-nodes-base.webhook',
-	typeVersion: 2,
-	position: [0, 0] as [number, number],
-	webhookId: `${id}-hook`,
-	parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
-});
-
-const code = (id: string, name: string, jsCode: string, x: number, y: number) => ({
-	id,
-	name,
-	type: 'n8n-nodes-base.code',
-	typeVersion: 2,
-	position: [x, y] as [number, number],
-	parameters: { jsCode },
-});
-
 const matchOn = { values: [{ field1: 'sku', field2: 'sku' }] };
 
-const compareWorkflow: WorkflowDefinition = {
-	name: 'Reconcile compare inputs e2e',
-	nodes: [
-		webhook('c0a1e2d3-0000-4000-8000-000000000001', COMPARE_PATH),
-		code(
-			'c0a1e2d3-0000-4000-8000-000000000002',
-			'Input A',
-			'return $input.first().json.body.a.map((json) => ({ json }));',
-			200,
-			-100,
-		),
-		code(
-			'c0a1e2d3-0000-4000-8000-000000000003',
-			'Input B',
-			'return $input.first().json.body.b.map((json) => ({ json }));',
-			200,
-			100,
-		),
-		{
-			id: 'c0a1e2d3-0000-4000-8000-000000000004',
-			name: 'Reconcile',
-			type: 'n8n-nodes-hybrid-sync.reconcile',
-			typeVersion: 1,
-			position: [400, 0],
-			parameters: {
-				mode: 'compareInputs',
-				mergeByFields: matchOn,
-				options: { skipFields: 'synced_at' },
-			},
-		},
-		{
-			id: 'c0a1e2d3-0000-4000-8000-000000000005',
-			name: 'Compare Datasets',
-			type: 'n8n-nodes-base.compareDatasets',
-			typeVersion: 2.3,
-			position: [400, 200],
-			parameters: { mergeByFields: matchOn, options: { skipFields: 'synced_at' } },
-		},
-	],
-	connections: {
-		Webhook: {
-			main: [
-				[
-					{ node: 'Input A', type: 'main', index: 0 },
-					{ node: 'Input B', type: 'main', index: 0 },
-				],
-			],
-		},
-		'Input A': {
-			main: [
-				[
-					{ node: 'Reconcile', type: 'main', index: 0 },
-					{ node: 'Compare Datasets', type: 'main', index: 0 },
-				],
-			],
-		},
-		'Input B': {
-			main: [
-				[
-					{ node: 'Reconcile', type: 'main', index: 1 },
-					{ node: 'Compare Datasets', type: 'main', index: 1 },
-				],
-			],
-		},
+const compareWorkflow = twoInputsWorkflow(
+	'Reconcile compare inputs e2e',
+	COMPARE_PATH,
+	{
+		a: 'return $input.first().json.body.a.map((json) => ({ json }));',
+		b: 'return $input.first().json.body.b.map((json) => ({ json }));',
 	},
-};
+	[
+		reconcileNode(
+			'Reconcile',
+			{ mode: 'compareInputs', mergeByFields: matchOn, options: { skipFields: 'synced_at' } },
+			[400, 0],
+		),
+		node(
+			'Compare Datasets',
+			'n8n-nodes-base.compareDatasets',
+			2.3,
+			{ mergeByFields: matchOn, options: { skipFields: 'synced_at' } },
+			[400, 200],
+		),
+	],
+);
 
-const sweepWorkflow: WorkflowDefinition = {
-	name: 'Reconcile against store e2e',
-	nodes: [
-		webhook('5e0e2d3a-0000-4000-8000-000000000001', SWEEP_PATH),
-		code(
-			'5e0e2d3a-0000-4000-8000-000000000002',
+const sweepWorkflow = workflow(
+	'Reconcile against store e2e',
+	[
+		webhookNode(SWEEP_PATH),
+		codeNode(
 			'Handled Before',
 			'return $input.first().json.body.handled.map((id) => ({ json: { id } }));',
-			200,
-			-100,
+			[200, -100],
 		),
-		{
-			id: '5e0e2d3a-0000-4000-8000-000000000003',
-			name: 'Claim',
-			type: 'n8n-nodes-hybrid-sync.idempotencyCheck',
-			typeVersion: 1,
-			position: [400, -100],
-			parameters: { operation: 'claim', namespace: 'e2e-orders' },
-		},
-		{
-			id: '5e0e2d3a-0000-4000-8000-000000000004',
-			name: 'Complete',
-			type: 'n8n-nodes-hybrid-sync.idempotencyCheck',
-			typeVersion: 1,
-			position: [600, -100],
-			parameters: { operation: 'complete', namespace: 'e2e-orders' },
-		},
-		code(
-			'5e0e2d3a-0000-4000-8000-000000000005',
+		idempotencyCheckNode('Claim', { operation: 'claim', namespace: 'e2e-orders' }, [400, -100]),
+		idempotencyCheckNode(
+			'Complete',
+			{ operation: 'complete', namespace: 'e2e-orders' },
+			[600, -100],
+		),
+		codeNode(
 			'Source Window',
 			"return $('Webhook').first().json.body.window.map((id) => ({ json: { id, total: 10 } }));",
-			800,
-			-100,
+			[800, -100],
 		),
-		{
-			id: '5e0e2d3a-0000-4000-8000-000000000006',
-			name: 'Reconcile',
-			type: 'n8n-nodes-hybrid-sync.reconcile',
-			typeVersion: 1,
-			position: [1000, -100],
-			parameters: { namespace: 'e2e-orders', window: '={{ "sweep " + $now.toISODate() }}' },
-		},
+		reconcileNode(
+			'Reconcile',
+			{ namespace: 'e2e-orders', window: '={{ "sweep " + $now.toISODate() }}' },
+			[1000, -100],
+		),
 	],
-	connections: {
-		Webhook: { main: [[{ node: 'Handled Before', type: 'main', index: 0 }]] },
-		'Handled Before': { main: [[{ node: 'Claim', type: 'main', index: 0 }]] },
-		Claim: { main: [[{ node: 'Complete', type: 'main', index: 0 }]] },
-		Complete: { main: [[{ node: 'Source Window', type: 'main', index: 0 }]] },
-		'Source Window': { main: [[{ node: 'Reconcile', type: 'main', index: 0 }]] },
-	},
-};
+	inARow('Webhook', 'Handled Before', 'Claim', 'Complete', 'Source Window', 'Reconcile'),
+);
 
 async function post(url: string, body: unknown): Promise<void> {
 	const response = await fetch(url, {
