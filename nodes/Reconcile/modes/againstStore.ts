@@ -15,9 +15,9 @@ import {
 } from '../../../lib/reconcile/classify';
 import { validateEntities } from '../../../lib/store/validation';
 import { readLeaseMs } from '../../shared/lease';
+import { outputsByName } from '../../shared/outputIndex';
 import { readKey } from '../../shared/readKey';
 import { runBatch } from '../../shared/runBatch';
-import { outputsByName } from '../../shared/outputIndex';
 import { openStoreFor } from '../../shared/storeDescription';
 import { configuredOutputs, type OutputName } from '../Reconcile.description';
 
