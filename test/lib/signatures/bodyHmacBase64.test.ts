@@ -33,7 +33,7 @@ describe.each([
 	});
 
 	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({});
+		expect(verify()).toEqual({ secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

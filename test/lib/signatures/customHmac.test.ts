@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'crypto';
 
 import {
-	SignatureVerificationError,
 	verifyCustomHmacSignature,
 	type CustomHmacConfig,
 	type SignedRequest,
@@ -63,7 +62,7 @@ describe('verifyCustomHmacSignature', () => {
 		});
 
 		it('verifies', () => {
-			expect(verify()).toEqual({});
+			expect(verify()).toEqual({ secret: SECRET });
 		});
 
 		it('rejects a tampered body', () => {
@@ -91,7 +90,7 @@ describe('verifyCustomHmacSignature', () => {
 		});
 
 		it('verifies and returns the timestamp (configured header names in any case)', () => {
-			expect(verify()).toEqual({ timestampSeconds: NOW });
+			expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 		});
 
 		it('verifies with the previous secret in second position (rotation)', () => {
@@ -155,7 +154,7 @@ describe('verifyCustomHmacSignature', () => {
 			headers: { 'x-signature': sign(SECRET, 'sha256', 'hex', JSON_BODY) },
 			secrets: [SECRET],
 		});
-		expect(verify({ nowSeconds: 0 })).toEqual({});
+		expect(verify({ nowSeconds: 0 })).toEqual({ secret: SECRET });
 	});
 
 	it('signs only the body when the template is empty', () => {
@@ -164,7 +163,7 @@ describe('verifyCustomHmacSignature', () => {
 			headers: { 'x-signature': sign(SECRET, 'sha256', 'hex', JSON_BODY) },
 			secrets: [SECRET],
 		});
-		expect(verify()).toEqual({});
+		expect(verify()).toEqual({ secret: SECRET });
 	});
 
 	describe('timestampUnit milliseconds', () => {
@@ -182,7 +181,7 @@ describe('verifyCustomHmacSignature', () => {
 		const verify = verifier(using(config), { body: JSON_BODY, headers, secrets: [SECRET] });
 
 		it('verifies and returns the timestamp in seconds', () => {
-			expect(verify()).toEqual({ timestampSeconds: NOW + 0.5 });
+			expect(verify()).toEqual({ timestampSeconds: NOW + 0.5, secret: SECRET });
 		});
 
 		it('applies the tolerance to the millisecond timestamp', () => {
@@ -199,7 +198,7 @@ describe('verifyCustomHmacSignature', () => {
 				headers,
 				secrets: [SECRET],
 			});
-			expect(verify()).toEqual({});
+			expect(verify()).toEqual({ secret: SECRET });
 		}
 	});
 
@@ -210,9 +209,10 @@ describe('verifyCustomHmacSignature', () => {
 			headers: { 'x-signature': 'ab' },
 			secrets: [SECRET],
 		});
-		expect(verify).toThrow(
+		// Typed since issue 8: its own reason, which handleDelivery answers with 500, never 401.
+		const error = expectRejection(verify, 'invalidConfiguration', [SECRET]);
+		expect(error.message).toBe(
 			'The signed payload template uses {timestamp} but timestampHeader is not set',
 		);
-		expect(verify).not.toThrow(SignatureVerificationError);
 	});
 });

@@ -26,11 +26,11 @@ describe('verifyGithubSignature', () => {
 		const signature = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
 		expect(sign(secret, 'Hello, World!')).toBe(signature);
 		const headers = { 'x-hub-signature-256': signature };
-		expect(verify({ body: 'Hello, World!', headers, secrets: [secret] })).toEqual({});
+		expect(verify({ body: 'Hello, World!', headers, secrets: [secret] })).toEqual({ secret });
 	});
 
 	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({});
+		expect(verify()).toEqual({ secret: SECRET });
 	});
 
 	it('falls back to the legacy sha1 header when the sha256 one is absent', () => {

@@ -38,7 +38,7 @@ const verify = verifier(verifyHubspotSignature, {
 
 describe('verifyHubspotSignature', () => {
 	it('verifies a payload signed in the test and returns the timestamp in seconds', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('keeps the milliseconds of the timestamp', () => {
@@ -47,7 +47,7 @@ describe('verifyHubspotSignature', () => {
 			'x-hubspot-signature-v3': sign(SECRET, 'POST', URL, BODY, timestampMs),
 			'x-hubspot-request-timestamp': String(timestampMs),
 		};
-		expect(verify({ headers })).toEqual({ timestampSeconds: NOW - 0.25 });
+		expect(verify({ headers })).toEqual({ timestampSeconds: NOW - 0.25, secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

@@ -25,7 +25,7 @@ const verify = verifier(verifyPaddleSignature, {
 
 describe('verifyPaddleSignature', () => {
 	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('passes when the second of two h1 signatures matches', () => {

@@ -1,7 +1,15 @@
 import { generateKeyPairSync, sign as ecdsaSign, type KeyObject } from 'crypto';
 
 import { verifySendgridSignature } from '../../../lib/signatures';
-import { expectRejection, NOW, reserialised, verifier, withHeader } from './helpers';
+import {
+	expectRejection,
+	NOW,
+	options,
+	reserialised,
+	signedRequest,
+	verifier,
+	withHeader,
+} from './helpers';
 
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
@@ -43,17 +51,29 @@ describe('verifySendgridSignature', () => {
 			[TIMESTAMP_HEADER]: '1588788367',
 		};
 		const body = '{"category":"example_payload","event":"test_event","message_id":"message_id"}';
-		expect(verify({ body, headers, secrets: [publicKey] })).toEqual({
+		// Verified at the time it was signed: the tolerance applies to SendGrid too (issue 9).
+		expect(verify({ body, headers, secrets: [publicKey], nowSeconds: 1588788367 })).toEqual({
 			timestampSeconds: 1588788367,
+			secret: publicKey,
 		});
 	});
 
 	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: KEYS.publicKey });
 	});
 
-	it('applies no tolerance: SendGrid documents none', () => {
-		expect(() => verify({ nowSeconds: NOW + 86_400 })).not.toThrow();
+	it('refuses a signed timestamp outside the tolerance, in the past or the future', () => {
+		expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
+		expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
+	});
+
+	it('accepts any age when the tolerance is turned off (Infinity)', () => {
+		expect(() =>
+			verifySendgridSignature(
+				signedRequest(BODY, HEADERS),
+				options([KEYS.publicKey], { toleranceSeconds: Infinity, nowSeconds: NOW + 86_400 }),
+			),
+		).not.toThrow();
 	});
 
 	it('accepts the public key as PEM', () => {

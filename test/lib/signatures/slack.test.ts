@@ -36,11 +36,12 @@ describe('verifySlackSignature', () => {
 		};
 		expect(verify({ body, headers, secrets: [secret], nowSeconds: timestamp + 10 })).toEqual({
 			timestampSeconds: timestamp,
+			secret,
 		});
 	});
 
 	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

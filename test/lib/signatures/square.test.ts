@@ -29,7 +29,7 @@ const verify = verifier(verifySquareSignature, {
 
 describe('verifySquareSignature', () => {
 	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({});
+		expect(verify()).toEqual({ secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

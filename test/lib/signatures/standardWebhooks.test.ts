@@ -48,7 +48,7 @@ describe('verifyStandardWebhooksSignature', () => {
 		});
 
 		it('verifies', () => {
-			expect(verifyVector()).toEqual({ timestampSeconds: timestamp });
+			expect(verifyVector()).toEqual({ timestampSeconds: timestamp, secret });
 		});
 
 		it('is the signature the test builds itself', () => {
@@ -61,7 +61,7 @@ describe('verifyStandardWebhooksSignature', () => {
 				'svix-timestamp': String(timestamp),
 				'svix-signature': signature,
 			};
-			expect(verifyVector({ headers: svix })).toEqual({ timestampSeconds: timestamp });
+			expect(verifyVector({ headers: svix })).toEqual({ timestampSeconds: timestamp, secret });
 		});
 
 		it('accepts the secret without its whsec_ prefix', () => {
@@ -78,7 +78,7 @@ describe('verifyStandardWebhooksSignature', () => {
 	});
 
 	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

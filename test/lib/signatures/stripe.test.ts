@@ -23,7 +23,7 @@ const verify = verifier(verifyStripeSignature, {
 
 describe('verifyStripeSignature', () => {
 	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('ignores other schemes in the header (v0 test-mode signature)', () => {
@@ -42,7 +42,7 @@ describe('verifyStripeSignature', () => {
 
 	it('reads the first t= when the header repeats it', () => {
 		const headers = header(`t=${NOW},v1=${SIGNATURE},t=${NOW + 999}`);
-		expect(verify({ headers })).toEqual({ timestampSeconds: NOW });
+		expect(verify({ headers })).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {

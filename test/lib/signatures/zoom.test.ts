@@ -21,7 +21,7 @@ const verify = verifier(verifyZoomSignature, { body: BODY, headers: HEADERS, sec
 
 describe('verifyZoomSignature', () => {
 	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
+		expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 	});
 
 	it('verifies with the previous secret in second position (rotation)', () => {
