@@ -37,7 +37,9 @@ export function httpAnswer(decision: DeliveryDecision): HttpAnswer {
 				firstSeenAt: decision.firstSeenAt,
 			});
 		case 'accepted':
-			return answer(200, { received: true, id: decision.eventId }, [decision]);
+			return answer(200, { received: true, id: decision.eventId }, [
+				{ eventId: decision.eventId, envelope: decision.envelope },
+			]);
 		case 'batch': {
 			const ids = decision.accepted.map(({ eventId }) => eventId);
 			const duplicateIds = decision.duplicates.map(({ eventId }) => eventId);

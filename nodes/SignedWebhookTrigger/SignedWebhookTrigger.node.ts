@@ -1,9 +1,7 @@
 import {
 	type ICredentialsDecrypted,
 	type ICredentialTestFunctions,
-	type IDataObject,
 	type INodeCredentialTestResult,
-	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -11,7 +9,6 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { decisionLog } from '../../lib/webhook/decisionLog';
 import { handleDelivery } from '../../lib/webhook/handleDelivery';
 import { httpAnswer } from '../../lib/webhook/httpAnswer';
 import { RateLimiter } from '../../lib/webhook/rateLimiter';
@@ -23,7 +20,8 @@ import {
 	storeCredentialTests,
 } from '../shared/storeDescription';
 import { cachedSigningSecrets, cachedStore } from './cachedCredentials';
-import { readDeliveryParameters } from './deliveryParameters';
+import { readDeliveryParameters, signedUrl } from './deliveryParameters';
+import { logDecision, respond } from './respond';
 import { signedWebhookTriggerProperties } from './SignedWebhookTrigger.description';
 
 /** One per n8n process: the retry-storm guard protects this process's execution engine. */
@@ -128,46 +126,7 @@ export class SignedWebhookTrigger implements INodeType {
 					},
 				);
 
-		const log = decisionLog(decision);
-		if (log) {
-			this.logger[log.level](log.message, {
-				workflowId: this.getWorkflow().id,
-				node: this.getNode().name,
-				scheme: config.scheme.name,
-				...log.metadata,
-			});
-		}
-
-		const answer = httpAnswer(decision);
-		if (answer.events.length === 0) {
-			const response = this.getResponseObject();
-			for (const [name, value] of Object.entries(answer.headers)) response.setHeader(name, value);
-			response.status(answer.status).json(answer.body);
-			return { noWebhookResponse: true };
-		}
-		const binary = rawBody && {
-			[rawBody.property]: await this.helpers.prepareBinaryData(
-				request.rawBody,
-				'body',
-				request.headers['content-type'],
-			),
-		};
-		const items: INodeExecutionData[] = answer.events.map(({ envelope }) => ({
-			json: envelope as unknown as IDataObject,
-			...(binary ? { binary } : {}),
-		}));
-		return { workflowData: [items], webhookResponse: answer.body };
+		logDecision(this, config.scheme.name, decision);
+		return await respond(this, httpAnswer(decision), rawBody?.property);
 	}
-}
-
-/** The URL the sender signed: the operator's public URL, else n8n's configured webhook URL, plus the query. */
-function signedUrl(context: IWebhookFunctions, publicUrl: string): string {
-	const { originalUrl } = context.getRequestObject();
-	const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?')) : '';
-	if (publicUrl) return publicUrl.includes('?') ? publicUrl : publicUrl + query;
-	const configured = new URL(
-		context.getNodeWebhookUrl('default') ?? originalUrl,
-		'http://localhost',
-	);
-	return new URL(originalUrl, configured.origin).toString();
 }

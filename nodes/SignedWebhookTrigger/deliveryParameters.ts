@@ -96,3 +96,15 @@ function readIpAllowlist(context: IWebhookFunctions, list: string) {
 		});
 	}
 }
+
+/** The URL the sender signed: the operator's public URL, else n8n's configured webhook URL, plus the query. */
+export function signedUrl(context: IWebhookFunctions, publicUrl: string): string {
+	const { originalUrl } = context.getRequestObject();
+	const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?')) : '';
+	if (publicUrl) return publicUrl.includes('?') ? publicUrl : publicUrl + query;
+	const configured = new URL(
+		context.getNodeWebhookUrl('default') ?? originalUrl,
+		'http://localhost',
+	);
+	return new URL(originalUrl, configured.origin).toString();
+}
