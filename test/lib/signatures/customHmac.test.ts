@@ -6,7 +6,7 @@ import {
 	type SignedRequest,
 	type VerifyOptions,
 } from '../../../lib/signatures';
-import { expectRejection, JSON_BODY, NOW, reserialised, verifier, withHeader } from './helpers';
+import { expectRejection, JSON_BODY, NOW, verifier, withHeader } from './helpers';
 
 const newSecret = () => randomBytes(24).toString('base64');
 const SECRET = newSecret();
@@ -93,20 +93,6 @@ describe('verifyCustomHmacSignature', () => {
 			expect(verify()).toEqual({ timestampSeconds: NOW, secret: SECRET });
 		});
 
-		it('verifies with the previous secret in second position (rotation)', () => {
-			const rotated = `sha512=${sign(OLD_SECRET, 'sha512', 'base64', payload)}`;
-			const headers = withHeader(HEADERS, 'x-acme-signature', rotated);
-			expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
-		});
-
-		it('rejects a wrong secret', () => {
-			expectRejection(() => verify({ secrets: [newSecret()] }), 'signatureMismatch', LEAKS);
-		});
-
-		it('rejects re-serialised JSON', () => {
-			expectRejection(() => verify({ body: reserialised(JSON_BODY) }), 'signatureMismatch', LEAKS);
-		});
-
 		it('rejects another delivery id', () => {
 			const headers = withHeader(HEADERS, 'x-acme-delivery', 'dlv_0002');
 			expectRejection(() => verify({ headers }), 'signatureMismatch', LEAKS);
@@ -138,14 +124,6 @@ describe('verifyCustomHmacSignature', () => {
 				expect(error.message).toBe(`Missing required header "${name}"`);
 			},
 		);
-
-		it('rejects a stale timestamp', () => {
-			expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
-		});
-
-		it('rejects a timestamp in the future', () => {
-			expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
-		});
 	});
 
 	it('checks no timestamp when no timestamp header is configured', () => {
