@@ -215,10 +215,13 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		// n8n parses the request body before a webhook node runs and answers malformed JSON with 422
 		// itself. For version 1 start nodes it skips that when `options.binaryData` is set, so this
 		// hidden value hands the node the untouched bytes: signature first, then our own parse (400).
+		// n8n evaluates it as an expression on every request, so version 2 does without it: n8n
+		// parses (JSON, form, XML, text), the node still verifies the raw bytes n8n kept.
 		displayName: 'Raw Body Handling',
 		name: 'options',
 		type: 'hidden',
 		default: { binaryData: true },
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Options',

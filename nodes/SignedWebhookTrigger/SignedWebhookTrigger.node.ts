@@ -7,6 +7,8 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 	NodeConnectionTypes,
+	fromParameter,
+	webhookDescriptionFields,
 } from 'n8n-workflow';
 
 import { handleDelivery } from '../../lib/webhook/handleDelivery';
@@ -33,7 +35,10 @@ export class SignedWebhookTrigger implements INodeType {
 		name: 'signedWebhookTrigger',
 		icon: { light: 'file:signedWebhook.svg', dark: 'file:signedWebhook.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 2: n8n resolves the path without its expression engine and skips the v1-only evaluation
+		// of `options.binaryData`, so the webhook phase evaluates no expression (README, "Version 2").
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["scheme"]}}',
 		description:
 			'Receives webhooks and lets through only authentic, fresh, first-time deliveries (Stripe, GitHub, Shopify, Standard Webhooks, Slack, custom HMAC, ...)',
@@ -62,8 +67,8 @@ export class SignedWebhookTrigger implements INodeType {
 				responseMode: 'onReceived',
 				// Without it n8n answers accepted deliveries with the literal text "firstEntryJson".
 				responseData: '',
-				path: '={{$parameter["path"]}}',
 				isFullPath: true,
+				...webhookDescriptionFields({ path: fromParameter('path') }),
 			},
 		],
 		properties: signedWebhookTriggerProperties,

@@ -3,6 +3,7 @@ import { createHmac, generateKeyPairSync, randomUUID, sign as ecdsaSign } from '
 import type { INode, INodeParameters } from 'n8n-workflow';
 
 import { N8nInstance, nodeOutput, type CreatedCredential, type CreatedWorkflow } from './harness';
+import { stripeDelivery } from './stripeDelivery';
 
 /**
  * Issue 9 in a real n8n: each provider's documented delivery shapes (HubSpot and SendGrid batches
@@ -17,19 +18,9 @@ const pause = async (ms: number) => await new Promise((resolve) => setTimeout(re
 /** Long enough for an execution started by a delivery to be listed, were one started. */
 const SETTLE_MS = 2000;
 
-/** A Stripe event signed as Stripe does: `t=..,v1=<hex HMAC-SHA256 of "{t}.{body}">`. */
-function signedStripeEvent(id: string, secret: string) {
-	const body = JSON.stringify({ id, object: 'event', type: 'invoice.paid' });
-	const timestamp = Math.floor(Date.now() / 1000);
-	const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-	return {
-		headers: {
-			'content-type': 'application/json',
-			'stripe-signature': `t=${timestamp},v1=${signature}`,
-		},
-		body,
-	};
-}
+/** A Stripe event, signed now with `secret`. */
+const signedStripeEvent = (id: string, secret: string) =>
+	stripeDelivery(JSON.stringify({ id, object: 'event', type: 'invoice.paid' }), secret);
 
 describe('Signed Webhook Trigger: provider deliveries in a real n8n', () => {
 	let n8n: N8nInstance;
@@ -59,7 +50,7 @@ describe('Signed Webhook Trigger: provider deliveries in a real n8n', () => {
 			id: randomUUID(),
 			name: TRIGGER,
 			type: TYPE,
-			typeVersion: 1,
+			typeVersion: 2,
 			position: [0, 0],
 			webhookId: randomUUID(),
 			parameters: { path, scheme, ...parameters },
