@@ -29,7 +29,8 @@ export type HeaderMap = Record<string, string | string[] | undefined>;
  * n8n gives header names lower-case; `name` may be spelled as the user typed it.
  */
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
-	const value = headers[name.toLowerCase()];
+	// Names in code are already lower-case: look them up before lower-casing (every delivery does).
+	const value = headers[name] ?? headers[name.toLowerCase()];
 	const first = Array.isArray(value) ? value[0] : value;
 	return first === '' ? undefined : first;
 }

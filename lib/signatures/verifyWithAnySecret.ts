@@ -28,13 +28,16 @@ export function verifyWithAnyKey<Key>(
 	toKey: (secret: string, position: number) => Key,
 	matches: (key: Key) => boolean,
 ): string {
-	const keyed: Array<{ secret: string; key: Key }> = [];
+	const keys: Key[] = [];
+	const keyed: string[] = [];
 	secrets.forEach((secret, index) => {
-		if (isConfigured(secret)) keyed.push({ secret, key: toKey(secret, index + 1) });
+		if (!isConfigured(secret)) return;
+		keys.push(toKey(secret, index + 1));
+		keyed.push(secret);
 	});
-	const match = keyed.find(({ key }) => matches(key));
-	if (match === undefined) throw failure(keyed.length);
-	return match.secret;
+	const match = keys.findIndex(matches);
+	if (match < 0) throw failure(keys.length);
+	return keyed[match];
 }
 
 const isConfigured = (secret: string) => secret.trim() !== '';

@@ -7,6 +7,11 @@ export interface LogEntry {
 	metadata: Record<string, unknown>;
 }
 
+/** A SendGrid batch can hold thousands of events: the line names the first ones and counts all. */
+const MAX_LOGGED_IDS = 20;
+const someIds = (events: ReadonlyArray<{ eventId: string }>) =>
+	events.slice(0, MAX_LOGGED_IDS).map(({ eventId }) => eventId);
+
 /** The operator's log line for a decision; a handshake is not worth one. */
 export function decisionLog(decision: DeliveryDecision): LogEntry | undefined {
 	switch (decision.outcome) {
@@ -27,8 +32,10 @@ export function decisionLog(decision: DeliveryDecision): LogEntry | undefined {
 				level: 'info',
 				message: 'Signed webhook batch accepted',
 				metadata: {
-					eventIds: decision.accepted.map(({ eventId }) => eventId),
-					duplicateEventIds: decision.duplicates.map(({ eventId }) => eventId),
+					accepted: decision.accepted.length,
+					duplicates: decision.duplicates.length,
+					eventIds: someIds(decision.accepted),
+					duplicateEventIds: someIds(decision.duplicates),
 				},
 			};
 		case 'rejected':

@@ -119,6 +119,15 @@ describe('decisionLog', () => {
 		]);
 	});
 
+	it('counts a large batch and names only its first 20 events', () => {
+		const accepted = Array.from({ length: 25 }, (_, index) => ({
+			eventId: `e${index}`,
+			envelope: envelope(`e${index}`),
+		}));
+		const log = decisionLog({ outcome: 'batch', accepted, duplicates: [] });
+		expect([log?.metadata.accepted, (log?.metadata.eventIds as string[]).length]).toEqual([25, 20]);
+	});
+
 	it('logs the ids of a batch, and nothing for a handshake', () => {
 		const batch = decisionLog({
 			outcome: 'batch',
@@ -126,7 +135,7 @@ describe('decisionLog', () => {
 			duplicates: [{ eventId: 'e1', firstSeenAt: null }],
 		});
 		expect([batch?.metadata, decisionLog({ outcome: 'challenge', response: {} })]).toEqual([
-			{ eventIds: ['e2'], duplicateEventIds: ['e1'] },
+			{ accepted: 1, duplicates: 1, eventIds: ['e2'], duplicateEventIds: ['e1'] },
 			undefined,
 		]);
 	});
