@@ -21,9 +21,14 @@ export interface DeliveryParameters {
 	rawBody: { property: string } | undefined;
 }
 
-export function readDeliveryParameters(context: IWebhookFunctions): DeliveryParameters {
-	const parameter = <T>(name: string, fallback?: T) =>
+/** `getNodeParameter` typed by the caller: the description guarantees each parameter's type. */
+const parameterReader =
+	(context: IWebhookFunctions) =>
+	<T>(name: string, fallback?: T) =>
 		context.getNodeParameter(name, fallback) as T;
+
+export function readDeliveryParameters(context: IWebhookFunctions): DeliveryParameters {
+	const parameter = parameterReader(context);
 	const scheme = readScheme(context, parameter<SignatureSchemeName>('scheme'));
 	const options = parameter<IDataObject>('deliveryOptions', {});
 	const option = <T>(name: string, fallback: T) => (options[name] as T | undefined) ?? fallback;
@@ -70,8 +75,7 @@ function readScheme(context: IWebhookFunctions, name: SignatureSchemeName): Sign
 			throw new NodeOperationError(context.getNode(), `Unknown signature scheme "${name}"`);
 		return scheme;
 	}
-	const parameter = <T>(parameterName: string, fallback?: T) =>
-		context.getNodeParameter(parameterName, fallback) as T;
+	const parameter = parameterReader(context);
 	return customHmacScheme({
 		signatureHeader: parameter('signatureHeader'),
 		signaturePrefix: parameter('signaturePrefix', ''),
