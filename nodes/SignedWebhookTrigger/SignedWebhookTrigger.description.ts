@@ -196,6 +196,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'X-Event-ID',
+		hint: 'A header names the whole delivery: for deliveries of several events (HubSpot, SendGrid, batched custom) use a body field',
 		displayOptions: { show: { deduplicate: [true], eventIdFrom: ['header'] } },
 	},
 	{
