@@ -9,14 +9,16 @@ import { writeSuiteResult } from './support/results';
 import { median, round } from './support/stats';
 
 /**
- * One real n8n with three webhook workflows active side by side, each loaded in turn with the same
+ * A real n8n with three webhook workflows active side by side, each loaded in turn with the same
  * 1 KB JSON body:
  *   a. n8n's own Webhook node (header auth, respond immediately): the reference.
- *   b. the Signed Webhook Trigger with a new, validly signed Stripe event per request: verify,
- *      dedup claim, one execution each.
+ *   b. the Signed Webhook Trigger (version 2) with a new, validly signed Stripe event per request:
+ *      verify, dedup claim, one execution each.
  *   c. the Signed Webhook Trigger with an event it has already seen: verify, dedup lookup, answered
  *      as a duplicate, no execution.
+ *   d. a path no workflow registered: n8n's 404, the floor of what any request costs.
  * Each round waits until n8n has finished every execution it started, so rounds do not overlap.
+ * The whole run is made twice: under n8n's defaults, then with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE.
  */
 
 // n8n 2.41 builds a fresh V8 isolate for every execution and for every webhook call to a node other
@@ -35,12 +37,13 @@ const AUTH_HEADER = 'x-bench-token';
 const AUTH_TOKEN = `bench-${randomUUID()}`;
 const ALREADY_SEEN_EVENT = 'evt_bench_already_seen';
 
-type ScenarioKey = 'a' | 'b' | 'c';
+type ScenarioKey = 'a' | 'b' | 'c' | 'd';
 
 interface Scenario {
 	key: ScenarioKey;
 	name: string;
-	workflowId: string;
+	/** Absent for the unregistered path: nothing to settle. */
+	workflowId?: string;
 	/** Executions each answered request starts. */
 	executionsPerRequest: 0 | 1;
 	/** `batch` keeps event ids unique across warm-up and rounds. */
@@ -100,7 +103,7 @@ function signedWebhookTrigger(name: string, path: string): WorkflowDefinition {
 				id: randomUUID(),
 				name: 'Stripe Events',
 				type: 'n8n-nodes-hybrid-sync.signedWebhookTrigger',
-				typeVersion: 1,
+				typeVersion: 2,
 				position: [0, 0],
 				webhookId: randomUUID(),
 				parameters: { path, scheme: 'stripe' },
@@ -154,7 +157,7 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		},
 		{
 			key: 'b',
-			name: 'Signed Webhook Trigger, new events',
+			name: 'Signed Webhook Trigger v2, new events',
 			workflowId: await activate(signedWebhookTrigger('Bench: signed, unique', paths.b), {
 				SIGNING_SECRET: signingSecret,
 			}),
@@ -178,7 +181,7 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		},
 		{
 			key: 'c',
-			name: 'Signed Webhook Trigger, already seen',
+			name: 'Signed Webhook Trigger v2, already seen',
 			workflowId: await activate(signedWebhookTrigger('Bench: signed, duplicate', paths.c), {
 				SIGNING_SECRET: signingSecret,
 			}),
@@ -195,6 +198,20 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 						status === 200 && json(text)?.duplicate === true
 							? undefined
 							: `status ${status}: ${text.slice(0, 200)}`,
+				}));
+			},
+		},
+		{
+			key: 'd',
+			name: 'unregistered path (n8n answers 404)',
+			executionsPerRequest: 0,
+			prepare: (count) => {
+				const body = stripeEventBody(ALREADY_SEEN_EVENT, BODY_BYTES);
+				return Array.from({ length: count }, () => ({
+					path: '/webhook/bench-no-such-path',
+					headers: stripeHeaders(body),
+					body,
+					check: (status) => (status === 404 ? undefined : `status ${status}`),
 				}));
 			},
 		},
@@ -220,12 +237,14 @@ async function countExecutions(
  * checks every one of them succeeded.
  */
 async function settle(n8n: N8nInstance, scenario: Scenario, expected: number): Promise<void> {
+	const { workflowId } = scenario;
+	if (workflowId === undefined) return;
 	const deadline = Date.now() + SETTLE_TIMEOUT_MS;
 	for (;;) {
-		const running = await countExecutions(n8n, scenario.workflowId, ['new', 'running']);
-		const finished = await countExecutions(n8n, scenario.workflowId);
+		const running = await countExecutions(n8n, workflowId, ['new', 'running']);
+		const finished = await countExecutions(n8n, workflowId);
 		if (running === 0 && finished >= expected) {
-			const succeeded = await countExecutions(n8n, scenario.workflowId, ['success']);
+			const succeeded = await countExecutions(n8n, workflowId, ['success']);
 			if (finished !== expected || succeeded !== expected) {
 				throw new Error(
 					`Scenario ${scenario.key} should have ${expected} successful executions; n8n has ${finished} finished, ${succeeded} successful`,
@@ -242,15 +261,18 @@ async function settle(n8n: N8nInstance, scenario: Scenario, expected: number): P
 	}
 }
 
-async function main(): Promise<void> {
-	// n8n inherits this environment: an N8N_ variable set here changes what is measured.
-	const n8nSettings = Object.fromEntries(
-		Object.entries(process.env).filter(([name]) => name.startsWith('N8N_')),
-	);
-	console.log(
-		`Starting n8n (installs this package from dist/) with ${JSON.stringify(n8nSettings)} over its defaults...`,
-	);
-	const n8n = await N8nInstance.start();
+/** The settings measured, each in its own n8n: its defaults, then lazy isolate acquisition. */
+const SETTINGS: Array<{ label: string; env: Record<string, string> }> = [
+	{ label: 'defaults', env: {} },
+	{ label: 'lazy acquire', env: { N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE: 'true' } },
+];
+
+type Summary = Record<'rps' | 'p50' | 'p99' | 'cpu' | 'errors', number> & { name: string };
+
+async function measureSetting(
+	env: Record<string, string>,
+): Promise<{ summaries: Map<ScenarioKey, Summary>; rounds: RoundResult[]; n8nLog?: string }> {
+	const n8n = await N8nInstance.start({ env });
 	try {
 		const origin = new URL(n8n.baseUrl).origin;
 		const scenarios = await createScenarios(n8n);
@@ -317,31 +339,53 @@ async function main(): Promise<void> {
 			}
 		}
 
-		const summary = (key: ScenarioKey) => {
+		const summaries = new Map<ScenarioKey, Summary>();
+		for (const { key, name } of scenarios) {
 			const mine = rounds.filter((result) => result.scenario === key);
-			return {
+			summaries.set(key, {
+				name,
 				rps: median(mine.map((result) => result.requestsPerSecond)),
 				p50: median(mine.map((result) => result.p50Ms)),
 				p99: median(mine.map((result) => result.p99Ms)),
 				cpu: median(mine.map((result) => result.n8nCpuMsPerRequest)),
 				errors: mine.reduce((sum, result) => sum + result.errors, 0),
-			};
-		};
-		const a = summary('a');
-		const table: Array<Record<string, string | number>> = scenarios.map(({ key, name }) => {
-			const s = summary(key);
-			return {
-				scenario: `${key}. ${name}`,
+			});
+		}
+		return { summaries, rounds, n8nLog: n8n.logFile };
+	} finally {
+		await n8n.stop();
+	}
+}
+
+async function main(): Promise<void> {
+	// n8n inherits this environment: an N8N_ variable set here changes what is measured.
+	const n8nSettings = Object.fromEntries(
+		Object.entries(process.env).filter(([name]) => name.startsWith('N8N_')),
+	);
+	const table: Array<Record<string, string | number>> = [];
+	const details: Record<string, unknown> = {};
+	let errors = 0;
+	for (const setting of SETTINGS) {
+		console.log(
+			`Starting n8n (${setting.label}; installs this package from dist/) with ${JSON.stringify({ ...n8nSettings, ...setting.env })} over its defaults...`,
+		);
+		const { summaries, rounds, n8nLog } = await measureSetting(setting.env);
+		for (const [key, s] of summaries) {
+			table.push({
+				setting: setting.label,
+				scenario: `${key}. ${s.name}`,
 				'req/s': Math.round(s.rps),
 				'p50 ms': round(s.p50, 1),
 				'p99 ms': round(s.p99, 1),
 				'n8n CPU ms/req': round(s.cpu, 2),
 				errors: s.errors,
-			};
-		});
+			});
+		}
+		const a = summaries.get('a')!;
 		for (const key of ['b', 'c'] as const) {
-			const s = summary(key);
+			const s = summaries.get(key)!;
 			table.push({
+				setting: setting.label,
 				scenario: `${key} / a (ratio)`,
 				'req/s': round(s.rps / a.rps, 2),
 				'p50 ms': round(s.p50 / a.p50, 2),
@@ -350,29 +394,42 @@ async function main(): Promise<void> {
 				errors: '',
 			});
 		}
-		writeSuiteResult({
-			suite: 'webhook',
-			table,
-			details: {
-				warmUpRequests: WARM_UP_REQUESTS,
-				rounds: ROUNDS,
-				requestsPerRound: REQUESTS_PER_ROUND,
-				concurrency: CONCURRENCY,
-				bodyBytes: BODY_BYTES,
-				n8nSettings,
-				n8nLog: n8n.logFile,
-				measurements: rounds.map(({ errorSamples, ...result }) => ({
-					...result,
-					...(errorSamples.length ? { errorSamples } : {}),
-				})),
-			},
+		const c = summaries.get('c')!;
+		const d = summaries.get('d')!;
+		table.push({
+			setting: setting.label,
+			scenario: 'c CPU / d CPU (duplicate against 404)',
+			'req/s': '',
+			'p50 ms': '',
+			'p99 ms': '',
+			'n8n CPU ms/req': round(c.cpu / d.cpu, 2),
+			errors: '',
 		});
-		const errors = rounds.reduce((sum, result) => sum + result.errors, 0);
-		if (errors > 0)
-			throw new Error(`${errors} request(s) got an unexpected answer; see the error lines above`);
-	} finally {
-		await n8n.stop();
+		details[setting.label] = {
+			env: setting.env,
+			n8nLog,
+			measurements: rounds.map(({ errorSamples, ...result }) => ({
+				...result,
+				...(errorSamples.length ? { errorSamples } : {}),
+			})),
+		};
+		errors += rounds.reduce((sum, result) => sum + result.errors, 0);
 	}
+	writeSuiteResult({
+		suite: 'webhook',
+		table,
+		details: {
+			warmUpRequests: WARM_UP_REQUESTS,
+			rounds: ROUNDS,
+			requestsPerRound: REQUESTS_PER_ROUND,
+			concurrency: CONCURRENCY,
+			bodyBytes: BODY_BYTES,
+			n8nSettings,
+			settings: details,
+		},
+	});
+	if (errors > 0)
+		throw new Error(`${errors} request(s) got an unexpected answer; see the error lines above`);
 }
 
 main().catch((error: unknown) => {

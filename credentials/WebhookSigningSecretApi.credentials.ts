@@ -20,6 +20,7 @@ export class WebhookSigningSecretApi implements ICredentialType {
 			required: true,
 			description:
 				'The signing secret exactly as the sender shows it (Stripe and Standard Webhooks: the whole "whsec_..." value; SendGrid: the base64 verification public key)',
+			hint: 'Running triggers keep the secret in memory for up to 60 seconds: a change or revocation takes effect within that time',
 		},
 		{
 			displayName: 'Previous Secrets',

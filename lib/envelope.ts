@@ -24,9 +24,15 @@ export interface FieldSource {
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 
+/**
+ * The one header reader: the first value of a repeated header, an empty value counted as absent.
+ * n8n gives header names lower-case; `name` may be spelled as the user typed it.
+ */
 export function headerValue(headers: HeaderMap, name: string): string | undefined {
-	const value = headers[name.toLowerCase()];
-	return Array.isArray(value) ? value[0] : value;
+	// Names in code are already lower-case: look them up before lower-casing (every delivery does).
+	const value = headers[name] ?? headers[name.toLowerCase()];
+	const first = Array.isArray(value) ? value[0] : value;
+	return first === '' ? undefined : first;
 }
 
 export function readField(
@@ -36,7 +42,7 @@ export function readField(
 ): string | undefined {
 	for (const name of source.header ?? []) {
 		const value = headerValue(headers, name);
-		if (value !== undefined && value !== '') return value;
+		if (value !== undefined) return value;
 	}
 	if (source.bodyPath && body !== null && typeof body === 'object') {
 		const value: unknown = get(body, source.bodyPath);

@@ -36,10 +36,10 @@ export function verifyCustomHmacSignature(
 		config.encoding,
 	);
 	const timestampSeconds = checkTimestamp(request, options, config);
-	verifyWithAnySecret(options.secrets, (secret) =>
-		signaturesEqual(hmac(config.algorithm, secret, parts), signature),
+	const secret = verifyWithAnySecret(options.secrets, (candidate) =>
+		signaturesEqual(hmac(config.algorithm, candidate, parts), signature),
 	);
-	return timestampSeconds === undefined ? {} : { timestampSeconds };
+	return timestampSeconds === undefined ? { secret } : { timestampSeconds, secret };
 }
 
 function checkTimestamp(

@@ -1,5 +1,5 @@
 import { verifyCustomHmacSignature, type CustomHmacConfig } from './customHmac';
-import { readHeader } from './headers';
+import { headerValue } from '../envelope';
 import type { SignedRequest, VerifiedDelivery, VerifyOptions } from './types';
 
 const SHA256: CustomHmacConfig = {
@@ -22,7 +22,7 @@ export function verifyGithubSignature(
 	options: VerifyOptions,
 ): VerifiedDelivery {
 	const legacyOnly =
-		readHeader(request, 'x-hub-signature-256') === undefined &&
-		readHeader(request, 'x-hub-signature') !== undefined;
+		headerValue(request.headers, 'x-hub-signature-256') === undefined &&
+		headerValue(request.headers, 'x-hub-signature') !== undefined;
 	return verifyCustomHmacSignature(request, options, legacyOnly ? SHA1 : SHA256);
 }

@@ -1,18 +1,9 @@
+import { headerValue } from '../envelope';
 import { decodeStrict, type SignatureEncoding } from './compare';
 import { SignatureVerificationError, type SignedRequest } from './types';
 
-/**
- * The header's first value; an empty value counts as absent. Request header names are lower-case;
- * `name` may be spelled as the user typed it (a custom scheme's setting).
- */
-export function readHeader(request: SignedRequest, name: string): string | undefined {
-	const value = request.headers[name] ?? request.headers[name.toLowerCase()];
-	const first = Array.isArray(value) ? value[0] : value;
-	return first === '' ? undefined : first;
-}
-
 export function requireHeader(request: SignedRequest, name: string): string {
-	const value = readHeader(request, name);
+	const value = headerValue(request.headers, name);
 	if (value === undefined) {
 		throw new SignatureVerificationError(`Missing required header "${name}"`, 'missingHeader');
 	}

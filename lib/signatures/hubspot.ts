@@ -11,9 +11,25 @@ const HUBSPOT_V3: CustomHmacConfig = {
 	timestampUnit: 'milliseconds',
 };
 
+/**
+ * HubSpot signs the URI with these escapes decoded (its request-validation docs list exactly
+ * these); any other escape, `%20` included, stays as sent.
+ */
+const DECODED_ESCAPES = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
+
+export function decodeHubspotUri(url: string): string {
+	return url.replace(DECODED_ESCAPES, (_escape, hex: string) =>
+		String.fromCharCode(parseInt(hex, 16)),
+	);
+}
+
 export function verifyHubspotSignature(
 	request: SignedRequest,
 	options: VerifyOptions,
 ): VerifiedDelivery {
-	return verifyCustomHmacSignature(request, options, HUBSPOT_V3);
+	return verifyCustomHmacSignature(
+		{ ...request, url: decodeHubspotUri(request.url) },
+		options,
+		HUBSPOT_V3,
+	);
 }

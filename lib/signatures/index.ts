@@ -4,21 +4,27 @@ export { verifyWithAnySecret } from './verifyWithAnySecret';
 export type { HmacAlgorithm } from './hmac';
 export { verifyCustomHmacSignature, type CustomHmacConfig } from './customHmac';
 export { verifyGithubSignature } from './github';
-export { verifyHubspotSignature } from './hubspot';
+export { decodeHubspotUri, verifyHubspotSignature } from './hubspot';
 export { verifyPaddleSignature } from './paddle';
 export { verifySendgridSignature } from './sendgrid';
 export { verifyShopifySignature } from './shopify';
-export { verifySlackSignature } from './slack';
+export { answerSlackHandshake, verifySlackSignature } from './slack';
 export { verifySquareSignature } from './square';
 export { verifyStandardWebhooksSignature } from './standardWebhooks';
 export { verifyStripeSignature } from './stripe';
 export { verifyTwilioSignature } from './twilio';
-export { verifyWooCommerceSignature } from './wooCommerce';
-export { answerZoomUrlValidation, verifyZoomSignature } from './zoom';
+export { isWooCommercePing, verifyWooCommerceSignature } from './wooCommerce';
+export { answerZoomHandshake, answerZoomUrlValidation, verifyZoomSignature } from './zoom';
 
 export {
+	customHmacScheme,
+	schemeSummaries,
 	signatureSchemes,
-	type DeliveryField,
+	type BuiltInSchemeName,
+	type CustomSchemeConfig,
+	type EventBatch,
+	type HandshakeAnswer,
+	type SchemeSummary,
 	type SignatureScheme,
 	type SignatureSchemeName,
 } from './schemes';

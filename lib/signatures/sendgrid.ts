@@ -3,7 +3,7 @@ import { createPublicKey, verify, type KeyObject } from 'crypto';
 import { decodeStrict } from './compare';
 import { requireHeader, requireSignatureHeader } from './headers';
 import { keyCache } from './keyCache';
-import { parseTimestamp } from './timestamp';
+import { assertFresh, parseTimestamp } from './timestamp';
 import {
 	SignatureVerificationError,
 	type SignedRequest,
@@ -17,8 +17,9 @@ const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
 
 /**
  * SendGrid Event Webhook: ECDSA P-256 / SHA-256 over `{timestamp}{body}`, base64 DER signature,
- * verified with the public key from the SendGrid settings. The timestamp is signed but SendGrid
- * documents no freshness window, so no tolerance is applied.
+ * verified with the public key from the SendGrid settings. SendGrid documents no freshness window,
+ * but the timestamp is signed, so the tolerance applies as for every timestamped scheme: a captured
+ * delivery cannot be replayed later. An infinite tolerance turns the check off.
  */
 export function verifySendgridSignature(
 	request: SignedRequest,
@@ -27,12 +28,13 @@ export function verifySendgridSignature(
 	const signature = requireSignatureHeader(request, SIGNATURE_HEADER, '', 'base64');
 	const timestampText = requireHeader(request, TIMESTAMP_HEADER);
 	const timestampSeconds = parseTimestamp(timestampText, TIMESTAMP_HEADER);
+	assertFresh(timestampSeconds, options);
 	// crypto.verify takes one buffer; the copy is small next to an ECDSA verification.
 	const signed = Buffer.concat([Buffer.from(timestampText), request.rawBody]);
-	verifyWithAnyKey(options.secrets, toP256PublicKey, (key) =>
+	const secret = verifyWithAnyKey(options.secrets, toP256PublicKey, (key) =>
 		verify('sha256', signed, key, signature),
 	);
-	return { timestampSeconds };
+	return { timestampSeconds, secret };
 }
 
 function toP256PublicKey(secret: string, position: number): KeyObject {

@@ -1,6 +1,6 @@
 import type { CustomHmacConfig } from './customHmac';
 import { requireHeader } from './headers';
-import type { SignedRequest } from './types';
+import { SignatureVerificationError, type SignedRequest } from './types';
 
 const PLACEHOLDER = /\{(body|timestamp|id|url|method)\}/;
 /** Literal text at even indexes, placeholder names at odd ones; split once per distinct template. */
@@ -55,9 +55,12 @@ function configuredHeader(
 	setting: string,
 	header?: string,
 ): string {
-	// A configuration mistake, not a bad delivery: a plain Error, so it never reads as a 401.
+	// A configuration mistake, not a bad delivery: its own reason, so it never reads as a 401.
 	if (!header) {
-		throw new Error(`The signed payload template uses {${placeholder}} but ${setting} is not set`);
+		throw new SignatureVerificationError(
+			`The signed payload template uses {${placeholder}} but ${setting} is not set`,
+			'invalidConfiguration',
+		);
 	}
 	return requireHeader(request, header);
 }

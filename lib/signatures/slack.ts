@@ -17,3 +17,16 @@ export function verifySlackSignature(
 ): VerifiedDelivery {
 	return verifyCustomHmacSignature(request, options, SLACK);
 }
+
+/**
+ * Slack's handshakes, answered only after the signature verified: the Events API checks a Request
+ * URL with a signed `url_verification` event and wants its `challenge` back; slash commands
+ * send `ssl_check=1` and want a 200. Neither is an event.
+ */
+export function answerSlackHandshake(body: unknown): Record<string, string> | undefined {
+	if (body === null || typeof body !== 'object') return undefined;
+	const { type, challenge, ssl_check: sslCheck } = body as Record<string, unknown>;
+	if (type === 'url_verification' && typeof challenge === 'string') return { challenge };
+	if (sslCheck === '1') return {};
+	return undefined;
+}

@@ -1,7 +1,8 @@
 import { createSecretKey, type KeyObject } from 'crypto';
 
 import { decodeStrict, signaturesEqual } from './compare';
-import { malformedHeader, readHeader, requireHeader } from './headers';
+import { headerValue } from '../envelope';
+import { malformedHeader, requireHeader } from './headers';
 import { hmac } from './hmac';
 import { keyCache } from './keyCache';
 import { assertFresh, parseTimestamp } from './timestamp';
@@ -27,7 +28,8 @@ export function verifyStandardWebhooksSignature(
 	options: VerifyOptions,
 ): VerifiedDelivery {
 	const names =
-		readHeader(request, STANDARD.id) === undefined && readHeader(request, SVIX.id) !== undefined
+		headerValue(request.headers, STANDARD.id) === undefined &&
+		headerValue(request.headers, SVIX.id) !== undefined
 			? SVIX
 			: STANDARD;
 	const id = requireHeader(request, names.id);
@@ -36,11 +38,11 @@ export function verifyStandardWebhooksSignature(
 	const timestampSeconds = parseTimestamp(timestampText, names.timestamp);
 	assertFresh(timestampSeconds, options);
 	const prefix = `${id}.${timestampText}.`;
-	verifyWithAnyKey(options.secrets, toKey, (key) => {
+	const secret = verifyWithAnyKey(options.secrets, toKey, (key) => {
 		const expected = hmac('sha256', key, [prefix, request.rawBody]);
 		return signatures.some((signature) => signaturesEqual(expected, signature));
 	});
-	return { timestampSeconds };
+	return { timestampSeconds, secret };
 }
 
 /** `v1,<base64> v1,<base64>`: other versions and unreadable entries are skipped, not fatal. */

@@ -27,11 +27,11 @@ export function verifyTimestampedSignatureHeader(
 	const timestampSeconds = parseTimestamp(timestampText, format.header);
 	assertFresh(timestampSeconds, options);
 	const prefix = timestampText + format.joiner;
-	verifyWithAnySecret(options.secrets, (secret) => {
-		const expected = hmac('sha256', secret, [prefix, request.rawBody]);
+	const secret = verifyWithAnySecret(options.secrets, (candidate) => {
+		const expected = hmac('sha256', candidate, [prefix, request.rawBody]);
 		return signatures.some((signature) => signaturesEqual(expected, signature));
 	});
-	return { timestampSeconds };
+	return { timestampSeconds, secret };
 }
 
 function parseHeader(

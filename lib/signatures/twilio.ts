@@ -24,7 +24,7 @@ export function verifyTwilioSignature(
 	const bodyHash = queryParameter(request.url, 'bodySHA256');
 	const params = bodyHash === undefined ? sortedFormParameters(request.rawBody) : '';
 	const urls = urlVariants(request.url);
-	verifyWithAnySecret(options.secrets, (authToken) =>
+	const secret = verifyWithAnySecret(options.secrets, (authToken) =>
 		urls.some((url) => signaturesEqual(hmac('sha1', authToken, [url, params]), signature)),
 	);
 	if (bodyHash !== undefined && !bodyMatches(request.rawBody, bodyHash)) {
@@ -33,7 +33,7 @@ export function verifyTwilioSignature(
 			'signatureMismatch',
 		);
 	}
-	return {};
+	return { secret };
 }
 
 function queryParameter(url: string, name: string): string | undefined {

@@ -16,7 +16,10 @@ export interface VerifyOptions {
 	 * a genuine delivery. For sendGrid these are base64 DER SPKI public keys.
 	 */
 	secrets: string[];
-	/** For schemes that sign a timestamp: reject |now - ts| > tolerance, both directions. */
+	/**
+	 * For schemes that sign a timestamp: reject |now - ts| > tolerance, both directions.
+	 * `Infinity` turns the check off (SendGrid, when the operator chooses so).
+	 */
 	toleranceSeconds: number;
 	/** Injected clock (epoch seconds, may be fractional). */
 	nowSeconds: number;
@@ -25,6 +28,8 @@ export interface VerifyOptions {
 export interface VerifiedDelivery {
 	/** The signed timestamp when the scheme has one (epoch seconds; HubSpot's ms converted). */
 	timestampSeconds?: number;
+	/** The configured secret that verified (current or a previous one). Never logged or sent. */
+	secret: string;
 }
 
 export type SignatureFailureReason =
@@ -34,7 +39,9 @@ export type SignatureFailureReason =
 	| 'timestampTooOld'
 	| 'timestampInFuture'
 	| 'noSecret'
-	| 'invalidSecret';
+	| 'invalidSecret'
+	/** The scheme's own settings contradict each other (our side, never the sender's fault). */
+	| 'invalidConfiguration';
 
 /**
  * The only error a verify function throws for a bad delivery. The message is safe to send back to

@@ -1,17 +1,18 @@
 import { SignatureVerificationError } from './types';
 
 /**
- * Passes when any configured secret verifies: current first, then previous ones, so a rotation
- * never rejects a genuine delivery. Blank entries are not secrets.
+ * Answers the first configured secret that verifies: current first, then previous ones, so a
+ * rotation never rejects a genuine delivery. Blank entries are not secrets. The caller keeps the
+ * secret that matched (Zoom's handshake is answered with it), so nothing is verified twice.
  */
 export function verifyWithAnySecret(
 	secrets: readonly string[],
 	matches: (secret: string) => boolean,
-): void {
+): string {
 	let configured = 0;
 	for (const secret of secrets) {
 		if (!isConfigured(secret)) continue;
-		if (matches(secret)) return;
+		if (matches(secret)) return secret;
 		configured++;
 	}
 	throw failure(configured);
@@ -26,12 +27,17 @@ export function verifyWithAnyKey<Key>(
 	secrets: readonly string[],
 	toKey: (secret: string, position: number) => Key,
 	matches: (key: Key) => boolean,
-): void {
+): string {
 	const keys: Key[] = [];
+	const keyed: string[] = [];
 	secrets.forEach((secret, index) => {
-		if (isConfigured(secret)) keys.push(toKey(secret, index + 1));
+		if (!isConfigured(secret)) return;
+		keys.push(toKey(secret, index + 1));
+		keyed.push(secret);
 	});
-	if (!keys.some(matches)) throw failure(keys.length);
+	const match = keys.findIndex(matches);
+	if (match < 0) throw failure(keys.length);
+	return keyed[match];
 }
 
 const isConfigured = (secret: string) => secret.trim() !== '';

@@ -28,3 +28,16 @@ export function answerZoomUrlValidation(
 	const encryptedToken = createHmac('sha256', secret).update(plainToken).digest('hex');
 	return { plainToken, encryptedToken };
 }
+
+/** Zoom's `endpoint.url_validation` event, answered with the secret that verified it. */
+export function answerZoomHandshake(
+	body: unknown,
+	secret: string,
+): { plainToken: string; encryptedToken: string } | undefined {
+	if (body === null || typeof body !== 'object') return undefined;
+	const { event, payload } = body as { event?: unknown; payload?: { plainToken?: unknown } };
+	if (event !== 'endpoint.url_validation' || typeof payload?.plainToken !== 'string') {
+		return undefined;
+	}
+	return answerZoomUrlValidation(payload.plainToken, secret);
+}

@@ -1,31 +1,30 @@
-import { createHash } from 'node:crypto';
 import type { BlockList } from 'node:net';
 
 import {
-	type EventEnvelope,
 	type FieldSource,
 	type HeaderMap,
 	headerValue,
 	readField,
 	redactHeaders,
-	toIsoTimestamp,
 } from '../envelope';
 import {
-	answerZoomUrlValidation,
-	type CustomHmacConfig,
+	type HandshakeAnswer,
 	type SignatureScheme,
 	SignatureVerificationError,
-	type VerifyOptions,
+	type VerifiedDelivery,
 } from '../signatures';
 import type { IdempotencyStore } from '../store/IdempotencyStore';
-import { type BodyFormat, BodyParseError, parseBody } from './parseBody';
+import { type AcceptedEvent, splitEvents } from './events';
 import { isIpAllowed } from './ipAllowlist';
+import { type BodyFormat, BodyParseError, parseBody } from './parseBody';
 import type { RateLimiter } from './rateLimiter';
 
+export type { AcceptedEvent } from './events';
+
 /**
- * The Signed Webhook Trigger's whole decision, framework-free: size, origin, rate, signature,
- * freshness, parse, dedup. The node maps the decision to an HTTP answer and (only for `accepted`)
- * an execution.
+ * The Signed Webhook Trigger's whole decision, framework-free: size, origin, signature presence,
+ * then (only now reading the secret) signature, freshness, rate, parse, handshake, dedup. The node
+ * maps the decision to an HTTP answer (`httpAnswer`) and, for new events, an execution.
  */
 
 export interface IncomingDelivery {
@@ -47,20 +46,23 @@ export interface DedupConfig {
 
 export interface DeliveryConfig {
 	scheme: SignatureScheme;
-	customHmac?: CustomHmacConfig;
-	secrets: string[];
+	/** `Infinity` turns the timestamp check off. */
 	toleranceSeconds: number;
 	maxBodyBytes: number;
 	bodyFormat: BodyFormat;
 	ipAllowlist?: BlockList;
 	rateLimitPerMinute: number;
 	rateLimitKey: string;
+	/** Absent: every verified delivery is new (deduplication off, or a test-URL delivery). */
 	dedup?: DedupConfig;
 	includeHeaders: boolean;
 }
 
 export interface DeliveryDependencies {
-	store?: IdempotencyStore;
+	/** Asked only for a delivery that passed every check needing no secret (cheap rejections). */
+	secrets(): Promise<string[]>;
+	/** Asked only for a verified delivery, when dedup is configured. */
+	store?(): Promise<IdempotencyStore>;
 	rateLimiter: RateLimiter;
 }
 
@@ -74,6 +76,11 @@ export type RejectionReason =
 	| 'misconfigured'
 	| 'storeUnavailable';
 
+export interface SeenEvent {
+	eventId: string;
+	firstSeenAt: string | null;
+}
+
 export type DeliveryDecision =
 	| {
 			outcome: 'rejected';
@@ -84,16 +91,15 @@ export type DeliveryDecision =
 			/** For the operator's log only, never sent to the sender. */
 			logDetail?: string;
 	  }
-	| {
-			outcome: 'challenge';
-			response: { plainToken: string; encryptedToken: string };
-	  }
-	| { outcome: 'duplicate'; eventId: string; firstSeenAt: string | null }
-	| { outcome: 'accepted'; eventId: string; envelope: EventEnvelope };
+	| { outcome: 'challenge'; response: HandshakeAnswer }
+	| ({ outcome: 'duplicate' } & SeenEvent)
+	| ({ outcome: 'accepted' } & AcceptedEvent)
+	/** A delivery of several events (HubSpot, SendGrid): only `accepted` ones start the execution. */
+	| { outcome: 'batch'; accepted: AcceptedEvent[]; duplicates: SeenEvent[] };
 
-type Rejection = Extract<DeliveryDecision, { outcome: 'rejected' }>;
+export type Rejection = Extract<DeliveryDecision, { outcome: 'rejected' }>;
 
-const reject = (
+export const reject = (
 	status: Rejection['status'],
 	reason: RejectionReason,
 	message: string,
@@ -106,43 +112,23 @@ const reject = (
 	retryAfterSeconds,
 });
 
+/** What a WooCommerce ping is answered with: the 200 it needs, nothing else. */
+const PING_ANSWER: HandshakeAnswer = {};
+
 export async function handleDelivery(
 	delivery: IncomingDelivery,
 	config: DeliveryConfig,
 	dependencies: DeliveryDependencies,
 ): Promise<DeliveryDecision> {
-	if (delivery.rawBody.length > config.maxBodyBytes) {
-		return reject(
-			413,
-			'bodyTooLarge',
-			`Request body is ${delivery.rawBody.length} bytes, the limit is ${config.maxBodyBytes}`,
-		);
-	}
-	if (config.ipAllowlist && !isIpAllowed(config.ipAllowlist, delivery.ip)) {
-		return reject(403, 'ipNotAllowed', 'Sender address is not in the allowlist');
-	}
+	const cheap = cheapRejection(delivery, config);
+	if (cheap) return cheap;
+	if (config.scheme.isUnsignedPing?.(delivery))
+		return { outcome: 'challenge', response: PING_ANSWER };
+	const missing = missingSignature(delivery, config.scheme);
+	if (missing) return missing;
 
-	const verifyOptions: VerifyOptions = {
-		secrets: config.secrets,
-		toleranceSeconds: config.toleranceSeconds,
-		nowSeconds: delivery.receivedAtMs / 1000,
-	};
-	let signedTimestampSeconds: number | undefined;
-	try {
-		const verified = config.scheme.verify(delivery, verifyOptions, config.customHmac);
-		signedTimestampSeconds = verified.timestampSeconds;
-	} catch (error) {
-		if (!(error instanceof SignatureVerificationError)) throw error;
-		if (error.reason === 'noSecret' || error.reason === 'invalidSecret') {
-			// Our configuration, not the sender's fault: a 5xx makes the sender retry, so nothing is lost.
-			return {
-				...reject(500, 'misconfigured', 'The receiver is misconfigured, retry later'),
-				logDetail: error.message,
-			};
-		}
-		const stale = error.reason === 'timestampTooOld' || error.reason === 'timestampInFuture';
-		return reject(401, stale ? 'timestampOutOfTolerance' : 'signatureInvalid', error.message);
-	}
+	const verified = verify(delivery, config, await dependencies.secrets());
+	if ('outcome' in verified) return verified;
 
 	// After verification, so that unsigned floods cannot use up a genuine sender's allowance.
 	if (config.rateLimitPerMinute > 0) {
@@ -166,130 +152,114 @@ export async function handleDelivery(
 		return reject(400, 'bodyUnparseable', error.message);
 	}
 
-	const zoomChallenge = zoomUrlValidationToken(config.scheme, body);
-	if (zoomChallenge !== undefined) {
-		return {
-			outcome: 'challenge',
-			response: answerZoomUrlValidation(
-				zoomChallenge,
-				secretThatVerified(delivery, config, verifyOptions),
-			),
-		};
-	}
+	const handshake = config.scheme.answerHandshake?.(body, verified.secret);
+	if (handshake) return { outcome: 'challenge', response: handshake };
 
-	const eventId = boundedEventId(
-		readField(config.dedup?.idSource ?? naturalEventId(config), delivery.headers, body) ??
-			sha256Id(delivery.rawBody),
-	);
+	const events = splitEvents(delivery, body, verified.timestampSeconds, {
+		scheme: config.scheme,
+		idSource: config.dedup?.idSource,
+		headers: config.includeHeaders
+			? redactHeaders(delivery.headers, config.scheme.signature.header)
+			: undefined,
+	});
+	const firstSeen = await recordFirstSeen(events, config.dedup, dependencies);
+	if ('outcome' in firstSeen) return firstSeen;
 
-	if (config.dedup && dependencies.store) {
-		let outcome;
-		try {
-			[outcome] = await dependencies.store.markSeen(config.dedup.namespace, [eventId], {
-				ttlMs: config.dedup.windowMs,
-			});
-		} catch (error) {
-			return {
-				...reject(503, 'storeUnavailable', 'Deduplication store is unavailable, retry later', 30),
-				logDetail: error instanceof Error ? error.message : String(error),
-			};
-		}
-		if (!outcome.firstSeen) {
-			const firstSeenAt = outcome.record.completedAt ?? outcome.record.updatedAt;
-			return {
-				outcome: 'duplicate',
-				eventId,
-				firstSeenAt: firstSeenAt ? new Date(firstSeenAt).toISOString() : null,
-			};
-		}
-	}
-
-	const envelope: EventEnvelope = {
-		id: eventId,
-		type: readField(config.scheme.eventType, delivery.headers, body) ?? null,
-		occurredAt: occurredAt(signedTimestampSeconds, delivery.headers, body),
-		receivedAt: new Date(delivery.receivedAtMs).toISOString(),
-		source: 'webhook',
-		scheme: config.scheme.name,
-		data: body,
-	};
-	if (config.includeHeaders) {
-		envelope.headers = redactHeaders(
-			delivery.headers,
-			config.customHmac ? [config.customHmac.signatureHeader] : [],
-		);
-	}
-	return { outcome: 'accepted', eventId, envelope };
+	const accepted = events.filter((_event, index) => firstSeen.seenAt[index] === undefined);
+	const duplicates = events.flatMap(({ eventId }, index) => {
+		const seenAt = firstSeen.seenAt[index];
+		return seenAt === undefined ? [] : [{ eventId, firstSeenAt: seenAt }];
+	});
+	if (config.scheme.batch) return { outcome: 'batch', accepted, duplicates };
+	return accepted.length === 1
+		? { outcome: 'accepted', ...accepted[0] }
+		: { outcome: 'duplicate', ...duplicates[0] };
 }
 
-/** Custom HMAC has no built-in id: its `idHeader` (also signed as {id}) is the event id. */
-function naturalEventId(config: DeliveryConfig): FieldSource {
-	if (config.scheme.name === 'customHmac' && config.customHmac?.idHeader) {
-		return { header: [config.customHmac.idHeader] };
+/** The checks that need neither a secret nor the store: size, then origin. */
+function cheapRejection(delivery: IncomingDelivery, config: DeliveryConfig): Rejection | undefined {
+	if (delivery.rawBody.length > config.maxBodyBytes) {
+		return reject(
+			413,
+			'bodyTooLarge',
+			`Request body is ${delivery.rawBody.length} bytes, the limit is ${config.maxBodyBytes}`,
+		);
 	}
-	return config.scheme.eventId;
+	if (config.ipAllowlist && !isIpAllowed(config.ipAllowlist, delivery.ip)) {
+		return reject(403, 'ipNotAllowed', 'Sender address is not in the allowlist');
+	}
+	return undefined;
+}
+
+/** Unsigned traffic is refused before a secret is read (n8n's credential read is costly). */
+function missingSignature(
+	delivery: IncomingDelivery,
+	scheme: SignatureScheme,
+): Rejection | undefined {
+	if (readField(scheme.signature, delivery.headers, undefined) !== undefined) return undefined;
+	const names = (scheme.signature.header ?? []).map((name) => `"${name}"`).join(' or ');
+	return reject(401, 'signatureInvalid', `Missing required header ${names}`);
+}
+
+function verify(
+	delivery: IncomingDelivery,
+	config: DeliveryConfig,
+	secrets: string[],
+): VerifiedDelivery | Rejection {
+	try {
+		return config.scheme.verify(delivery, {
+			secrets,
+			toleranceSeconds: config.toleranceSeconds,
+			nowSeconds: delivery.receivedAtMs / 1000,
+		});
+	} catch (error) {
+		if (!(error instanceof SignatureVerificationError)) throw error;
+		if (
+			error.reason === 'noSecret' ||
+			error.reason === 'invalidSecret' ||
+			error.reason === 'invalidConfiguration'
+		) {
+			// Our configuration, not the sender's fault: a 5xx makes the sender retry, so nothing is lost.
+			return {
+				...reject(500, 'misconfigured', 'The receiver is misconfigured, retry later'),
+				logDetail: error.message,
+			};
+		}
+		const stale = error.reason === 'timestampTooOld' || error.reason === 'timestampInFuture';
+		return reject(401, stale ? 'timestampOutOfTolerance' : 'signatureInvalid', error.message);
+	}
 }
 
 /**
- * Zoom expects the token hashed with the secret token that signed the request. Right after a
- * rotation that may be a previous secret, and answering with the current one fails the validation.
+ * Records every event id in one atomic store call. `seenAt[i]` is undefined for a first-seen
+ * event, else when the earlier copy was recorded (null when unknown).
  */
-function secretThatVerified(
-	delivery: IncomingDelivery,
-	config: DeliveryConfig,
-	verifyOptions: VerifyOptions,
-): string {
-	const verifies = (secret: string): boolean => {
-		try {
-			config.scheme.verify(delivery, { ...verifyOptions, secrets: [secret] }, config.customHmac);
-			return true;
-		} catch {
-			return false;
-		}
-	};
-	// The delivery was verified with these secrets a moment ago, so one of them matches.
-	return config.secrets.find(verifies) ?? config.secrets[0];
-}
-
-const sha256Id = (bytes: Buffer | string) =>
-	`sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** IDs are keys in the store; an absurdly long one (a sender's bug or an attack) is hashed. */
-const MAX_EVENT_ID_LENGTH = 512;
-const boundedEventId = (id: string) =>
-	id.length > MAX_EVENT_ID_LENGTH || id.includes('\u0000') ? sha256Id(id) : id;
-
-function zoomUrlValidationToken(scheme: SignatureScheme, body: unknown): string | undefined {
-	if (scheme.name !== 'zoom' || body === null || typeof body !== 'object') return undefined;
-	const { event, payload } = body as {
-		event?: unknown;
-		payload?: { plainToken?: unknown };
-	};
-	if (event !== 'endpoint.url_validation') return undefined;
-	return typeof payload?.plainToken === 'string' ? payload.plainToken : undefined;
-}
-
-const OCCURRED_AT_BODY_PATHS = [
-	'occurred_at',
-	'created_at',
-	'created',
-	'timestamp',
-	'event_time',
-	'event_ts',
-];
-
-function occurredAt(
-	signedTimestampSeconds: number | undefined,
-	headers: HeaderMap,
-	body: unknown,
-): string | null {
-	if (signedTimestampSeconds !== undefined) return toIsoTimestamp(signedTimestampSeconds);
-	const triggeredAt = headerValue(headers, 'x-shopify-triggered-at');
-	if (triggeredAt) return toIsoTimestamp(triggeredAt);
-	if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
-	for (const path of OCCURRED_AT_BODY_PATHS) {
-		const value = (body as Record<string, unknown>)[path];
-		if (value !== undefined) return toIsoTimestamp(value);
+async function recordFirstSeen(
+	events: AcceptedEvent[],
+	dedup: DedupConfig | undefined,
+	dependencies: DeliveryDependencies,
+): Promise<{ seenAt: Array<string | null | undefined> } | Rejection> {
+	if (!dedup || !dependencies.store || events.length === 0) {
+		return { seenAt: events.map(() => undefined) };
 	}
-	return null;
+	try {
+		const store = await dependencies.store();
+		const outcomes = await store.markSeen(
+			dedup.namespace,
+			events.map(({ eventId }) => eventId),
+			{ ttlMs: dedup.windowMs },
+		);
+		return {
+			seenAt: outcomes.map((outcome) => {
+				if (outcome.firstSeen) return undefined;
+				const at = outcome.record.completedAt ?? outcome.record.updatedAt;
+				return at ? new Date(at).toISOString() : null;
+			}),
+		};
+	} catch (error) {
+		return {
+			...reject(503, 'storeUnavailable', 'Deduplication store is unavailable, retry later', 30),
+			logDetail: error instanceof Error ? error.message : String(error),
+		};
+	}
 }

@@ -1,5 +1,18 @@
 import { BlockList, isIP } from 'node:net';
 
+export type IpAllowlistProblem = 'notAnAddress' | 'invalidPrefix';
+
+/** The allowlist setting cannot be read; the message names the entry. */
+export class IpAllowlistError extends Error {
+	constructor(
+		message: string,
+		readonly reason: IpAllowlistProblem,
+	) {
+		super(message);
+		this.name = 'IpAllowlistError';
+	}
+}
+
 /** Parses "10.0.0.0/8, 203.0.113.7, 2001:db8::/32" into a matcher; throws on a malformed entry. */
 export function parseIpAllowlist(list: string): BlockList | undefined {
 	const entries = list
@@ -11,8 +24,12 @@ export function parseIpAllowlist(list: string): BlockList | undefined {
 	for (const entry of entries) {
 		const [address, prefix, ...rest] = entry.split('/');
 		const family = isIP(address);
-		if (family === 0 || rest.length > 0)
-			throw new Error(`"${entry}" in the IP allowlist is not an IP address or CIDR range`);
+		if (family === 0 || rest.length > 0) {
+			throw new IpAllowlistError(
+				`"${entry}" in the IP allowlist is not an IP address or CIDR range`,
+				'notAnAddress',
+			);
+		}
 		const type = family === 4 ? 'ipv4' : 'ipv6';
 		if (prefix === undefined) {
 			allowlist.addAddress(address, type);
@@ -20,7 +37,10 @@ export function parseIpAllowlist(list: string): BlockList | undefined {
 		}
 		// Digits only: Number('') is 0, and "10.0.0.0/" must not turn into "allow everyone".
 		if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) {
-			throw new Error(`"${entry}" in the IP allowlist has an invalid prefix length`);
+			throw new IpAllowlistError(
+				`"${entry}" in the IP allowlist has an invalid prefix length`,
+				'invalidPrefix',
+			);
 		}
 		allowlist.addSubnet(address, Number(prefix), type);
 	}

@@ -1,17 +1,16 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { schemeSummaries } from '../../lib/signatures';
 import { storeProperties } from '../shared/storeDescription';
 
-const TIMESTAMP_SCHEMES = [
-	'standardWebhooks',
-	'stripe',
-	'slack',
-	'paddle',
-	'zoom',
-	'hubspot',
-	'customHmac',
-];
-const URL_SCHEMES = ['square', 'hubspot', 'twilio', 'customHmac'];
+/** Built from the scheme registry: one source for names, summaries and which settings apply. */
+const SCHEME_OPTIONS = schemeSummaries
+	.map((scheme) => ({ name: scheme.displayName, value: scheme.name, description: scheme.summary }))
+	.sort((a, b) => a.name.localeCompare(b.name));
+const TIMESTAMP_SCHEMES = schemeSummaries
+	.filter((scheme) => scheme.signsTimestamp)
+	.map(({ name }) => name);
+const URL_SCHEMES = schemeSummaries.filter((scheme) => scheme.signsUrl).map(({ name }) => name);
 
 const customHmacProperties: INodeProperties[] = (
 	[
@@ -79,10 +78,29 @@ const customHmacProperties: INodeProperties[] = (
 			description:
 				'Header whose value fills {ID} in the signed payload and is the event ID for deduplication',
 		},
+		{
+			displayName: 'Batched Deliveries',
+			name: 'batchedDeliveries',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether one delivery carries an array of events: the signature is checked once, then each event becomes its own item and is deduplicated by its own ID',
+		},
+		{
+			displayName: 'Events Array Path',
+			name: 'eventsArrayPath',
+			type: 'string',
+			default: '',
+			placeholder: 'events',
+			description:
+				'Dotted path to the array of events in the JSON body. Empty: the body itself is the array.',
+			hint: 'With Event ID From set to Body Field, the field is read inside each event',
+			displayOptions: { show: { scheme: ['customHmac'], batchedDeliveries: [true] } },
+		},
 	] as INodeProperties[]
 ).map((property) => ({
-	...property,
 	displayOptions: { show: { scheme: ['customHmac'] } },
+	...property,
 }));
 
 export const signedWebhookTriggerProperties: INodeProperties[] = [
@@ -101,57 +119,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		name: 'scheme',
 		type: 'options',
 		noDataExpression: true,
-		options: [
-			{
-				name: 'Custom HMAC',
-				value: 'customHmac',
-				description: 'Any HMAC signature in a header',
-			},
-			{ name: 'GitHub', value: 'github', description: 'X-Hub-Signature-256' },
-			{
-				name: 'HubSpot (V3)',
-				value: 'hubspot',
-				description: 'X-HubSpot-Signature-v3',
-			},
-			{
-				name: 'Paddle Billing',
-				value: 'paddle',
-				description: 'Paddle-Signature',
-			},
-			{
-				name: 'SendGrid Event Webhook',
-				value: 'sendgrid',
-				description: 'ECDSA public key signature',
-			},
-			{
-				name: 'Shopify',
-				value: 'shopify',
-				description: 'X-Shopify-Hmac-Sha256',
-			},
-			{ name: 'Slack', value: 'slack', description: 'X-Slack-Signature' },
-			{
-				name: 'Square',
-				value: 'square',
-				description: 'X-Square-Hmacsha256-Signature',
-			},
-			{
-				name: 'Standard Webhooks / Svix',
-				value: 'standardWebhooks',
-				description: 'Webhook-Signature or svix-signature headers',
-			},
-			{ name: 'Stripe', value: 'stripe', description: 'Stripe-Signature' },
-			{ name: 'Twilio', value: 'twilio', description: 'X-Twilio-Signature' },
-			{
-				name: 'WooCommerce',
-				value: 'wooCommerce',
-				description: 'X-WC-Webhook-Signature',
-			},
-			{
-				name: 'Zoom',
-				value: 'zoom',
-				description: 'X-Zm-Signature, answers the URL validation challenge',
-			},
-		],
+		options: SCHEME_OPTIONS,
 		default: 'standardWebhooks',
 		description: 'How the sender signs its deliveries. The secret comes from the credential.',
 	},
@@ -165,6 +133,15 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		description:
 			'Deliveries whose signed timestamp is further than this from now, in the past or the future, are refused as replays',
 		displayOptions: { show: { scheme: TIMESTAMP_SCHEMES } },
+	},
+	{
+		displayName: 'Check Timestamp Age',
+		name: 'checkTimestamp',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether deliveries whose signed timestamp is outside the tolerance are refused. SendGrid documents no freshness window; turn this off only if its deliveries reach n8n late (queued behind a proxy).',
+		displayOptions: { show: { scheme: ['sendgrid'] } },
 	},
 	{
 		displayName: 'Public URL',
@@ -204,7 +181,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				name: 'Scheme Default',
 				value: 'schemeDefault',
 				description:
-					"The sender's delivery or event ID (Webhook-ID header, Stripe event ID, X-GitHub-Delivery, X-Shopify-Event-ID, ...); a hash of the body when the scheme has none",
+					"The sender's delivery or event ID (Webhook-ID header, Stripe event ID, X-GitHub-Delivery, X-Shopify-Event-ID, each HubSpot eventId, ...); a hash of the body (of each event in a batch) when the scheme has none",
 			},
 			{ name: 'Header', value: 'header' },
 			{ name: 'Body Field', value: 'bodyPath' },
@@ -219,6 +196,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'X-Event-ID',
+		hint: 'A header names the whole delivery: for deliveries of several events (HubSpot, SendGrid, batched custom) use a body field',
 		displayOptions: { show: { deduplicate: [true], eventIdFrom: ['header'] } },
 	},
 	{
@@ -227,7 +205,8 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'data.object.ID',
-		description: 'Dotted path into the JSON body',
+		description:
+			'Dotted path into the JSON body; for deliveries of several events (HubSpot, SendGrid, batched custom), into each event',
 		displayOptions: {
 			show: { deduplicate: [true], eventIdFrom: ['bodyPath'] },
 		},
@@ -237,10 +216,13 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		// n8n parses the request body before a webhook node runs and answers malformed JSON with 422
 		// itself. For version 1 start nodes it skips that when `options.binaryData` is set, so this
 		// hidden value hands the node the untouched bytes: signature first, then our own parse (400).
+		// n8n evaluates it as an expression on every request, so version 2 does without it: n8n
+		// parses (JSON, form, XML, text), the node still verifies the raw bytes n8n kept.
 		displayName: 'Raw Body Handling',
 		name: 'options',
 		type: 'hidden',
 		default: { binaryData: true },
+		displayOptions: { show: { '@version': [1] } },
 	},
 	{
 		displayName: 'Options',

@@ -1,6 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { N8nInstance, nodeOutput, type CreatedWorkflow } from './harness';
+import { stripeDelivery as signedStripe } from './stripeDelivery';
 
 /**
  * The Signed Webhook Trigger inside a real n8n: real HTTP deliveries, executions counted through
@@ -11,17 +12,8 @@ const SECRET = 'whsec_e2e_stripe_signing_secret';
 const PATH = 'e2e-stripe-events';
 const TRIGGER = 'Stripe Events';
 
-function stripeDelivery(body: string, options: { secret?: string; timestamp?: number } = {}) {
-	const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-	const signature = createHmac('sha256', options.secret ?? SECRET)
-		.update(`${timestamp}.${body}`)
-		.digest('hex');
-	return {
-		method: 'POST',
-		headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` },
-		body,
-	};
-}
+const stripeDelivery = (body: string, options: { secret?: string; timestamp?: number } = {}) =>
+	signedStripe(body, options.secret ?? SECRET, options.timestamp);
 
 const stripeEvent = (id: string, type = 'payment_intent.succeeded') =>
 	JSON.stringify({ id, object: 'event', type, created: 1767225600, data: { object: { id: 'pi_1', amount: 4200 } } });

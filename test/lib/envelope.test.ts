@@ -10,6 +10,10 @@ describe('headerValue', () => {
 	it('answers the first value of a repeated header', () => {
 		expect(headerValue({ 'x-id': ['first', 'second'] }, 'x-id')).toBe('first');
 	});
+
+	it('treats an empty value as absent (the signature verifiers read headers through it too)', () => {
+		expect(headerValue({ 'x-sig': '' }, 'x-sig')).toBeUndefined();
+	});
 });
 
 describe('readField', () => {

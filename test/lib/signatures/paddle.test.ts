@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'crypto';
 
 import { verifyPaddleSignature } from '../../../lib/signatures';
-import { expectRejection, NOW, reserialised, verifier } from './helpers';
+import { expectRejection, NOW, verifier } from './helpers';
 
 const newSecret = () => `pdl_ntfset_${randomBytes(16).toString('hex')}`;
 const SECRET = newSecret();
@@ -24,36 +24,9 @@ const verify = verifier(verifyPaddleSignature, {
 });
 
 describe('verifyPaddleSignature', () => {
-	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
-	});
-
 	it('passes when the second of two h1 signatures matches', () => {
 		const headers = header(`ts=${NOW};h1=${sign(newSecret(), NOW, BODY)};h1=${SIGNATURE}`);
 		expect(() => verify({ headers })).not.toThrow();
-	});
-
-	it('verifies with the previous secret in second position (rotation)', () => {
-		const headers = header(`ts=${NOW};h1=${sign(OLD_SECRET, NOW, BODY)}`);
-		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
-	});
-
-	it('rejects a wrong secret', () => {
-		expectRejection(() => verify({ secrets: [newSecret()] }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a tampered body', () => {
-		const body = BODY.replace('transaction.completed', 'transaction.billed');
-		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects re-serialised JSON', () => {
-		expectRejection(() => verify({ body: reserialised(BODY) }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a missing Paddle-Signature header', () => {
-		const error = expectRejection(() => verify({ headers: {} }), 'missingHeader', LEAKS);
-		expect(error.message).toBe('Missing required header "paddle-signature"');
 	});
 
 	it('rejects a header without ts=', () => {
@@ -67,13 +40,5 @@ describe('verifyPaddleSignature', () => {
 	it('rejects a Stripe-style header (comma-separated)', () => {
 		const headers = header(`ts=${NOW},h1=${SIGNATURE}`);
 		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
-	});
-
-	it('rejects a stale timestamp', () => {
-		expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
-	});
-
-	it('rejects a timestamp in the future', () => {
-		expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
 	});
 });

@@ -1,9 +1,15 @@
 import { createHmac } from 'crypto';
 
-import { signatureSchemes, type SignatureSchemeName } from '../../../lib/signatures';
+import {
+	type BuiltInSchemeName,
+	customHmacScheme,
+	schemeSummaries,
+	signatureSchemes,
+	type SignatureSchemeName,
+} from '../../../lib/signatures';
 import { NOW, options, signedRequest } from './helpers';
 
-const NAMES: SignatureSchemeName[] = [
+const NAMES: BuiltInSchemeName[] = [
 	'standardWebhooks',
 	'stripe',
 	'github',
@@ -16,20 +22,22 @@ const NAMES: SignatureSchemeName[] = [
 	'hubspot',
 	'twilio',
 	'sendgrid',
-	'customHmac',
 ];
+const schemeNamed = (name: SignatureSchemeName) =>
+	schemeSummaries.find((scheme) => scheme.name === name)!;
 
 describe('signatureSchemes', () => {
-	it('lists every scheme under its own name', () => {
+	it('lists every built-in scheme under its own name, and offers them all plus Custom HMAC', () => {
 		expect(Object.keys(signatureSchemes).sort()).toEqual([...NAMES].sort());
 		for (const name of NAMES) expect(signatureSchemes[name].name).toBe(name);
+		expect(schemeSummaries.map(({ name }) => name)).toEqual([...NAMES, 'customHmac']);
 	});
 
 	it('gives every scheme a display name and lower-case header names', () => {
 		for (const scheme of Object.values(signatureSchemes)) {
 			expect(scheme.displayName).not.toBe('');
 			const headers = [
-				...scheme.signatureHeaders,
+				...(scheme.signature.header ?? []),
 				...(scheme.eventId.header ?? []),
 				...(scheme.eventType.header ?? []),
 			];
@@ -38,16 +46,13 @@ describe('signatureSchemes', () => {
 	});
 
 	it('marks the URL-signing schemes', () => {
-		const signsUrl = NAMES.filter(
-			(name) => signatureSchemes[name].signsUrl && name !== 'customHmac',
-		);
+		const signsUrl = NAMES.filter((name) => schemeNamed(name).signsUrl);
 		expect(signsUrl).toEqual(['square', 'hubspot', 'twilio']);
 	});
 
 	it('marks the timestamp-signing schemes the tolerance applies to', () => {
-		const signsTimestamp = NAMES.filter(
-			(name) => signatureSchemes[name].signsTimestamp && name !== 'customHmac',
-		);
+		const signsTimestamp = NAMES.filter((name) => schemeNamed(name).signsTimestamp);
+		// SendGrid signs its timestamp too; the tolerance now applies to it (issue 9).
 		expect(signsTimestamp).toEqual([
 			'standardWebhooks',
 			'stripe',
@@ -55,6 +60,11 @@ describe('signatureSchemes', () => {
 			'paddle',
 			'zoom',
 			'hubspot',
+			'sendgrid',
+		]);
+		expect([schemeNamed('customHmac').signsTimestamp, schemeNamed('customHmac').signsUrl]).toEqual([
+			true,
+			true,
 		]);
 	});
 
@@ -70,21 +80,48 @@ describe('signatureSchemes', () => {
 		const request = signedRequest(body, { 'stripe-signature': `t=${NOW},v1=${signature}` });
 		expect(signatureSchemes.stripe.verify(request, options(['whsec_x']))).toEqual({
 			timestampSeconds: NOW,
+			secret: 'whsec_x',
 		});
 	});
 
-	it('passes the custom configuration to customHmac', () => {
+	it('builds a Custom HMAC scheme whose verify has the same signature as every other', () => {
 		const body = 'hello';
 		const request = signedRequest(body, {
 			'x-sig': createHmac('sha1', 'k3y').update(body).digest('hex'),
 		});
-		const custom = { signatureHeader: 'x-sig', algorithm: 'sha1', encoding: 'hex' } as const;
-		expect(signatureSchemes.customHmac.verify(request, options(['k3y']), custom)).toEqual({});
+		const scheme = customHmacScheme({
+			signatureHeader: 'X-Sig',
+			algorithm: 'sha1',
+			encoding: 'hex',
+		});
+		expect(scheme.verify(request, options(['k3y']))).toEqual({ secret: 'k3y' });
+		expect([scheme.signsTimestamp, scheme.signsUrl, scheme.batch]).toEqual([
+			false,
+			false,
+			undefined,
+		]);
 	});
 
-	it('throws a configuration error when customHmac gets no configuration', () => {
-		expect(() =>
-			signatureSchemes.customHmac.verify(signedRequest('', {}), options(['k3y'])),
-		).toThrow('The customHmac scheme needs its CustomHmacConfig');
+	it('derives what a Custom HMAC scheme signs and reads from its settings', () => {
+		const scheme = customHmacScheme({
+			signatureHeader: 'x-sig',
+			algorithm: 'sha256',
+			encoding: 'hex',
+			signedPayloadTemplate: '{url}|{timestamp}|{body}',
+			timestampHeader: 'x-ts',
+			idHeader: 'X-Delivery',
+			eventsArrayPath: 'events',
+		});
+		expect({
+			signsTimestamp: scheme.signsTimestamp,
+			signsUrl: scheme.signsUrl,
+			eventId: scheme.eventId,
+			batch: scheme.batch,
+		}).toEqual({
+			signsTimestamp: true,
+			signsUrl: true,
+			eventId: { header: ['X-Delivery'] },
+			batch: { arrayPath: 'events' },
+		});
 	});
 });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign as ecdsaSign, type KeyObject } from 'crypto';
 
 import { verifySendgridSignature } from '../../../lib/signatures';
-import { expectRejection, NOW, reserialised, verifier, withHeader } from './helpers';
+import { expectRejection, NOW, options, signedRequest, verifier, withHeader } from './helpers';
 
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
@@ -20,7 +20,6 @@ function sign(privateKey: KeyObject, timestamp: number, body: string): string {
 }
 
 const KEYS = newKeyPair();
-const OLD_KEYS = newKeyPair();
 const BODY =
 	'[{"email": "a@example.com", "event": "delivered", "sg_event_id": "sg_1", "timestamp": 1700000000}]';
 const SIGNATURE = sign(KEYS.privateKey, NOW, BODY);
@@ -33,53 +32,23 @@ const verify = verifier(verifySendgridSignature, {
 });
 
 describe('verifySendgridSignature', () => {
-	it('verifies the published vector (sendgrid-nodejs eventwebhook tests)', () => {
-		const publicKey =
-			// eslint-disable-next-line @n8n/community-nodes/no-hardcoded-secrets -- a public key, from SendGrid's tests
-			'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEDr2LjtURuePQzplybdC+u4CwrqDqBaWjcMMsTbhdbcwHBcepxo7yAQGhHPTnlvFYPAZFceEu/1FwCM/QmGUhA==';
-		const headers = {
-			[SIGNATURE_HEADER]:
-				'MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RAwIgJTz2C+8a8xonZGi6BpSzoQsbVRamr2nlxFDWYNH2j/0=',
-			[TIMESTAMP_HEADER]: '1588788367',
-		};
-		const body = '{"category":"example_payload","event":"test_event","message_id":"message_id"}';
-		expect(verify({ body, headers, secrets: [publicKey] })).toEqual({
-			timestampSeconds: 1588788367,
-		});
+	it('refuses a signed timestamp outside the tolerance, in the past or the future', () => {
+		expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
+		expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
 	});
 
-	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
-	});
-
-	it('applies no tolerance: SendGrid documents none', () => {
-		expect(() => verify({ nowSeconds: NOW + 86_400 })).not.toThrow();
+	it('accepts any age when the tolerance is turned off (Infinity)', () => {
+		expect(() =>
+			verifySendgridSignature(
+				signedRequest(BODY, HEADERS),
+				options([KEYS.publicKey], { toleranceSeconds: Infinity, nowSeconds: NOW + 86_400 }),
+			),
+		).not.toThrow();
 	});
 
 	it('accepts the public key as PEM', () => {
 		const pem = `-----BEGIN PUBLIC KEY-----\n${KEYS.publicKey}\n-----END PUBLIC KEY-----\n`;
 		expect(() => verify({ secrets: [pem] })).not.toThrow();
-	});
-
-	it('verifies with the previous key in second position (rotation)', () => {
-		const headers = withHeader(HEADERS, SIGNATURE_HEADER, sign(OLD_KEYS.privateKey, NOW, BODY));
-		expect(() => verify({ headers, secrets: [KEYS.publicKey, OLD_KEYS.publicKey] })).not.toThrow();
-	});
-
-	it('rejects another public key', () => {
-		expectRejection(() => verify({ secrets: [OLD_KEYS.publicKey] }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a tampered body', () => {
-		expectRejection(
-			() => verify({ body: BODY.replace('delivered', 'bounce') }),
-			'signatureMismatch',
-			LEAKS,
-		);
-	});
-
-	it('rejects re-serialised JSON', () => {
-		expectRejection(() => verify({ body: reserialised(BODY) }), 'signatureMismatch', LEAKS);
 	});
 
 	it('rejects a timestamp changed after signing', () => {
@@ -90,11 +59,6 @@ describe('verifySendgridSignature', () => {
 	it.each([SIGNATURE_HEADER, TIMESTAMP_HEADER])('rejects a missing %s header', (name) => {
 		const headers = withHeader(HEADERS, name, undefined);
 		expectRejection(() => verify({ headers }), 'missingHeader', LEAKS);
-	});
-
-	it('rejects a signature that is not base64', () => {
-		const headers = withHeader(HEADERS, SIGNATURE_HEADER, SIGNATURE.replace(/=*$/, '!'));
-		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
 	});
 
 	it('rejects a valid base64 value that is no DER signature', () => {

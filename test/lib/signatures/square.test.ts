@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'crypto';
 
 import { verifySquareSignature } from '../../../lib/signatures';
-import { expectRejection, reserialised, verifier } from './helpers';
+import { expectRejection, verifier } from './helpers';
 
 const newSecret = () => randomBytes(16).toString('base64url');
 const SECRET = newSecret();
@@ -28,40 +28,8 @@ const verify = verifier(verifySquareSignature, {
 });
 
 describe('verifySquareSignature', () => {
-	it('verifies a payload signed in the test', () => {
-		expect(verify()).toEqual({});
-	});
-
-	it('verifies with the previous secret in second position (rotation)', () => {
-		const headers = header(sign(OLD_SECRET, URL, BODY));
-		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
-	});
-
 	it('rejects a delivery checked against another URL (e.g. the one seen behind a proxy)', () => {
 		const url = 'http://localhost:5678/webhook/square-orders';
 		expectRejection(() => verify({ url }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a wrong secret', () => {
-		expectRejection(() => verify({ secrets: [newSecret()] }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a tampered body', () => {
-		const body = BODY.replace('order.created', 'order.updated');
-		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects re-serialised JSON', () => {
-		expectRejection(() => verify({ body: reserialised(BODY) }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a missing signature header', () => {
-		const error = expectRejection(() => verify({ headers: {} }), 'missingHeader', LEAKS);
-		expect(error.message).toBe('Missing required header "x-square-hmacsha256-signature"');
-	});
-
-	it('rejects a signature that is not base64', () => {
-		const headers = header(`sha256=${SIGNATURE}`);
-		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
 	});
 });

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'crypto';
 
 import { verifyStandardWebhooksSignature } from '../../../lib/signatures';
-import { expectRejection, JSON_BODY, NOW, reserialised, verifier, withHeader } from './helpers';
+import { expectRejection, JSON_BODY, NOW, verifier, withHeader } from './helpers';
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const SECRET = newSecret();
@@ -47,21 +47,8 @@ describe('verifyStandardWebhooksSignature', () => {
 			nowSeconds: timestamp,
 		});
 
-		it('verifies', () => {
-			expect(verifyVector()).toEqual({ timestampSeconds: timestamp });
-		});
-
 		it('is the signature the test builds itself', () => {
 			expect(`v1,${sign(secret, id, timestamp, body)}`).toBe(signature);
-		});
-
-		it('verifies under the svix-* header names', () => {
-			const svix = {
-				'svix-id': id,
-				'svix-timestamp': String(timestamp),
-				'svix-signature': signature,
-			};
-			expect(verifyVector({ headers: svix })).toEqual({ timestampSeconds: timestamp });
 		});
 
 		it('accepts the secret without its whsec_ prefix', () => {
@@ -77,39 +64,8 @@ describe('verifyStandardWebhooksSignature', () => {
 		});
 	});
 
-	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
-	});
-
-	it('verifies with the previous secret in second position (rotation)', () => {
-		const headers = withHeader(
-			HEADERS,
-			'webhook-signature',
-			`v1,${sign(OLD_SECRET, ID, NOW, JSON_BODY)}`,
-		);
-		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
-	});
-
 	it('accepts a timestamp exactly at the tolerance', () => {
 		expect(() => verify({ nowSeconds: NOW + 300 })).not.toThrow();
-	});
-
-	it('rejects a wrong secret', () => {
-		const other = newSecret();
-		const error = expectRejection(() => verify({ secrets: [other] }), 'signatureMismatch', [
-			...LEAKS,
-			other,
-		]);
-		expect(error.message).toBe('No signature matched');
-	});
-
-	it('rejects a tampered body', () => {
-		const body = JSON_BODY.replace('4200', '4201');
-		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects re-serialised JSON', () => {
-		expectRejection(() => verify({ body: reserialised(JSON_BODY) }), 'signatureMismatch', LEAKS);
 	});
 
 	it('rejects a signature made for another message id', () => {
@@ -131,42 +87,15 @@ describe('verifyStandardWebhooksSignature', () => {
 		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
 	});
 
-	it('rejects a v1 entry that is not base64', () => {
-		const headers = withHeader(HEADERS, 'webhook-signature', 'v1,not*base64!');
-		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
-	});
-
 	it('rejects a timestamp that is not a Unix timestamp', () => {
 		const headers = withHeader(HEADERS, 'webhook-timestamp', '2023-11-14T22:13:20Z');
 		const error = expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
 		expect(error.message).toBe('Header "webhook-timestamp" is not a Unix timestamp');
 	});
 
-	it('rejects a stale timestamp', () => {
-		const error = expectRejection(
-			() => verify({ nowSeconds: NOW + 412 }),
-			'timestampTooOld',
-			LEAKS,
-		);
-		expect(error.message).toBe('Message timestamp too old (412 s > 300 s tolerance)');
-	});
-
-	it('rejects a timestamp in the future', () => {
-		const error = expectRejection(
-			() => verify({ nowSeconds: NOW - 301 }),
-			'timestampInFuture',
-			LEAKS,
-		);
-		expect(error.message).toBe('Message timestamp too far in the future (301 s > 300 s tolerance)');
-	});
-
 	it('rejects a configured secret that is not base64, even behind a matching one', () => {
 		const secrets = [SECRET, 'whsec_not base64!'];
 		const error = expectRejection(() => verify({ secrets }), 'invalidSecret', LEAKS);
 		expect(error.message).toContain('Secret #2');
-	});
-
-	it('rejects when no secret is configured', () => {
-		expectRejection(() => verify({ secrets: [''] }), 'noSecret', LEAKS);
 	});
 });

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'crypto';
 
 import { answerZoomUrlValidation, verifyZoomSignature } from '../../../lib/signatures';
-import { expectRejection, NOW, reserialised, verifier, withHeader } from './helpers';
+import { expectRejection, NOW, verifier, withHeader } from './helpers';
 
 const newSecret = () => randomBytes(16).toString('base64url');
 const SECRET = newSecret();
@@ -20,44 +20,9 @@ const LEAKS = [SECRET, OLD_SECRET, SIGNATURE.slice('v0='.length)];
 const verify = verifier(verifyZoomSignature, { body: BODY, headers: HEADERS, secrets: [SECRET] });
 
 describe('verifyZoomSignature', () => {
-	it('verifies a payload signed in the test and returns the signed timestamp', () => {
-		expect(verify()).toEqual({ timestampSeconds: NOW });
-	});
-
-	it('verifies with the previous secret in second position (rotation)', () => {
-		const headers = withHeader(HEADERS, 'x-zm-signature', sign(OLD_SECRET, NOW, BODY));
-		expect(() => verify({ headers, secrets: [SECRET, OLD_SECRET] })).not.toThrow();
-	});
-
-	it('rejects a wrong secret', () => {
-		expectRejection(() => verify({ secrets: [newSecret()] }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects a tampered body', () => {
-		const body = BODY.replace('meeting.started', 'meeting.ended');
-		expectRejection(() => verify({ body }), 'signatureMismatch', LEAKS);
-	});
-
-	it('rejects re-serialised JSON', () => {
-		expectRejection(() => verify({ body: reserialised(BODY) }), 'signatureMismatch', LEAKS);
-	});
-
 	it.each(['x-zm-signature', 'x-zm-request-timestamp'])('rejects a missing %s header', (name) => {
 		const headers = withHeader(HEADERS, name, undefined);
 		expectRejection(() => verify({ headers }), 'missingHeader', LEAKS);
-	});
-
-	it('rejects a signature that is not hex', () => {
-		const headers = withHeader(HEADERS, 'x-zm-signature', 'v0=' + 'g'.repeat(64));
-		expectRejection(() => verify({ headers }), 'malformedHeader', LEAKS);
-	});
-
-	it('rejects a stale timestamp', () => {
-		expectRejection(() => verify({ nowSeconds: NOW + 301 }), 'timestampTooOld', LEAKS);
-	});
-
-	it('rejects a timestamp in the future', () => {
-		expectRejection(() => verify({ nowSeconds: NOW - 301 }), 'timestampInFuture', LEAKS);
 	});
 });
 

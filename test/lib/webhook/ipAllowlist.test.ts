@@ -1,4 +1,4 @@
-import { isIpAllowed, parseIpAllowlist } from '../../../lib/webhook/ipAllowlist';
+import { IpAllowlistError, isIpAllowed, parseIpAllowlist } from '../../../lib/webhook/ipAllowlist';
 
 /** The matcher for a list that must parse. */
 function allowlist(list: string) {
@@ -42,6 +42,20 @@ describe('parseIpAllowlist', () => {
 			expect(() => parseIpAllowlist(`192.0.2.1, ${entry}`)).toThrow(
 				`"${entry}" in the IP allowlist ${problem}`,
 			);
+		});
+
+		it.each([
+			['example.com', 'notAnAddress'],
+			['10.0.0.0/33', 'invalidPrefix'],
+		])('%s throws the typed error with reason %s', (entry, reason) => {
+			let caught: unknown;
+			try {
+				parseIpAllowlist(entry);
+			} catch (error) {
+				caught = error;
+			}
+			expect(caught).toBeInstanceOf(IpAllowlistError);
+			expect((caught as IpAllowlistError).reason).toBe(reason);
 		});
 
 		it('10.0.0.0/ (empty prefix) throws instead of allowing every address', () => {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign as ecdsaSign } from 'node:crypto';
 
 import type { HeaderMap } from '../../../lib/envelope';
 import type { IncomingDelivery } from '../../../lib/webhook/handleDelivery';
@@ -115,5 +115,61 @@ export function incoming(
 		ip: '203.0.113.7',
 		receivedAtMs: NOW_MS,
 		...overrides,
+	};
+}
+
+/** HubSpot v3: base64 HMAC-SHA256 of method + URI (listed escapes decoded) + body + timestamp (ms). */
+export function signHubspot(
+	body: string,
+	secret: string,
+	signedUri: string,
+	timestampMs = NOW_MS,
+): Signed {
+	return {
+		body,
+		headers: {
+			'content-type': 'application/json',
+			'x-hubspot-signature-v3': hmac(
+				'sha256',
+				secret,
+				`POST${signedUri}${body}${timestampMs}`,
+			).digest('base64'),
+			'x-hubspot-request-timestamp': String(timestampMs),
+		},
+	};
+}
+
+/** `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:{ts}:{body}">`. */
+export function signSlack(body: string, secret: string, timestamp = NOW_SECONDS): Signed {
+	return {
+		body,
+		headers: {
+			'content-type': 'application/json',
+			'x-slack-request-timestamp': String(timestamp),
+			'x-slack-signature': `v0=${hmac('sha256', secret, `v0:${timestamp}:${body}`).digest('hex')}`,
+		},
+	};
+}
+
+/** SendGrid: ECDSA P-256 / SHA-256 over `{timestamp}{body}`, base64 DER; the key pair is made here. */
+export function sendgridKeys(): {
+	publicKey: string;
+	sign(body: string, timestamp?: number): Signed;
+} {
+	const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+	return {
+		publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+		sign: (body, timestamp = NOW_SECONDS) => ({
+			body,
+			headers: {
+				'content-type': 'application/json',
+				'x-twilio-email-event-webhook-signature': ecdsaSign(
+					'sha256',
+					Buffer.from(`${timestamp}${body}`),
+					privateKey,
+				).toString('base64'),
+				'x-twilio-email-event-webhook-timestamp': String(timestamp),
+			},
+		}),
 	};
 }
