@@ -1,5 +1,10 @@
 import { BlockList, isIP } from 'node:net';
 
+import { parseList } from '../text/parseList';
+
+/** An address or range cannot hold a space or a comma: either separates entries. */
+const LIST_SEPARATOR = /[\s,]+/;
+
 export type IpAllowlistProblem = 'notAnAddress' | 'invalidPrefix';
 
 /** The allowlist setting cannot be read; the message names the entry. */
@@ -15,10 +20,7 @@ export class IpAllowlistError extends Error {
 
 /** Parses "10.0.0.0/8, 203.0.113.7, 2001:db8::/32" into a matcher; throws on a malformed entry. */
 export function parseIpAllowlist(list: string): BlockList | undefined {
-	const entries = list
-		.split(/[\s,]+/)
-		.map((entry) => entry.trim())
-		.filter((entry) => entry !== '');
+	const entries = parseList(list, LIST_SEPARATOR);
 	if (entries.length === 0) return undefined;
 	const allowlist = new BlockList();
 	for (const entry of entries) {

@@ -1,13 +1,16 @@
 import { decodeStrict } from '../signatures';
+import { parseList } from '../text/parseList';
 
 /** The credential's secrets, current first: any of them verifies (rotation). */
 export function signingSecretsFrom(credential: {
 	secret?: unknown;
 	previousSecrets?: unknown;
 }): string[] {
-	return [credential.secret, ...String(credential.previousSecrets ?? '').split(/[\s,]+/)]
-		.map((secret) => String(secret ?? '').trim())
-		.filter((secret) => secret !== '');
+	// A secret holds no space or comma, so either separates the previous ones.
+	return parseList(
+		[credential.secret ?? '', credential.previousSecrets ?? ''].map(String).join(' '),
+		/[\s,]+/,
+	);
 }
 
 /**
