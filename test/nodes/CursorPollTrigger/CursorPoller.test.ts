@@ -63,6 +63,7 @@ async function startTrigger(
 ): Promise<FakeTrigger> {
 	const fake = fakeTriggerContext({ parameters: parameters(overrides), mode, holdRequests });
 	const response = await new CursorPollTrigger().trigger.call(fake.context);
+	fake.endActivation();
 	running = { fake, response };
 	return fake;
 }
