@@ -1,14 +1,11 @@
 import {
 	type IDataObject,
-	type INode,
 	type INodeExecutionData,
 	type IRun,
 	type ITriggerFunctions,
-	NodeApiError,
 	NodeOperationError,
 } from 'n8n-workflow';
 
-import type { CursorState } from '../../lib/poll/contracts';
 import {
 	type DeliveryPlan,
 	followUp,
@@ -16,21 +13,16 @@ import {
 	type PollItem,
 	pollStart,
 } from '../../lib/poll/delivery';
-import { PollResponseError, StalledCursorError } from '../../lib/poll/errors';
-import { pollOnce, type PollResult, UpstreamError } from '../../lib/poll/pollCycle';
-import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
-import { openStoreFor } from '../shared/storeDescription';
+import { pollOnce, type PollResult } from '../../lib/poll/pollCycle';
+import { type CursorStore, openCursorStore } from './cursorStore';
+import { describeCursor, toNodeError } from './pollErrors';
 import type { PollSettings } from './readPollSettings';
 import { pollDependencies } from './transport';
 
-const CURSOR_NAMESPACE = 'cursor-poll-trigger';
-const CURSOR_RETENTION_MS = 10 * 365 * 86_400_000;
-
 /**
  * Runs polls on the node's own schedule inside n8n's trigger mechanics: emit with a done promise,
- * then commit the cursor to the package's store only when the run succeeded (at-least-once), as
- * n8n's RabbitMQ and Kafka triggers acknowledge messages. The store (not workflow static data,
- * which n8n writes only on the next emit) makes the committed cursor durable at once.
+ * then commit the cursor only when the run succeeded (at-least-once), as n8n's RabbitMQ and Kafka
+ * triggers acknowledge messages. What to emit, commit and drain is decided in lib/poll/delivery.
  * Parameters come resolved (`settings`, read in trigger()); from the timer this class calls only
  * what n8n allows outside trigger(): emit, saveFailedExecution, the logger, credentials and the
  * request helpers.
@@ -63,7 +55,7 @@ export class CursorPoller {
 		try {
 			const config = { ...this.settings.config, firstRun: { mode: 'lastN', count: 1 } as const };
 			const dependencies = await pollDependencies(this.context, this.settings.authentication);
-			const stored = await this.readCursor(await this.store());
+			const stored = await (await this.cursors()).read();
 			let result = await pollOnce(stored, config, dependencies);
 			if (result.envelopes.length === 0 && stored !== undefined) {
 				result = await pollOnce(undefined, config, dependencies);
@@ -95,10 +87,10 @@ export class CursorPoller {
 		const startedAt = Date.now();
 		const { config, delivery } = this.settings;
 		try {
-			const store = await this.store();
-			const start = pollStart(await this.readCursor(store), config, Date.now());
+			const cursors = await this.cursors();
+			const start = pollStart(await cursors.read(), config, Date.now());
 			if (start.kind === 'startFromNow') {
-				await this.commit(store, start.state);
+				await cursors.commit(start.state);
 				this.context.logger.info('Cursor poll started from now', {
 					cursor: describeCursor(start.state),
 				});
@@ -111,7 +103,7 @@ export class CursorPoller {
 			if (this.stopped) return false;
 			const plan = planDelivery(result, delivery, config);
 			const next = followUp(result, await this.emitAll(plan), config);
-			if (next.commit) await this.commit(store, result.next);
+			if (next.commit) await cursors.commit(result.next);
 			else this.logRetry(result);
 			this.logCycle(result, startedAt, next.commit);
 			if (next.stall) throw next.stall;
@@ -167,19 +159,8 @@ export class CursorPoller {
 		});
 	}
 
-	private async store(): Promise<IdempotencyStore> {
-		return await openStoreFor(this.context, this.settings.storeBackend);
-	}
-
-	private async readCursor(store: IdempotencyStore): Promise<CursorState | undefined> {
-		const [record] = await store.inspect(CURSOR_NAMESPACE, [this.settings.cursorKey]);
-		return record?.result as CursorState | undefined;
-	}
-
-	private async commit(store: IdempotencyStore, state: CursorState): Promise<void> {
-		await store.complete(CURSOR_NAMESPACE, [{ key: this.settings.cursorKey, result: state }], {
-			retentionMs: CURSOR_RETENTION_MS,
-		});
+	private async cursors(): Promise<CursorStore> {
+		return await openCursorStore(this.context, this.settings.storeBackend, this.settings.cursorKey);
 	}
 }
 
@@ -188,37 +169,3 @@ const asItems = (batch: PollItem[]): INodeExecutionData[] =>
 
 const runSucceeded = (run: IRun) =>
 	!run.data.resultData.error && run.status !== 'error' && run.status !== 'crashed';
-
-/** The poll's own errors as n8n's, with a description of what happens next or what to check. */
-function toNodeError(node: INode, error: unknown): NodeApiError | NodeOperationError {
-	if (error instanceof UpstreamError) {
-		return new NodeApiError(
-			node,
-			{ message: error.message },
-			{
-				message: error.message,
-				httpCode: error.status === undefined ? undefined : String(error.status),
-				description: 'The cursor stays where it was: the next poll asks for the same records.',
-			},
-		);
-	}
-	if (error instanceof PollResponseError) {
-		return new NodeOperationError(node, error.message, {
-			description:
-				'Compare Records Path, Cursor Field, ID Field and the pagination settings with a response of the API.',
-		});
-	}
-	if (error instanceof StalledCursorError) {
-		return new NodeOperationError(node, error.message, {
-			description:
-				'Each poll reads the same records again until a setting changes; records after them do not arrive until then.',
-		});
-	}
-	return new NodeOperationError(node, error instanceof Error ? error : new Error(String(error)));
-}
-
-function describeCursor(state: CursorState): string {
-	if (state.value === null) return 'start';
-	const asDate = state.value > 1e11 ? new Date(state.value).toISOString() : String(state.value);
-	return `${asDate} (+${state.seenIds.length} boundary ids)`;
-}
