@@ -80,14 +80,12 @@ export interface PollResult {
 	retries: number;
 	/** The poll stopped at the page limit: the next poll continues from the new cursor. */
 	truncated: boolean;
-	/**
-	 * Stopped at the page limit without moving the cursor: more records share one cursor value (plus
-	 * the lookback) than Max Pages x page size holds, so the cursor cannot advance until one is raised.
-	 */
+	/** The cursor cannot advance: `stall` says why. */
 	stalled: boolean;
 	/**
-	 * Set when the poll made no progress at its boundary: stopped at the page limit (as `stalled`),
-	 * or read only records already emitted while the API holds later ones it did not answer.
+	 * Set when the poll made no progress at its boundary: it stopped at the page limit without moving
+	 * the cursor (more records share one value, plus the lookback, than Max Pages x page size holds),
+	 * or it read only records already emitted while the API holds later ones it did not answer.
 	 */
 	stall?: StallReport;
 }
