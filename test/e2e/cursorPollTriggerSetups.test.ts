@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { INode } from 'n8n-workflow';
+import { isTerminalExecutionStatus, type INode } from 'n8n-workflow';
 
 import { startMockChangesApi, type MockChangesApi } from '../support/mockChangesApi';
 import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
@@ -134,7 +134,27 @@ describe('Cursor Poll Trigger set up by a new user, in a real n8n', () => {
 			expect(first.query).toMatchObject({ kind: 'x', limit: '4' });
 			expect(first.headers['x-tenant']).toBe('tenant-7');
 		});
+
+		it('fetches a test event with the same expressions (a manual run)', async () => {
+			const { executionId } = await n8n.rest<{ executionId: string }>(
+				'POST',
+				`/workflows/${workflow.id}/run`,
+				{ triggerToStartFrom: { name: TRIGGER } },
+			);
+			await waitFor('the manual execution to finish', async () => {
+				const summaries = await n8n.listExecutions(workflow.id);
+				const manual = summaries.find(({ id }) => id === executionId);
+				return manual !== undefined && isTerminalExecutionStatus(manual.status);
+			});
+			const execution = await n8n.getExecution(executionId);
+
+			expect(execution.data.resultData.error?.message).toBeUndefined();
+			expect(execution).toMatchObject({ mode: 'manual', status: 'success' });
+			// The active trigger committed every record: the sample is the newest one.
+			expect(nodeOutput(execution, TRIGGER).map(({ id }) => id)).toEqual(['rec-5']);
+		});
 	});
+
 	describe('against an API that answers at most 5 records and shares one timestamp among 12', () => {
 		const tieAt = base + 60_000;
 		/** 12 records share one timestamp, 3 come later; `updated_since` >=, sorted by time then id. */
