@@ -4,6 +4,9 @@ import { storeProperties } from '../shared/storeDescription';
 
 const pagination = (styles: string[]) => ({ show: { paginationStyle: styles } });
 
+/** n8n evaluates a trigger's expressions only at activation: see readPollSettings. */
+const ACTIVATION_NOTE = 'Expressions here are evaluated when the workflow is activated.';
+
 /** A repeatable name/value list, read back by readPollSettings as `{ parameters: [{ name, value }] }`. */
 const nameValueList = (displayName: string, name: string, entry: string): INodeProperties => ({
 	displayName,
@@ -24,8 +27,6 @@ const nameValueList = (displayName: string, name: string, entry: string): INodeP
 		},
 	],
 });
-
-const ACTIVATION_NOTE = 'Expressions here are evaluated when the workflow is activated.';
 
 const requestProperties: INodeProperties[] = [
 	{
