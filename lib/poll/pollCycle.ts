@@ -194,7 +194,7 @@ export async function pollOnce(
 		).size;
 		if (truncated) stall = { cursorValue: boundary, sharing, limit: 'maxPages' };
 		else if (fresh.length === 0 && records.length > 0) {
-			const probe = await holdsLaterRecords(boundary, config, dependencies);
+			const probe = await holdsLaterRecords(boundary, startedAtMs, config, dependencies);
 			retries += probe.retried;
 			if (probe.later) stall = { cursorValue: boundary, sharing, limit: 'response' };
 		}
@@ -219,10 +219,13 @@ export async function pollOnce(
  * One request for records strictly after the boundary. Asked only when a poll read nothing but
  * records already emitted and no next page: if the API holds later records it did not answer, it
  * cut its answer inside the boundary's records and every poll would read the same ones again.
- * An idle poll (nothing new upstream) costs this one request more.
+ * An idle poll (nothing new upstream) costs this one request more. A timestamped record counts only
+ * when it is older than the poll's start minus the safety margin, so a write landing between the
+ * poll's request and this one is not taken for a cut answer.
  */
 async function holdsLaterRecords(
 	boundary: number,
+	pollStartedAtMs: number,
 	config: PollConfig,
 	dependencies: PollDependencies,
 ): Promise<{ later: boolean; retried: number }> {
@@ -233,9 +236,11 @@ async function holdsLaterRecords(
 		dependencies,
 	);
 	const records = extractRecords(parseJson(response.body, config.request.url), config.recordsPath);
-	const later = records.some(
-		(record, index) => recordPosition(record, index, config).cursorValue > boundary,
-	);
+	const settledBy = pollStartedAtMs - config.safetyMarginMs;
+	const later = records.some((record, index) => {
+		const { cursorValue } = recordPosition(record, index, config);
+		return cursorValue > boundary && (config.kind === 'number' || cursorValue <= settledBy);
+	});
 	return { later, retried };
 }
 

@@ -560,3 +560,28 @@ describe('pollOnce record origins', () => {
 		expect(result.envelopeOrigins[0].cursorValue).toBe(at(0));
 	});
 });
+
+describe('pollOnce stall probe and writes in flight', () => {
+	it('does not take a write newer than the safety margin for a cut answer', async () => {
+		const capped = await startMockChangesApi({
+			records: Array.from({ length: 3 }, (_, index) => ({ id: `tie-${index}`, updatedAt: at(10) })),
+			clock: POLL_TIME,
+			responseLimit: 3,
+		});
+		try {
+			const config = configFor('none', {
+				request: { url: `${capped.url}/changes/none`, method: 'GET', query: {}, headers: {} },
+				firstRun: { mode: 'backfillFrom', fromMs: at(10) },
+			});
+			const first = await pollOnce(initialCursorState(config, nowMs), config, dependencies);
+			// Written just now, inside the safety margin: it may have landed after the poll's request.
+			capped.insert({ id: 'just-written', updatedAt: POLL_TIME - 1000 });
+
+			const second = await pollOnce(first.next, config, dependencies);
+
+			expect(second).toMatchObject({ envelopes: [], stalled: false });
+		} finally {
+			await capped.close();
+		}
+	});
+});
