@@ -60,6 +60,10 @@ export function pollStart(
 	return { kind: 'poll', from: initial };
 }
 
+/**
+ * The executions a poll starts: one per poll (its records as items, or one item per page) or one
+ * per record; none when nothing is new, which commits at once (the cursor may still move).
+ */
 export function planDelivery(
 	result: PollResult,
 	settings: DeliverySettings,
