@@ -11,6 +11,7 @@ import { findN8nPid, resetPeakRss, sampleTreeRss, statusBytes } from './pollDrai
 import {
 	CURSOR_POLL_TRIGGER,
 	HTTP_REQUEST,
+	SPLIT_OUT,
 	cursorPollTriggerWorkflow,
 	httpRequestDrainWorkflow,
 } from './pollDrain/workflows';
@@ -20,10 +21,12 @@ import { median, round } from './support/stats';
 /**
  * Draining a changes API of 200,000 records, 1,000 a page, keyset cursor pagination
  * (`/changes/cursor` of the mock API in test/support), each contender in its own real n8n:
- *   a. n8n's HTTP Request node with its built-in pagination, started by a webhook;
- *   b. the Cursor Poll Trigger backfilling the same records, 20 pages per poll and a poll every
- *      second: 10 polls, each one execution of 20,000 records;
- *   c. the same trigger with 200 pages per poll: the whole backlog in one poll and one execution.
+ *   a. n8n's HTTP Request node with its built-in pagination, started by a webhook: 200 page items;
+ *   s. the same plus Split Out into 200,000 record items (what users who want records build);
+ *   c. the Cursor Poll Trigger backfilling the same records, 200 pages per poll: the whole backlog
+ *      in one poll and one execution, one item per record (compare with s);
+ *   p. the same trigger with one item per page (compare with a).
+ * (Bounded polls, e.g. 20 pages per poll, add one poll interval per 20 pages and are not measured.)
  * Measured per run: the drain as the API saw it (first request in to the last page of records out),
  * end to end (webhook call or activation to the stop of the last execution, once every record
  * arrived exactly once), the HTTP Request node's own time (n8n's runData executionTime), the n8n
@@ -35,8 +38,8 @@ const RECORDS = 200_000;
 const PAGE_SIZE = 1_000;
 /** The HTTP Request node's page limit, well above the 200 pages the drain needs. */
 const HTTP_MAX_PAGES = 1_000;
-/** The trigger's Max Pages per Poll: b bounds a poll to 20,000 records, c takes all in one poll. */
-const TRIGGER_MAX_PAGES = { b: 20, c: 200 } as const;
+/** The trigger's Max Pages per Poll: the whole backlog in one poll, as the HTTP Request node reads it. */
+const TRIGGER_MAX_PAGES = 200;
 /** The node's minimum: between polls the trigger waits this long after the previous one ended. */
 const POLL_INTERVAL_SECONDS = 1;
 const WARM_UP_RUNS = 1;
@@ -50,17 +53,23 @@ const RECORDS_PER_TIMESTAMP = 3;
 const WEBHOOK_PATH = 'bench-poll-drain';
 const MB = 1024 * 1024;
 
-type ContenderKey = 'a' | 'b' | 'c';
+type ContenderKey = 'a' | 's' | 'c' | 'p';
 const CONTENDER_NAMES: Record<ContenderKey, string> = {
-	a: 'n8n HTTP Request, built-in pagination',
-	b: `Cursor Poll Trigger, ${TRIGGER_MAX_PAGES.b} pages per poll`,
-	c: `Cursor Poll Trigger, ${TRIGGER_MAX_PAGES.c} pages per poll`,
+	a: 'n8n HTTP Request, built-in pagination (page items)',
+	s: 'n8n HTTP Request, built-in pagination + Split Out (record items)',
+	c: `Cursor Poll Trigger, ${TRIGGER_MAX_PAGES} pages per poll, record items`,
+	p: `Cursor Poll Trigger, ${TRIGGER_MAX_PAGES} pages per poll, page items`,
 };
+/** The goals of issue 10: each trigger output against the baseline that emits the same items. */
+const RATIOS: Array<[ContenderKey, ContenderKey]> = [
+	['c', 's'],
+	['p', 'a'],
+];
 
 /** What a drain leaves behind: the executions it ran, all finished. */
 interface Drained {
 	workflowId: string;
-	/** The webhook call (a) or the activation (b, c). */
+	/** The webhook call (a, s) or the activation (c, p). */
 	startedAt: number;
 	executions: ExecutionSummary[];
 }
@@ -188,15 +197,16 @@ async function executionDetails(n8n: N8nInstance, executions: ExecutionSummary[]
 	return details;
 }
 
-/** a. One webhook call; the HTTP Request node walks every page in that one execution. */
-async function httpRequestContender(api: MockChangesApi, n8n: N8nInstance): Promise<Contender> {
+/** a and s. One webhook call; the HTTP Request node walks every page in that one execution. */
+async function httpRequestContender(api: MockChangesApi, key: 'a' | 's', n8n: N8nInstance): Promise<Contender> {
+	const splitOut = key === 's';
 	const workflow = await n8n.createWorkflow(
-		httpRequestDrainWorkflow(WEBHOOK_PATH, `${api.url}/changes/cursor`, PAGE_SIZE, HTTP_MAX_PAGES),
+		httpRequestDrainWorkflow(WEBHOOK_PATH, `${api.url}/changes/cursor`, PAGE_SIZE, HTTP_MAX_PAGES, splitOut),
 	);
 	await n8n.activateWorkflow(workflow);
 	const known = new Set<string>();
 	return {
-		key: 'a',
+		key,
 		n8n,
 		async drain() {
 			const call = () =>
@@ -223,8 +233,13 @@ async function httpRequestContender(api: MockChangesApi, n8n: N8nInstance): Prom
 			const [execution] = await executionDetails(n8n, executions);
 			const [nodeRun] = execution.data.resultData.runData[HTTP_REQUEST] ?? [];
 			const ids: string[] = [];
-			for (const { json } of nodeRun?.data?.main[0] ?? []) {
-				for (const { id } of (json as { data: Array<{ id: string }> }).data) ids.push(id);
+			if (splitOut) {
+				const [splitRun] = execution.data.resultData.runData[SPLIT_OUT] ?? [];
+				for (const { json } of splitRun?.data?.main[0] ?? []) ids.push(String(json.id));
+			} else {
+				for (const { json } of nodeRun?.data?.main[0] ?? []) {
+					for (const { id } of (json as { data: Array<{ id: string }> }).data) ids.push(id);
+				}
 			}
 			return { ids, nodeMs: nodeRun?.executionTime };
 		},
@@ -259,20 +274,18 @@ async function untilBacklogDrained(
 }
 
 /**
- * b and c. A fresh workflow per run (a fresh cursor): publishing it runs the first poll, and the
+ * c and p. A fresh workflow per run (a fresh cursor): publishing it runs the first poll, and the
  * trigger polls on until the backlog is drained.
  */
-function cursorPollContender(
-	api: MockChangesApi,
-	key: keyof typeof TRIGGER_MAX_PAGES,
-	n8n: N8nInstance,
-): Contender {
+function cursorPollContender(api: MockChangesApi, key: 'c' | 'p', n8n: N8nInstance): Contender {
+	const pageItems = key === 'p';
 	const definition = cursorPollTriggerWorkflow(
 		`${api.url}/changes/cursor`,
 		UPDATED_SINCE,
 		PAGE_SIZE,
-		TRIGGER_MAX_PAGES[key],
+		TRIGGER_MAX_PAGES,
 		POLL_INTERVAL_SECONDS,
+		pageItems ? 'page' : 'record',
 	);
 	return {
 		key,
@@ -291,7 +304,10 @@ function cursorPollContender(
 			const oldestFirst = [...executions].sort((x, y) => Number(x.id) - Number(y.id));
 			for (const execution of await executionDetails(n8n, oldestFirst)) {
 				const [triggerRun] = execution.data.resultData.runData[CURSOR_POLL_TRIGGER] ?? [];
-				for (const { json } of triggerRun?.data?.main[0] ?? []) ids.push(String(json.id));
+				for (const { json } of triggerRun?.data?.main[0] ?? []) {
+					if (!pageItems) ids.push(String(json.id));
+					else for (const record of json.records as Array<{ id: string }>) ids.push(record.id);
+				}
 			}
 			return { ids };
 		},
@@ -316,10 +332,13 @@ function summaryRow(key: ContenderKey, runs: DrainRun[]): Record<string, string 
 	};
 }
 
-function ratioRow(key: ContenderKey, b: Record<string, string | number>, a: Record<string, string | number>) {
-	const ratio = (column: string) => round(Number(b[column]) / Number(a[column]), 2);
+function ratioRow(
+	[key, baseline]: [ContenderKey, ContenderKey],
+	rows: Record<string, Record<string, string | number>>,
+) {
+	const ratio = (column: string) => round(Number(rows[key][column]) / Number(rows[baseline][column]), 2);
 	return {
-		contender: `${key} / a (ratio)`,
+		contender: `${key} / ${baseline} (ratio)`,
 		records: '',
 		pages: '',
 		executions: '',
@@ -351,14 +370,15 @@ async function main(): Promise<void> {
 	const n8nSettings = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('N8N_')));
 	const api = await startMockChangesApi({ records: dataset(), maxLimit: PAGE_SIZE });
 	log(`Mock changes API at ${api.url} with ${api.records().length.toLocaleString('en-US')} records`);
-	log(`Starting 3 n8n with ${JSON.stringify(n8nSettings)} over their defaults...`);
-	const instances = await startInstances(3);
+	log(`Starting 4 n8n with ${JSON.stringify(n8nSettings)} over their defaults...`);
+	const instances = await startInstances(4);
 	try {
-		const [forA, forB, forC] = instances;
+		const [forA, forS, forC, forP] = instances;
 		const contenders: Contender[] = [
-			await httpRequestContender(api, forA),
-			cursorPollContender(api, 'b', forB),
+			await httpRequestContender(api, 'a', forA),
+			await httpRequestContender(api, 's', forS),
 			cursorPollContender(api, 'c', forC),
+			cursorPollContender(api, 'p', forP),
 		];
 
 		const runs: DrainRun[] = [];
@@ -375,8 +395,8 @@ async function main(): Promise<void> {
 			}
 		}
 
-		const [a, ...triggers] = contenders.map(({ key }) => summaryRow(key, runs));
-		const table = [a, ...triggers, ...triggers.map((row, index) => ratioRow(contenders[index + 1].key, row, a))];
+		const rows = Object.fromEntries(contenders.map(({ key }) => [key, summaryRow(key, runs)]));
+		const table = [...Object.values(rows), ...RATIOS.map((pair) => ratioRow(pair, rows))];
 		writeSuiteResult({
 			suite: 'pollDrain',
 			table,

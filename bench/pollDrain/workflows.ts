@@ -10,18 +10,22 @@ import type { WorkflowDefinition } from '../../test/e2e/harness';
  */
 
 export const HTTP_REQUEST = 'Fetch Changes';
+export const SPLIT_OUT = 'Split Out Records';
 export const CURSOR_POLL_TRIGGER = 'Changes';
 
 /**
  * a. n8n's HTTP Request node (4.2) behind a webhook, walking `/changes/cursor` with its built-in
  * pagination: `cursor` set from the previous page's `next_cursor` until that is null. It emits one
  * item per page (the page's body), as n8n's pagination does.
+ * s. The same followed by Split Out on `data`: one item per record, what a user who wants records
+ * as items builds.
  */
 export function httpRequestDrainWorkflow(
 	webhookPath: string,
 	changesUrl: string,
 	pageSize: number,
 	maxPages: number,
+	splitOut: boolean,
 ): WorkflowDefinition {
 	const webhook: INode = {
 		id: randomUUID(),
@@ -65,24 +69,33 @@ export function httpRequestDrainWorkflow(
 			},
 		},
 	};
+	const split: INode = {
+		id: randomUUID(),
+		name: SPLIT_OUT,
+		type: 'n8n-nodes-base.splitOut',
+		typeVersion: 1,
+		position: [440, 0],
+		parameters: { fieldToSplitOut: 'data', options: {} },
+	};
+	const connect = (node: string) => ({
+		main: [[{ node, type: NodeConnectionTypes.Main, index: 0 }]],
+	});
 	return {
-		name: 'Bench: HTTP Request pagination drain',
-		nodes: [webhook, fetchChanges],
-		connections: {
-			[webhook.name]: {
-				main: [[{ node: HTTP_REQUEST, type: NodeConnectionTypes.Main, index: 0 }]],
-			},
-		},
+		name: `Bench: HTTP Request pagination drain${splitOut ? ' + Split Out' : ''}`,
+		nodes: splitOut ? [webhook, fetchChanges, split] : [webhook, fetchChanges],
+		connections: splitOut
+			? { [webhook.name]: connect(HTTP_REQUEST), [HTTP_REQUEST]: connect(SPLIT_OUT) }
+			: { [webhook.name]: connect(HTTP_REQUEST) },
 		settings: { executionOrder: 'v1' },
 	};
 }
 
 /**
- * b. The Cursor Poll Trigger on the same route, backfilling from `updatedSince`. Its first poll runs
- * at activation, the next ones `pollIntervalSeconds` after the previous one ended; each reads up to
- * `maxPages` pages, so a backlog larger than that drains over several polls. Every poll emits one
- * execution with its records, and the cursor commits after that run succeeded (the defaults,
- * at-least-once, embedded store).
+ * c and p. The Cursor Poll Trigger on the same route, backfilling from `updatedSince`. Its first
+ * poll runs at activation, the next ones `pollIntervalSeconds` after the previous one ended; each
+ * reads up to `maxPages` pages, so a backlog larger than that drains over several polls. Every poll
+ * emits one execution with its records (one item each, or one item per page), and the cursor
+ * commits after that run succeeded (the defaults, at-least-once, embedded store).
  */
 export function cursorPollTriggerWorkflow(
 	changesUrl: string,
@@ -90,9 +103,10 @@ export function cursorPollTriggerWorkflow(
 	pageSize: number,
 	maxPages: number,
 	pollIntervalSeconds: number,
+	outputItems: 'record' | 'page',
 ): WorkflowDefinition {
 	return {
-		name: `Bench: Cursor Poll Trigger drain, ${maxPages} pages per poll`,
+		name: `Bench: Cursor Poll Trigger drain, ${maxPages} pages per poll, ${outputItems} items`,
 		nodes: [
 			{
 				id: randomUUID(),
@@ -114,6 +128,7 @@ export function cursorPollTriggerWorkflow(
 					maxPages,
 					firstRun: 'backfillFrom',
 					backfillFrom: updatedSince,
+					outputItems,
 				},
 			},
 		],

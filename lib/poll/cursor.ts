@@ -12,6 +12,21 @@ export function queryLowerBound(
 	return state.value === null ? null : state.value - options.lookbackMs;
 }
 
+/**
+ * The id a tie-break query parameter carries: the last record emitted at exactly the boundary, so an
+ * API that takes it (`updated_since` + `after_id`) answers only (cursor, id) after (boundary, id).
+ * Undefined when none was emitted at the boundary, or with a lookback, whose re-read behind the
+ * boundary a tie-break would cut short.
+ */
+export function tieBreakId(state: CursorState, lookbackMs: number): string | undefined {
+	if (state.value === null || lookbackMs > 0) return undefined;
+	for (let index = state.seenIds.length - 1; index >= 0; index--) {
+		const [id, cursorValue] = state.seenIds[index];
+		if (cursorValue === state.value) return id;
+	}
+	return undefined;
+}
+
 const versionKey = (id: string, cursorValue: number) => `${cursorValue}\u0000${id}`;
 
 /**

@@ -2,6 +2,7 @@ import get from 'lodash/get';
 
 import type { PaginationStyle } from './contracts';
 import { PollResponseError } from './errors';
+import { headerValues, type ResponseHeaders } from './headers';
 
 export interface PaginationConfig {
 	nextCursorPath?: string;
@@ -20,7 +21,7 @@ export interface PageSeen {
 	/** The URL this page was fetched from; relative next links resolve against it. */
 	url: string;
 	body: unknown;
-	headers: Record<string, string | string[] | undefined>;
+	headers: ResponseHeaders;
 	recordCount: number;
 	/** 0 for the first page of the poll. */
 	pageIndex: number;
@@ -100,10 +101,7 @@ export function firstPageQuery(
  * types in one rel ("next last").
  */
 export function nextLink(headers: PageSeen['headers']): string | undefined {
-	const name = Object.keys(headers).find((key) => key.toLowerCase() === 'link');
-	const raw = name === undefined ? undefined : headers[name];
-	const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-	for (const link of values.flatMap((value) => splitOutside(value, ','))) {
+	for (const link of headerValues(headers, 'link').flatMap((value) => splitOutside(value, ','))) {
 		const parts = /^\s*<([^>]*)>(.*)$/s.exec(link);
 		if (!parts) continue;
 		const rel = splitOutside(parts[2], ';')

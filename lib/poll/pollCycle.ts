@@ -2,8 +2,9 @@ import get from 'lodash/get';
 
 import type { EventEnvelope } from '../envelope';
 import type { CursorState, PaginationStyle, RecordPosition } from './contracts';
-import { advanceCursor, queryLowerBound } from './cursor';
+import { advanceCursor, queryLowerBound, tieBreakId } from './cursor';
 import { PollResponseError } from './errors';
+import { headerValues, type ResponseHeaders } from './headers';
 import { firstPageQuery, nextPage, type PaginationConfig } from './pagination';
 import { extractRecords, fromCursorValue, recordPosition } from './records';
 import { retryDelayMs } from './retry';
@@ -24,7 +25,7 @@ export interface PageRequest {
 
 export interface PageResponse {
 	status: number;
-	headers: Record<string, string | string[] | undefined>;
+	headers: ResponseHeaders;
 	/** The raw body text: parsed here so a non-JSON answer is a clear error. */
 	body: string;
 }
@@ -33,6 +34,11 @@ export interface PollConfig {
 	request: PageRequest;
 	/** Query parameter that carries the cursor's lower bound; empty = only the {cursor} placeholder. */
 	cursorParam: string;
+	/**
+	 * Query parameter that carries the last id emitted at the boundary, for APIs that answer
+	 * (cursor, id) after (updated_since, after_id); empty or absent = none.
+	 */
+	tieBreakParam?: string;
 	cursorFormat: 'iso' | 'epochSeconds' | 'epochMillis';
 	recordsPath: string;
 	cursorPath: string;
@@ -56,19 +62,32 @@ export interface PollDependencies {
 	now(): number;
 }
 
+/** Why a poll could not get past its boundary: see StalledCursorError. */
+export interface StallReport {
+	cursorValue: number;
+	/** Distinct records read at exactly that value. */
+	sharing: number;
+	limit: 'maxPages' | 'response';
+}
+
 export interface PollResult {
 	envelopes: EventEnvelope[];
+	/** Where each envelope came from, in envelope order: its page of this poll (0 = first) and cursor. */
+	envelopeOrigins: Array<{ page: number; cursorValue: number }>;
 	next: CursorState;
 	pages: number;
 	fetched: number;
 	retries: number;
 	/** The poll stopped at the page limit: the next poll continues from the new cursor. */
 	truncated: boolean;
-	/**
-	 * Stopped at the page limit without moving the cursor: more records share one cursor value (plus
-	 * the lookback) than Max Pages x page size holds, so the cursor cannot advance until one is raised.
-	 */
+	/** The cursor cannot advance: `stall` says why. */
 	stalled: boolean;
+	/**
+	 * Set when the poll made no progress at its boundary: it stopped at the page limit without moving
+	 * the cursor (more records share one value, plus the lookback, than Max Pages x page size holds),
+	 * or it read only records already emitted while the API holds later ones it did not answer.
+	 */
+	stall?: StallReport;
 }
 
 export class UpstreamError extends Error {
@@ -99,13 +118,15 @@ export async function pollOnce(
 	// pages, retry waits) must stay above the committed boundary.
 	const startedAtMs = dependencies.now();
 	const lowerBound = queryLowerBound(startState, config);
-	const firstRequest = withCursor(config, lowerBound);
+	const tieBreak = config.tieBreakParam ? tieBreakId(startState, config.lookbackMs) : undefined;
+	const firstRequest = withCursor(config, lowerBound, tieBreak);
 
 	// The feed is ordered oldest first, so a first "Last N" run reads it to its end: the newest N are
 	// on the last page, and what a bounded poll left unread would all be emitted by the next one.
 	const readToEnd = state === undefined && config.firstRun.mode === 'lastN';
 	const records: unknown[] = [];
 	const positions: RecordPosition[] = [];
+	const recordPages: number[] = [];
 	const read = new Set<string>();
 	let request: PageRequest | null = firstRequest;
 	let pages = 0;
@@ -126,6 +147,7 @@ export async function pollOnce(
 			break;
 		positions.push(...pagePositions);
 		records.push(...pageRecords);
+		for (let index = 0; index < pageRecords.length; index++) recordPages.push(pages);
 		pages++;
 		offset += pageRecords.length;
 		const follow = nextPage(config.pagination.style, config.pagination.config, {
@@ -160,18 +182,80 @@ export async function pollOnce(
 		toEnvelope(records[index], positions[index], config, receivedAt),
 	);
 	const truncated = request !== null;
+	// With a tie-break, new records at an unmoved boundary are progress: the next poll asks after them.
+	const advanced =
+		next.value !== startState.value ||
+		(Boolean(config.tieBreakParam) && config.lookbackMs === 0 && fresh.length > 0);
+	let stall: StallReport | undefined;
+	if (startState.value !== null && !advanced) {
+		const boundary = startState.value;
+		const sharing = new Set(
+			positions.filter(({ cursorValue }) => cursorValue === boundary).map(({ id }) => id),
+		).size;
+		if (truncated) stall = { cursorValue: boundary, sharing, limit: 'maxPages' };
+		else if (fresh.length === 0 && records.length > 0) {
+			const probe = await holdsLaterRecords(boundary, startedAtMs, config, dependencies);
+			retries += probe.retried;
+			if (probe.later) stall = { cursorValue: boundary, sharing, limit: 'response' };
+		}
+	}
 	return {
 		envelopes,
+		envelopeOrigins: emitted.map((index) => ({
+			page: recordPages[index],
+			cursorValue: positions[index].cursorValue,
+		})),
 		next,
 		pages,
 		fetched: records.length,
 		retries,
 		truncated,
-		stalled: truncated && next.value === startState.value,
+		stalled: stall !== undefined,
+		stall,
 	};
 }
 
-function withCursor(config: PollConfig, lowerBound: number | null): PageRequest {
+/**
+ * One request for records strictly after the boundary. Asked only when a poll read nothing but
+ * records already emitted and no next page: if the API holds later records it did not answer, it
+ * cut its answer inside the boundary's records and every poll would read the same ones again.
+ * An idle poll (nothing new upstream) costs this one request more. A timestamped record counts only
+ * when it is older than the poll's start minus the safety margin, so a write landing between the
+ * poll's request and this one is not taken for a cut answer.
+ */
+async function holdsLaterRecords(
+	boundary: number,
+	pollStartedAtMs: number,
+	config: PollConfig,
+	dependencies: PollDependencies,
+): Promise<{ later: boolean; retried: number }> {
+	const above = justAbove(boundary, config);
+	const { response, retried } = await fetchWithRetry(
+		withCursor(config, above, undefined),
+		config,
+		dependencies,
+	);
+	const records = extractRecords(parseJson(response.body, config.request.url), config.recordsPath);
+	const settledBy = pollStartedAtMs - config.safetyMarginMs;
+	const later = records.some((record, index) => {
+		const { cursorValue } = recordPosition(record, index, config);
+		return cursorValue > boundary && (config.kind === 'number' || cursorValue <= settledBy);
+	});
+	return { later, retried };
+}
+
+/** The smallest cursor the API can tell apart from `value` and above it, in the format sent. */
+function justAbove(value: number, config: PollConfig): number {
+	if (config.kind === 'number') return Math.floor(value) + 1;
+	if (config.cursorFormat === 'epochSeconds') return (Math.floor(value / 1000) + 1) * 1000;
+	return Math.floor(value) + 1;
+}
+
+function withCursor(
+	config: PollConfig,
+	lowerBound: number | null,
+	tieBreak: string | undefined,
+): PageRequest {
 	const formatted =
 		lowerBound === null ? '' : fromCursorValue(lowerBound, config.kind, config.cursorFormat);
 	const query = {
@@ -179,6 +263,7 @@ function withCursor(config: PollConfig, lowerBound: number | null): PageRequest 
 		...firstPageQuery(config.pagination.style, config.pagination.config),
 	};
 	if (config.cursorParam && lowerBound !== null) query[config.cursorParam] = formatted;
+	if (config.tieBreakParam && tieBreak !== undefined) query[config.tieBreakParam] = tieBreak;
 	return {
 		...config.request,
 		url: config.request.url.replace(/\{cursor\}/g, encodeURIComponent(formatted)),
@@ -200,7 +285,7 @@ async function fetchWithRetry(
 		} catch (error) {
 			failure = error as Error;
 		}
-		const retryAfter = headerText(response?.headers['retry-after']);
+		const [retryAfter] = response ? headerValues(response.headers, 'retry-after') : [];
 		const delay = retryDelayMs(
 			attempt + 1,
 			response?.status,
@@ -219,10 +304,6 @@ async function fetchWithRetry(
 		}
 		await dependencies.sleep(delay);
 	}
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-	return Array.isArray(value) ? value[0] : value;
 }
 
 function parseJson(text: string, url: string): unknown {

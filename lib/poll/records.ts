@@ -69,7 +69,7 @@ export function recordPosition(
  */
 export function toCursorValue(raw: unknown, kind: CursorKind): number | null {
 	if (kind === 'timestamp') {
-		return toDateTime(raw)?.toMillis() ?? null;
+		return utcIsoMillis(raw) ?? toDateTime(raw)?.toMillis() ?? null;
 	}
 	const value =
 		typeof raw === 'number'
@@ -79,6 +79,22 @@ export function toCursorValue(raw: unknown, kind: CursorKind): number | null {
 				: NaN;
 	if (!Number.isFinite(value)) return null;
 	return Number.isInteger(value) && !Number.isSafeInteger(value) ? null : value;
+}
+
+/** UTC ISO 8601 to the millisecond, as most APIs write it: `2026-01-01T00:00:00.000Z`. */
+const UTC_ISO_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
+/**
+ * The common case read natively: a drain reads one cursor per record, and luxon's ISO parse costs
+ * several times Date.parse. Only text Date.parse reads back to itself counts (Date.parse rolls
+ * 2026-02-30 over to March, luxon refuses it); anything else goes through luxon.
+ */
+function utcIsoMillis(raw: unknown): number | null {
+	if (typeof raw !== 'string' || !UTC_ISO_MILLIS.test(raw)) return null;
+	const ms = Date.parse(raw);
+	if (Number.isNaN(ms)) return null;
+	const iso = new Date(ms).toISOString();
+	return iso === raw || iso === `${raw.slice(0, -1)}.000Z` ? ms : null;
 }
 
 /**

@@ -4,10 +4,14 @@ import { storeProperties } from '../shared/storeDescription';
 
 const pagination = (styles: string[]) => ({ show: { paginationStyle: styles } });
 
-/** A repeatable name/value list, read back by readPollConfig as `{ parameters: [{ name, value }] }`. */
+/** n8n evaluates a trigger's expressions only at activation: see readPollSettings. */
+const ACTIVATION_NOTE = 'Expressions here are evaluated when the workflow is activated.';
+
+/** A repeatable name/value list, read back by readPollSettings as `{ parameters: [{ name, value }] }`. */
 const nameValueList = (displayName: string, name: string, entry: string): INodeProperties => ({
 	displayName,
 	name,
+	description: ACTIVATION_NOTE,
 	type: 'fixedCollection',
 	typeOptions: { multipleValues: true },
 	placeholder: `Add ${entry}`,
@@ -25,6 +29,13 @@ const nameValueList = (displayName: string, name: string, entry: string): INodeP
 });
 
 const requestProperties: INodeProperties[] = [
+	{
+		displayName:
+			'Every parameter, expressions included, is evaluated when the workflow is activated (published): an expression such as {{ $now }} keeps that value until the next activation. The cursor moves the lower bound on its own.',
+		name: 'activationNotice',
+		type: 'notice',
+		default: '',
+	},
 	{
 		displayName: 'Poll Every (Seconds)',
 		name: 'pollIntervalSeconds',
@@ -51,8 +62,7 @@ const requestProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'https://erp.example.com/api/orders/changes',
-		description:
-			"The changes endpoint. {cursor} anywhere in it is replaced by the cursor's lower bound (URL-encoded).",
+		description: `The changes endpoint. {cursor} anywhere in it is replaced by the cursor's lower bound (URL-encoded). ${ACTIVATION_NOTE}`,
 	},
 	{
 		displayName: 'Authentication',
@@ -72,6 +82,7 @@ const requestProperties: INodeProperties[] = [
 		name: 'body',
 		type: 'json',
 		default: '{}',
+		description: ACTIVATION_NOTE,
 		displayOptions: { show: { method: ['POST'] } },
 	},
 ];
@@ -125,6 +136,15 @@ const cursorProperties: INodeProperties[] = [
 		default: 'updated_since',
 		description:
 			'Query parameter that asks the API for records with cursor >= the value sent. Empty if the URL carries {cursor} instead.',
+	},
+	{
+		displayName: 'Tie-Break Query Parameter',
+		name: 'tieBreakParam',
+		type: 'string',
+		default: '',
+		placeholder: 'after_id',
+		description:
+			'For APIs that take the last ID seen with the cursor and answer only records after (cursor, ID): this parameter carries the ID of the last record emitted at the cursor value, so more records sharing one value than a response holds still all arrive. Leave empty when the API has no such parameter. Not sent while a Lookback is set.',
 	},
 	{
 		displayName: 'Cursor Format',
@@ -299,6 +319,28 @@ const deliveryProperties: INodeProperties[] = [
 			{ name: 'One Execution per Record', value: 'perRecord' },
 		],
 		default: 'perPoll',
+	},
+	{
+		displayName: 'Output Items',
+		name: 'outputItems',
+		type: 'options',
+		options: [
+			{
+				name: 'One per Record',
+				value: 'record',
+				description: 'Each record as an item (an envelope with ID, type, occurredAt and data)',
+			},
+			{
+				name: 'One per Page',
+				value: 'page',
+				description:
+					"Each page's new records as one item (records, count, page, cursor from/to): fewer, larger items for sinks that write in bulk",
+			},
+		],
+		default: 'record',
+		description:
+			'Either way the cursor is committed as Commit Cursor says, after the execution that got the records',
+		displayOptions: { show: { emitMode: ['perPoll'] } },
 	},
 	...storeProperties(),
 	{

@@ -13,6 +13,7 @@ import {
 } from '../shared/storeDescription';
 import { cursorPollTriggerProperties } from './CursorPollTrigger.description';
 import { CursorPoller } from './CursorPoller';
+import { readPollSettings } from './readPollSettings';
 
 export class CursorPollTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -52,7 +53,9 @@ export class CursorPollTrigger implements INodeType {
 	methods = { credentialTest: storeCredentialTests };
 
 	async trigger(this: ITriggerFunctions): Promise<ITriggerResponse> {
-		const poller = new CursorPoller(this);
+		// Parameters are read here, the only time n8n evaluates a trigger's expressions (see
+		// readPollSettings); the poller's timer gets them resolved.
+		const poller = new CursorPoller(this, readPollSettings(this));
 		if (this.getMode() !== 'manual') poller.start();
 		return {
 			closeFunction: async () => await poller.stop(),

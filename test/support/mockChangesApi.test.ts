@@ -280,3 +280,40 @@ describe('mock changes API auth', () => {
 		}
 	});
 });
+
+describe('mock changes API: capped responses and the tie-break parameter', () => {
+	let api: MockChangesApi;
+	const TIES = ['t1', 't2', 't3', 't4'].map((id) => ({ id, updatedAt: at(5) }));
+
+	beforeEach(async () => {
+		api = await startMockChangesApi({
+			records: [...TIES, { id: 'later', updatedAt: at(6) }],
+			clock: at(60),
+			responseLimit: 3,
+			tieBreakParam: 'after_id',
+		});
+	});
+
+	afterEach(async () => {
+		await api.close();
+	});
+
+	const ids = async (query: string) =>
+		((await (await fetch(`${api.url}/changes/none?${query}`)).json()) as ChangeRecord[]).map(
+			({ id }) => id,
+		);
+
+	it('answers at most responseLimit records on route none, with no next link', async () => {
+		expect(await ids(`updated_since=${at(5)}`)).toEqual(['t1', 't2', 't3']);
+	});
+
+	it('answers only records after (updated_since, after_id)', async () => {
+		expect(await ids(`updated_since=${at(5)}&after_id=t3`)).toEqual(['t4', 'later']);
+	});
+
+	it('logs the body of a POST request', async () => {
+		await fetch(`${api.url}/changes/none`, { method: 'POST', body: '{"scope":"all"}' });
+
+		expect(api.requests[0]).toMatchObject({ method: 'POST', status: 200, body: '{"scope":"all"}' });
+	});
+});

@@ -8,13 +8,14 @@ import { recordRequest, type RequestRecord } from './requestRecord';
  * in-memory dataset that the test changes between (or during) polls, served in every pagination
  * style the trigger supports, with faults and auth to switch on. It knows nothing about the node.
  *
- * Routes (GET only; each filters `updatedAt >= updated_since` and orders by (updatedAt, id)):
+ * Routes (GET, or POST with a JSON body that is only logged; each filters `updatedAt >=
+ * updated_since` and orders by (updatedAt, id)):
  *   /changes/cursor    `{ data, next_cursor }`, next page with `?cursor=`        keyset
  *   /changes/link      body is the array, `Link: <…>; rel="next"`               keyset
  *   /changes/next-url  `{ items, next }`, `next` a URL to follow                keyset
  *   /changes/offset    `offset` + `limit`, `{ results, total }`                 plain offset
  *   /changes/page      `page` (from 1) + `per_page`, `{ records, has_more }`     plain offset
- *   /changes/none      every matching record at once, body is the array
+ *   /changes/none      every matching record at once (at most `responseLimit`), body is the array
  *   /changes           the `defaultStyle` route
  * (all under `pathPrefix` when one is set, e.g. /api/sales-orders/changes).
  * Keyset tokens carry the last (updatedAt, id) served and the snapshot bound (the clock at the first
@@ -67,6 +68,17 @@ export interface MockChangesApiOptions {
 	nextLinks?: { linkHeader?: 'absolute' | 'relative'; nextField?: 'absolute' | 'relative' };
 	/** Answer 401 unless this credential comes along. */
 	auth?: { bearer: string } | { header: string; value: string };
+	/**
+	 * Route `none` answers at most this many records and no next link, as APIs with a hard cap per
+	 * response do. Default: no cap.
+	 */
+	responseLimit?: number;
+	/**
+	 * A tie-break query parameter (e.g. 'after_id') taken with `updated_since` on every route's first
+	 * page: records at exactly updated_since with an id up to this one are left out, so
+	 * (updatedAt, id) > (updated_since, after_id). Default: none accepted.
+	 */
+	tieBreakParam?: string;
 }
 
 export interface LoggedRequest extends RequestRecord {
@@ -75,6 +87,8 @@ export interface LoggedRequest extends RequestRecord {
 	at: number;
 	/** Records in the answer (0 for faults). */
 	served: number;
+	/** The request body as sent (POST), else ''. */
+	body: string;
 }
 
 export interface MockChangesApi {
@@ -230,10 +244,16 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		const since = query.get('updated_since');
 		return since ? parseTime(since, 'updated_since') : null;
 	};
-	const matching = (query: URLSearchParams) => {
+	/** Index of the first record the filter (updated_since, and the tie-break when given) lets through. */
+	const firstMatching = (list: Stored[], query: URLSearchParams) => {
 		const since = sinceOf(query);
+		if (since === null) return 0;
+		const afterId = options.tieBreakParam ? query.get(options.tieBreakParam) : null;
+		return afterId ? firstAfter(list, [since, afterId]) : firstAtOrAfter(list, since);
+	};
+	const matching = (query: URLSearchParams) => {
 		const list = ordered();
-		return since === null ? list : list.slice(firstAtOrAfter(list, since));
+		return list.slice(firstMatching(list, query));
 	};
 	const limitOf = (query: URLSearchParams, name: string) =>
 		Math.min(maxLimit, Math.max(1, positiveInt(query.get(name) ?? undefined, defaultLimit, name)));
@@ -246,9 +266,11 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		const list = ordered();
 		let index = token.last
 			? firstAfter(list, token.last)
-			: token.since === null
-				? 0
-				: firstAtOrAfter(list, token.since);
+			: !cursor
+				? firstMatching(list, query)
+				: token.since === null
+					? 0
+					: firstAtOrAfter(list, token.since);
 		const records: Stored[] = [];
 		for (; index < list.length && records.length < token.limit && list[index].ms <= token.until; index++)
 			records.push(list[index]);
@@ -291,7 +313,7 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 				return { records, body: { records: records.map(renderAnswer), has_more: page * perPage < all.length } };
 			}
 			case 'none': {
-				const records = matching(query);
+				const records = matching(query).slice(0, options.responseLimit);
 				return { records, body: records.map(renderAnswer) };
 			}
 		}
@@ -330,13 +352,19 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		return headers[auth.header.toLowerCase()] === auth.value;
 	}
 
-	function handle(request: IncomingMessage, response: ServerResponse): void {
+	function handle(request: IncomingMessage, response: ServerResponse, requestBody: string): void {
 		const receivedAt = Date.now();
 		const url = new URL(request.url ?? '/', origin);
 		const send = (status: number, body: string, headers: Record<string, string> = {}, served = 0) => {
 			response.writeHead(status, { 'content-type': 'application/json', ...headers });
 			response.end(body);
-			requests.push({ ...recordRequest(request, url, status), receivedAt, at: Date.now(), served });
+			requests.push({
+				...recordRequest(request, url, status),
+				receivedAt,
+				at: Date.now(),
+				served,
+				body: requestBody,
+			});
 		};
 		const error = (status: number, message: string, headers?: Record<string, string>) =>
 			send(status, JSON.stringify({ error: message }), headers);
@@ -344,7 +372,8 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 		const route = routePattern.exec(url.pathname);
 		const style = (route?.[1] ?? defaultStyle) as PaginationRoute;
 		if (!route || !PAGINATION_ROUTES.includes(style)) return error(404, `No route ${url.pathname}`);
-		if (request.method !== 'GET') return error(405, 'Only GET', { allow: 'GET' });
+		if (request.method !== 'GET' && request.method !== 'POST')
+			return error(405, 'Only GET or POST', { allow: 'GET, POST' });
 		if (!authorized(request.headers)) return error(401, 'Missing or wrong credentials', { 'www-authenticate': 'Bearer' });
 
 		const fault = faults.shift();
@@ -368,12 +397,16 @@ export async function startMockChangesApi(options: MockChangesApiOptions = {}): 
 	}
 
 	const server = createServer((request, response) => {
-		try {
-			handle(request, response);
-		} catch (caught) {
-			response.writeHead(500, { 'content-type': 'application/json' });
-			response.end(JSON.stringify({ error: `Mock failed: ${(caught as Error).message}` }));
-		}
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => {
+			try {
+				handle(request, response, Buffer.concat(chunks).toString('utf8'));
+			} catch (caught) {
+				response.writeHead(500, { 'content-type': 'application/json' });
+				response.end(JSON.stringify({ error: `Mock failed: ${(caught as Error).message}` }));
+			}
+		});
 	});
 	const listening = await listenLocally(server);
 	const { port } = listening;

@@ -1,5 +1,5 @@
 import type { CursorOptions, CursorState, RecordPosition } from '../../../lib/poll/contracts';
-import { advanceCursor, queryLowerBound } from '../../../lib/poll/cursor';
+import { advanceCursor, queryLowerBound, tieBreakId } from '../../../lib/poll/cursor';
 
 const NOW = 1_750_000_100_000;
 const options: CursorOptions = {
@@ -162,5 +162,30 @@ describe('advanceCursor', () => {
 		const current = state(base, [['a', base]]);
 		advanceCursor(current, [at('b', base + 1)], options);
 		expect(current).toEqual(state(base, [['a', base]]));
+	});
+});
+
+describe('tieBreakId', () => {
+	it('answers the last id emitted at exactly the boundary', () => {
+		const boundary = NOW - 60_000;
+		const seen: CursorState['seenIds'] = [
+			['a', boundary],
+			['b', boundary],
+			['c', boundary + 1],
+		];
+
+		expect(tieBreakId(state(boundary, seen), 0)).toBe('b');
+	});
+
+	it('answers nothing when no record was emitted at the boundary', () => {
+		expect(tieBreakId(state(NOW, [['a', NOW + 1]]), 0)).toBeUndefined();
+	});
+
+	it('answers nothing with a lookback, whose re-read it would cut short', () => {
+		expect(tieBreakId(state(NOW, [['a', NOW]]), 60_000)).toBeUndefined();
+	});
+
+	it('answers nothing on the first run', () => {
+		expect(tieBreakId(state(null), 0)).toBeUndefined();
 	});
 });

@@ -479,3 +479,109 @@ describe('pollOnce stall', () => {
 		expect(result.next.value).toBe(at(3));
 	});
 });
+
+describe('pollOnce at a boundary shared by more records than one response holds', () => {
+	/** 12 records share one timestamp, 3 come later; route `none` answers at most 5, no next link. */
+	let capped: MockChangesApi;
+	const TIES = Array.from({ length: 12 }, (_, index) => ({
+		id: `tie-${String(index).padStart(2, '0')}`,
+		updatedAt: at(10),
+	}));
+	const LATER = [11, 12, 13].map((seconds) => ({ id: `later-${seconds}`, updatedAt: at(seconds) }));
+
+	beforeEach(async () => {
+		capped = await startMockChangesApi({
+			records: [...TIES, ...LATER],
+			clock: POLL_TIME,
+			responseLimit: 5,
+			tieBreakParam: 'after_id',
+		});
+	});
+
+	afterEach(async () => {
+		await capped.close();
+	});
+
+	const cappedConfig = (overrides: Partial<PollConfig> = {}) =>
+		configFor('none', {
+			request: { url: `${capped.url}/changes/none`, method: 'GET', query: {}, headers: {} },
+			firstRun: { mode: 'backfillFrom', fromMs: at(10) },
+			...overrides,
+		});
+
+	it('reports a stall when the next poll reads only the records already emitted', async () => {
+		const config = cappedConfig();
+
+		const first = await pollOnce(initialCursorState(config, nowMs), config, dependencies);
+		const second = await pollOnce(first.next, config, dependencies);
+
+		expect(ids(first)).toEqual(TIES.slice(0, 5).map(({ id }) => id));
+		expect(first.stalled).toBe(false);
+		expect(second).toMatchObject({
+			envelopes: [],
+			stalled: true,
+			stall: { cursorValue: at(10), sharing: 5, limit: 'response' },
+		});
+	});
+
+	it('delivers all 15 records once with the tie-break parameter', async () => {
+		const config = cappedConfig({ tieBreakParam: 'after_id' });
+		const emitted: string[] = [];
+		let state = initialCursorState(config, nowMs);
+		for (let poll = 0; poll < 6; poll++) {
+			const result = await pollOnce(state, config, dependencies);
+			expect(result.stalled).toBe(false);
+			emitted.push(...ids(result));
+			state = result.next;
+		}
+
+		expect(emitted).toEqual([...TIES, ...LATER].map(({ id }) => id));
+		expect(capped.requests.map(({ query }) => query.after_id)).toContain('tie-04');
+	});
+
+	it('is not stalled when nothing newer exists upstream (an idle poll)', async () => {
+		const config = cappedConfig({ tieBreakParam: 'after_id' });
+		let state = initialCursorState(config, nowMs);
+		for (let poll = 0; poll < 4; poll++) state = (await pollOnce(state, config, dependencies)).next;
+
+		const idle = await pollOnce(state, config, dependencies);
+
+		expect(idle).toMatchObject({ envelopes: [], stalled: false });
+	});
+});
+
+describe('pollOnce record origins', () => {
+	it('tells which page of the poll each emitted record came from', async () => {
+		const config = configFor('cursor');
+
+		const result = await pollOnce(initialCursorState(config, nowMs), config, dependencies);
+
+		expect(result.envelopeOrigins.map(({ page }) => page)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+		expect(result.envelopeOrigins[0].cursorValue).toBe(at(0));
+	});
+});
+
+describe('pollOnce stall probe and writes in flight', () => {
+	it('does not take a write newer than the safety margin for a cut answer', async () => {
+		const capped = await startMockChangesApi({
+			records: Array.from({ length: 3 }, (_, index) => ({ id: `tie-${index}`, updatedAt: at(10) })),
+			clock: POLL_TIME,
+			responseLimit: 3,
+		});
+		try {
+			const config = configFor('none', {
+				request: { url: `${capped.url}/changes/none`, method: 'GET', query: {}, headers: {} },
+				firstRun: { mode: 'backfillFrom', fromMs: at(10) },
+			});
+			const first = await pollOnce(initialCursorState(config, nowMs), config, dependencies);
+			// Written just now, inside the safety margin: it may have landed after the poll's request.
+			capped.insert({ id: 'just-written', updatedAt: POLL_TIME - 1000 });
+
+			const second = await pollOnce(first.next, config, dependencies);
+
+			expect(second).toMatchObject({ envelopes: [], stalled: false });
+		} finally {
+			await capped.close();
+		}
+	});
+});

@@ -157,3 +157,15 @@ describe('fromCursorValue', () => {
 		expect(() => fromCursorValue(9e15, 'timestamp', 'iso')).toThrow(PollResponseError);
 	});
 });
+
+describe('toCursorValue for UTC ISO 8601 to the millisecond', () => {
+	it('reads it as the same instant luxon does', () => {
+		expect(toCursorValue('2026-03-01T12:34:56.789Z', 'timestamp')).toBe(
+			Date.UTC(2026, 2, 1, 12, 34, 56, 789),
+		);
+	});
+
+	it('refuses a day the month does not have, which Date.parse would roll over', () => {
+		expect(toCursorValue('2026-02-30T00:00:00.000Z', 'timestamp')).toBeNull();
+	});
+});

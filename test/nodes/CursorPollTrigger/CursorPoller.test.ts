@@ -63,6 +63,7 @@ async function startTrigger(
 ): Promise<FakeTrigger> {
 	const fake = fakeTriggerContext({ parameters: parameters(overrides), mode, holdRequests });
 	const response = await new CursorPollTrigger().trigger.call(fake.context);
+	fake.endActivation();
 	running = { fake, response };
 	return fake;
 }
@@ -283,5 +284,50 @@ describe('CursorPollTrigger close', () => {
 		expect(inFlight).toBe(true);
 		expect(fake.emitted).toEqual([]);
 		expect(fake.errors).toEqual([]);
+	});
+});
+
+describe('CursorPollTrigger page items', () => {
+	it('emits one item per page and commits once that run succeeded', async () => {
+		const fake = await startTrigger({
+			outputItems: 'page',
+			queryParameters: { parameters: [{ name: 'limit', value: '3' }] },
+		});
+		const first = await emission(fake, 0);
+
+		first.done?.resolve(finishedRun());
+		await until(() => (pollsFinished(fake) >= 1 ? true : undefined), 'the commit');
+
+		expect(first.items[0].map(({ json }) => [json.page, json.count])).toEqual([
+			[1, 3],
+			[2, 2],
+		]);
+		expect(first.items[0][1].json.records).toEqual(api.records().slice(3));
+		expect((await storedCursor())?.value).toBe(BASE + 4000);
+	});
+});
+
+describe('CursorPollTrigger stall', () => {
+	it('reports a poll stuck at a shared cursor value as a failed execution', async () => {
+		const tied = Array.from({ length: 4 }, (_, index) => ({
+			id: `tie-${index}`,
+			updatedAt: BASE + 10_000,
+		}));
+		api.insert([...tied, { id: 'rec-later', updatedAt: BASE + 20_000 }]);
+		const fake = await startTrigger({
+			commitMode: 'onEmit',
+			queryParameters: { parameters: [{ name: 'limit', value: '3' }] },
+			paginationStyle: 'none',
+			url: `${api.url}/changes/cursor`,
+			backfillFrom: new Date(BASE + 10_000).toISOString(),
+		});
+
+		const error = await until(() => fake.errors[0], 'saveFailedExecution');
+
+		expect(emittedIds(fake.emitted[0])).toEqual(['tie-0', 'tie-1', 'tie-2']);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toMatch(
+			/^The cursor cannot advance past \d{4}-\d\d-\d\dT[\d:.]+Z: 3 records seen sharing that value/,
+		);
 	});
 });

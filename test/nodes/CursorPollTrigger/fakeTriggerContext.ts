@@ -40,6 +40,8 @@ export interface FakeTrigger {
 	isQuiet(quietMs: number): boolean;
 	/** Lets requests held by `holdRequests` go on. */
 	releaseRequests(): void;
+	/** trigger() returned: from now on a parameter read fails, as it does in n8n (see getNodeParameter). */
+	endActivation(): void;
 }
 
 function deferred<T>(): Deferred<T> {
@@ -73,7 +75,8 @@ async function httpRequest(options: IHttpRequestOptions) {
 }
 
 /**
- * The part of `ITriggerFunctions` the Cursor Poll Trigger uses: parameters, node and workflow ids,
+ * The part of `ITriggerFunctions` the Cursor Poll Trigger uses: parameters (during activation only),
+ * node and workflow ids,
  * mode, emit with a done promise, saveFailedExecution, logger and the request helper. Anything else the node
  * calls is missing on purpose, so the test fails loudly instead of running against a stand-in.
  */
@@ -87,6 +90,7 @@ export function fakeTriggerContext(options: {
 	const gate = deferred<void>();
 	if (!options.holdRequests) gate.resolve();
 	let lastActivityAt = Date.now();
+	let activating = true;
 	const fake: Omit<FakeTrigger, 'context'> = {
 		emitted: [],
 		errors: [],
@@ -94,6 +98,9 @@ export function fakeTriggerContext(options: {
 		requests: [],
 		isQuiet: (quietMs) => inFlight === 0 && Date.now() - lastActivityAt >= quietMs,
 		releaseRequests: () => gate.resolve(),
+		endActivation: () => {
+			activating = false;
+		},
 	};
 	const node: INode = {
 		id: NODE_ID,
@@ -112,6 +119,11 @@ export function fakeTriggerContext(options: {
 		getWorkflow: () => ({ id: WORKFLOW_ID, name: 'Cursor poll test', active: true }),
 		getMode: () => options.mode ?? 'trigger',
 		getNodeParameter(name: string, ...fallback: unknown[]) {
+			// n8n evaluates a trigger's expressions only while trigger() runs at activation; later, from a
+			// timer, an expression parameter throws this under its default engine. Any read is refused
+			// here, so a parameter read from the poller's timer fails the test whatever its value.
+			if (!activating)
+				throw new Error('No bridge acquired for this context. Call acquire() first.');
 			if (name in options.parameters) return options.parameters[name];
 			// n8n throws too when a parameter is missing and the caller gave no fallback.
 			if (fallback.length === 0) throw new Error(`Could not get parameter "${name}"`);

@@ -1,7 +1,48 @@
 import { type IDataObject, type ITriggerFunctions, NodeOperationError } from 'n8n-workflow';
 
 import type { PaginationStyle } from '../../lib/poll/contracts';
+import type { DeliverySettings } from '../../lib/poll/delivery';
 import type { PollConfig } from '../../lib/poll/pollCycle';
+
+/** Everything the poller reads from the node, resolved once. */
+export interface PollSettings {
+	config: PollConfig;
+	delivery: DeliverySettings;
+	intervalMs: number;
+	storeBackend: string;
+	/** Where the committed cursor is kept: workflow, node and cursor generation. */
+	cursorKey: string;
+	/** 'none' or the credential type to authenticate with. */
+	authentication: string;
+}
+
+/**
+ * Every parameter the poller needs, evaluated here, inside trigger(): n8n holds an expression
+ * isolate for a trigger node only while trigger() runs at activation (active-workflow-manager), so
+ * an expression read later, from the poller's timer, fails under n8n's default expression engine
+ * ("No bridge acquired for this context").
+ */
+export function readPollSettings(context: ITriggerFunctions): PollSettings {
+	const parameter = <T>(name: string, fallback: T) => context.getNodeParameter(name, fallback) as T;
+	const options = parameter<IDataObject>('pollOptions', {});
+	const generation = (options.cursorGeneration as string | undefined) ?? '';
+	const executions = parameter<DeliverySettings['executions']>('emitMode', 'perPoll');
+	return {
+		config: readPollConfig(context),
+		delivery: {
+			commit: parameter<DeliverySettings['commit']>('commitMode', 'afterSuccess'),
+			executions,
+			items:
+				executions === 'perPoll'
+					? parameter<DeliverySettings['items']>('outputItems', 'record')
+					: 'record',
+		},
+		intervalMs: parameter('pollIntervalSeconds', 900) * 1000,
+		storeBackend: parameter('storeBackend', 'embedded'),
+		cursorKey: `${context.getWorkflow().id}:${context.getNode().id}:${generation}`,
+		authentication: parameter('authentication', 'none'),
+	};
+}
 
 type NameValues = { parameters?: Array<{ name: string; value: string }> };
 
@@ -11,7 +52,7 @@ const toRecord = (collection: NameValues) =>
 	);
 
 /** The node's parameters as the framework-free poll configuration. */
-export function readPollConfig(context: ITriggerFunctions): PollConfig {
+function readPollConfig(context: ITriggerFunctions): PollConfig {
 	const parameter = <T>(name: string, fallback: T) => context.getNodeParameter(name, fallback) as T;
 	const options = parameter<IDataObject>('pollOptions', {});
 	const method = parameter<string>('method', 'GET');
@@ -46,6 +87,7 @@ export function readPollConfig(context: ITriggerFunctions): PollConfig {
 			body,
 		},
 		cursorParam: parameter<string>('cursorParam', 'updated_since'),
+		tieBreakParam: parameter<string>('tieBreakParam', ''),
 		cursorFormat: parameter<PollConfig['cursorFormat']>('cursorFormat', 'iso'),
 		recordsPath: parameter<string>('recordsPath', 'data'),
 		cursorPath: parameter<string>('cursorPath', 'updated_at'),
