@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { StoreError } from '../../../lib/store/IdempotencyStore';
+import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
 
@@ -22,6 +23,43 @@ describeStoreContract('embedded', async (clock, sameDataAs) => {
 	contractPaths.set(store, path);
 	return store;
 });
+
+/** The file layout of the release before fencing tokens and crash counts. */
+const PREVIOUS_SCHEMA = `
+CREATE TABLE idempotency_keys (
+	namespace TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+	fingerprint TEXT, result TEXT, claimed_at INTEGER, completed_at INTEGER, lease_expires_at INTEGER,
+	expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+describeLegacyRecords('embedded', () => ({
+	open: async (namespace, records, clock) => {
+		const path = freshPath();
+		const db = new DatabaseSync(path);
+		db.exec(PREVIOUS_SCHEMA);
+		const insert = db.prepare(
+			'INSERT INTO idempotency_keys (namespace, key, state, attempts, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+		);
+		for (const record of records) {
+			insert.run(
+				namespace,
+				record.key,
+				record.state,
+				record.attempts,
+				record.result ?? null,
+				record.claimedAt ?? null,
+				record.completedAt ?? null,
+				record.leaseExpiresAt ?? null,
+				record.expiresAt,
+				record.updatedAt,
+			);
+		}
+		db.close();
+		return new EmbeddedStore({ path, clock });
+	},
+}));
 
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -193,6 +231,63 @@ describe('EmbeddedStore', () => {
 			});
 			expect(storedEntryCount(path)).toBe(10);
 			expect(await store.readVersions('ns', ['cus_new'])).toEqual([1]);
+			await store.close();
+		});
+
+		it('counts and logs every unexpired entry it evicts, but not expired ones it purges', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const warnings: Array<{ message: string; metadata?: Record<string, unknown> }> = [];
+			const logger = {
+				warn: (message: string, metadata?: Record<string, unknown>) =>
+					warnings.push({ message, metadata }),
+			};
+			const store = new EmbeddedStore({ path, maxEntries: 5, clock: time.clock, logger });
+			await store.markSeen('ns', ['short-1', 'short-2'], { ttlMs: 1000 });
+			time.advance(1000);
+			await store.markSeen('ns', ['a', 'b', 'c', 'd', 'e'], { ttlMs: 60_000 });
+			expect(await store.evictions()).toBe(0);
+			await store.markSeen('ns', ['f', 'g'], { ttlMs: 120_000 });
+			expect(await store.evictions()).toBe(2);
+			expect(warnings.map(({ metadata }) => metadata?.key)).toEqual(['a', 'b']);
+			expect(warnings[0].message).toMatch(
+				/evicted an unexpired completed entry to stay within 5 entries.*Redis or PostgreSQL/,
+			);
+			expect(warnings[0].metadata).toMatchObject({
+				namespace: 'ns',
+				expiresAt: time.now() + 60_000,
+			});
+			await store.close();
+			const reopened = new EmbeddedStore({ path, maxEntries: 5, clock: time.clock, logger });
+			expect(await reopened.evictions()).toBe(2);
+			await reopened.close();
+		});
+
+		it('evicts claims whose lease ran out before dead letters, and live claims never', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const logger = { warn: () => undefined };
+			const store = new EmbeddedStore({ path, maxEntries: 4, clock: time.clock, logger });
+			await store.claim('ns', [{ key: 'dead' }], LEASE);
+			await store.release('ns', ['dead'], { maxAttempts: 1, deadLetterRetentionMs: 3_600_000 });
+			await store.claim('ns', [{ key: 'crashed-1' }, { key: 'crashed-2' }], LEASE);
+			time.advance(LEASE.leaseMs);
+			await store.claim('ns', [{ key: 'live-1' }, { key: 'live-2' }, { key: 'live-3' }], LEASE);
+			expect(await store.evictions()).toBe(2);
+			const states = await store.inspect('ns', [
+				'dead',
+				'crashed-1',
+				'crashed-2',
+				'live-1',
+				'live-2',
+			]);
+			expect(states.map((record) => record?.state)).toEqual([
+				'deadLetter',
+				undefined,
+				undefined,
+				'inProgress',
+				'inProgress',
+			]);
 			await store.close();
 		});
 
