@@ -62,7 +62,8 @@ export const CLAIM_OUTPUTS = [
 	'Dead Letter',
 	'Mismatch',
 ] as const;
-export const RELEASE_OUTPUTS = ['Released', 'Dead Letter'] as const;
+export const RELEASE_OUTPUTS = ['Released', 'Dead Letter', 'Lost Claim'] as const;
+export const COMPLETE_OUTPUTS = ['Completed', 'Lost Claim'] as const;
 
 /**
  * The ids on each named output, as the canvas would show the branches. Outputs with no items are
