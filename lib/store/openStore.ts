@@ -10,6 +10,7 @@ export interface EmbeddedStoreConfig {
 	backend: 'embedded';
 	/** Defaults to `defaultEmbeddedStorePath()`. */
 	path?: string;
+	/** Defaults to `$HYBRID_SYNC_STORE_MAX_ENTRIES`, else the store's own bound. */
 	maxEntries?: number;
 }
 
@@ -29,6 +30,15 @@ export function defaultEmbeddedStorePath(): string {
 	const configured = process.env.HYBRID_SYNC_STORE_PATH;
 	if (configured) return resolve(configured);
 	return join(process.env.N8N_USER_FOLDER || homedir(), '.n8n', 'hybrid-sync', 'store.sqlite');
+}
+
+/**
+ * The embedded store's bound unless configured: `$HYBRID_SYNC_STORE_MAX_ENTRIES` (the only place a
+ * user can raise it, since the nodes offer no setting), else undefined for the store's default.
+ */
+export function defaultEmbeddedMaxEntries(): number | undefined {
+	const configured = process.env.HYBRID_SYNC_STORE_MAX_ENTRIES;
+	return configured ? Number(configured) : undefined;
 }
 
 const openStores = new Map<string, IdempotencyStore>();
@@ -72,7 +82,7 @@ function resolveConfig(config: StoreConfig): {
 	switch (config?.backend) {
 		case 'embedded': {
 			const path = resolve(config.path || defaultEmbeddedStorePath());
-			const options = { path, maxEntries: config.maxEntries };
+			const options = { path, maxEntries: config.maxEntries ?? defaultEmbeddedMaxEntries() };
 			return {
 				identity: identityOf({ backend: config.backend, ...options }),
 				create: (logger) => new EmbeddedStore({ ...options, logger }),
