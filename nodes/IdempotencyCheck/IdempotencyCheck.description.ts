@@ -5,7 +5,7 @@ import { storeProperties } from '../shared/storeDescription';
 import { claimProperties } from './operations/claim';
 import { completeProperties } from './operations/complete';
 import { fencingTokenProperty } from './operations/fencing';
-import { attemptProperties } from './operations/release';
+import { attemptProperties } from './operations/attempts';
 
 export const idempotencyCheckProperties: INodeProperties[] = [
 	{

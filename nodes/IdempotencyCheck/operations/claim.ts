@@ -13,7 +13,7 @@ import { leaseProperty, readLeaseMs } from '../../shared/lease';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs, type OutputName } from '../outputs';
 import { type OrderingSettings, orderingOptions, readOrdering } from './ordering';
-import { readAttemptLimits } from './release';
+import { readAttemptLimits } from './attempts';
 import { type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['claim'] } };

@@ -53,7 +53,10 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 	const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
 	const claimRecovered = this.getNodeParameter('claimRecovered', 0, true) as boolean;
 	const leaseMs = readLeaseMs(this);
-	const maxAttempts = claimRecovered ? (this.getNodeParameter('maxAttempts', 0, 3) as number) : 3;
+	// Only the recovery claim dead-letters; without it the parameter is hidden and unread.
+	const maxAttempts = claimRecovered
+		? (this.getNodeParameter('maxAttempts', 0, 3) as number)
+		: undefined;
 	const thresholdPercent = this.getNodeParameter('alertThresholdPercent', 0, 1) as number;
 	if (!(thresholdPercent >= 0 && thresholdPercent <= 100)) {
 		throw new NodeOperationError(
