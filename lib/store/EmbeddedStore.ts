@@ -546,7 +546,7 @@ export class EmbeddedStore implements IdempotencyStore {
 	private reportEvictions(evicted: EvictedRow[]): void {
 		for (const row of evicted) {
 			this.logger.warn(
-				`The embedded store evicted an unexpired ${row.state} entry to stay within ${this.maxEntries} entries: a late duplicate of it would run again. Raise the bound (maxEntries) or use Redis or PostgreSQL.`,
+				`The embedded store evicted an unexpired ${row.state} entry to stay within ${this.maxEntries} entries${row.state === 'completed' ? ': a late duplicate of this key would run again' : ''}. Raise HYBRID_SYNC_STORE_MAX_ENTRIES or use Redis or PostgreSQL.`,
 				{
 					namespace: row.namespace,
 					key: row.key,

@@ -166,7 +166,8 @@ export interface IdempotencyStore {
 
 	/**
 	 * Marks keys done. A key that is not inProgress is still recorded as completed (the business
-	 * step succeeded, remember it) but reports `notClaimed`, so callers can warn.
+	 * step succeeded, remember it) but reports `notClaimed`, so callers can warn. A request whose
+	 * token another claim overtook answers `lostClaim` and writes nothing.
 	 */
 	complete(
 		namespace: string,

@@ -251,7 +251,7 @@ describe('EmbeddedStore', () => {
 			expect(await store.evictions()).toBe(2);
 			expect(warnings.map(({ metadata }) => metadata?.key)).toEqual(['a', 'b']);
 			expect(warnings[0].message).toMatch(
-				/evicted an unexpired completed entry to stay within 5 entries.*Redis or PostgreSQL/,
+				/evicted an unexpired completed entry to stay within 5 entries: a late duplicate of this key would run again\. Raise HYBRID_SYNC_STORE_MAX_ENTRIES or use Redis or PostgreSQL/,
 			);
 			expect(warnings[0].metadata).toMatchObject({
 				namespace: 'ns',
