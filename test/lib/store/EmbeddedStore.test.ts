@@ -156,10 +156,13 @@ describe('EmbeddedStore', () => {
 	});
 
 	describe('size bound', () => {
+		/** These tests count evictions themselves; their warnings would only flood the output. */
+		const quiet = { warn: () => undefined };
+
 		it('evicts the completed keys expiring soonest once over maxEntries', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 100, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 100, clock: time.clock, logger: quiet });
 			for (let batch = 0; batch < 5; batch++) {
 				const keys = Array.from({ length: 50 }, (_, index) => `k${batch * 50 + index}`);
 				// Later keys get longer windows, so the earliest keys expire soonest.
@@ -173,7 +176,12 @@ describe('EmbeddedStore', () => {
 
 		it('never evicts a live claim, even when over the bound', async () => {
 			const path = freshPath();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: testClock().clock });
+			const store = new EmbeddedStore({
+				path,
+				maxEntries: 10,
+				clock: testClock().clock,
+				logger: quiet,
+			});
 			await store.markSeen('ns', ['seen-1', 'seen-2'], { ttlMs: 60_000 });
 			const keys = Array.from({ length: 30 }, (_, index) => ({ key: `claim-${index}` }));
 			await store.claim('ns', keys, LEASE);
@@ -185,7 +193,7 @@ describe('EmbeddedStore', () => {
 		it('purges expired keys before it evicts a live one', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock, logger: quiet });
 			await store.markSeen('ns', ['short-1', 'short-2', 'short-3'], { ttlMs: 1000 });
 			await store.markSeen('ns', ['long-1', 'long-2'], { ttlMs: 3_600_000 });
 			time.advance(1000);
@@ -213,7 +221,7 @@ describe('EmbeddedStore', () => {
 		it('counts entity versions in the bound: completed keys go first, then versions', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock, logger: quiet });
 			const entities = Array.from({ length: 6 }, (_, index) => `cus_${index}`);
 			await store.recordVersions(
 				'ns',
@@ -266,8 +274,7 @@ describe('EmbeddedStore', () => {
 		it('evicts claims whose lease ran out before dead letters, and live claims never', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const logger = { warn: () => undefined };
-			const store = new EmbeddedStore({ path, maxEntries: 4, clock: time.clock, logger });
+			const store = new EmbeddedStore({ path, maxEntries: 4, clock: time.clock, logger: quiet });
 			await store.claim('ns', [{ key: 'dead' }], LEASE);
 			await store.release('ns', ['dead'], { maxAttempts: 1, deadLetterRetentionMs: 3_600_000 });
 			await store.claim('ns', [{ key: 'crashed-1' }, { key: 'crashed-2' }], LEASE);
@@ -294,8 +301,8 @@ describe('EmbeddedStore', () => {
 		it('keeps the count right across stores sharing the file', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const first = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
-			const second = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
+			const first = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock, logger: quiet });
+			const second = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock, logger: quiet });
 			for (let round = 0; round < 10; round++) {
 				const store = round % 2 === 0 ? first : second;
 				time.advance(1);
