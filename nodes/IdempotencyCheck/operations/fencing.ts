@@ -1,5 +1,9 @@
 import { type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
+import { readOwnPath } from '../../../lib/expressions/fieldReference';
+
+const TOKEN_ON_ITEM = '={{ $json.idempotency?.token ?? "" }}';
+
 /**
  * The token a Claim put on its item, which Complete and Release send back so the store acts only
  * while that claim still holds the key. Read from the item by default; empty for items claimed
@@ -9,7 +13,7 @@ export const fencingTokenProperty: INodeProperties = {
 	displayName: 'Fencing Token',
 	name: 'fencing',
 	type: 'string',
-	default: '={{ $json.idempotency?.token ?? "" }}',
+	default: TOKEN_ON_ITEM,
 	description:
 		"The token the Claim gave this item's key. The key is completed or released only while that claim still holds it; an item whose run was overtaken (its lease ran out and another run claimed the key, or another claim finished it) leaves through Lost Claim and changes nothing. Empty: act on whoever holds the key, as before tokens existed.",
 	hint: "When a step between Claim and here replaces the item (an HTTP Request does), read the token from the Claim node, e.g. {{ $('Claim').item.json.idempotency.token }}",
@@ -20,8 +24,20 @@ export const fencingTokenProperty: INodeProperties = {
 export const LOST_CLAIM_MESSAGE =
 	"This item's claim no longer holds the key: its lease ran out and another run claimed the key, or another claim completed or released it. Nothing was changed.";
 
+/**
+ * The Fencing Token for an item. Left at its default, it is read from the item directly: the same
+ * value n8n's expression gives (own fields only, anything absent or null is no token), without an
+ * expression evaluation per item.
+ */
+function tokenValue(context: IExecuteFunctions, itemIndex: number): unknown {
+	if (context.getNode().parameters?.fencing === TOKEN_ON_ITEM) {
+		return readOwnPath(context.getInputData()[itemIndex]?.json, ['idempotency', 'token']);
+	}
+	return context.getNodeParameter('fencing', itemIndex, '') as unknown;
+}
+
 export function readToken(context: IExecuteFunctions, itemIndex: number): string | undefined {
-	const value = context.getNodeParameter('fencing', itemIndex, '') as unknown;
+	const value = tokenValue(context, itemIndex);
 	if (value === '' || value === null || value === undefined) return undefined;
 	if (typeof value !== 'string') {
 		throw new NodeOperationError(

@@ -1,5 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
+import { IdempotencyCheck } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
+
 import {
 	CLAIM_OUTPUTS,
 	COMPLETE_OUTPUTS,
@@ -85,6 +87,26 @@ describe('Idempotency Check: fencing tokens and lost claims', () => {
 		expect(routed(await complete(overtaken.slice(0, 1)), COMPLETE_OUTPUTS)).toEqual({
 			'Lost Claim': ['evt_1'],
 		});
+	});
+
+	it('reads the token off the item itself when Fencing Token keeps its default', async () => {
+		const defaults = new IdempotencyCheck().description.properties;
+		const fencing = defaults.find((property) => property.name === 'fencing')!.default as string;
+		const [claimed] = await claim(events('evt_1', 'evt_2'));
+		const overtakenLooking = [
+			claimed[0],
+			{ json: { ...claimed[1].json, idempotency: { token: 'not-the-claim' } } },
+		];
+
+		const outputs = await runIdempotencyCheck({ operation: 'complete' }, overtakenLooking, {
+			node: { parameters: { fencing } },
+		});
+
+		expect(routed(outputs, COMPLETE_OUTPUTS)).toEqual({
+			Completed: ['evt_1'],
+			'Lost Claim': ['evt_2'],
+		});
+		expect(idempotencyOf(outputs[0][0]).token).toBe(idempotencyOf(claimed[0]).token);
 	});
 
 	it('acts on whoever holds the key for items without a token, as before tokens existed', async () => {

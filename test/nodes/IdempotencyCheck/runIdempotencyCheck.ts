@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 import { closeAllStores } from '../../../lib/store/openStore';
 import { IdempotencyCheck } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
@@ -41,7 +41,8 @@ const DEFAULTS: NodeParameters = {
 export async function runIdempotencyCheck(
 	parameters: NodeParameters,
 	items: INodeExecutionData[],
-	options: { continueOnFail?: boolean } = {},
+	/** `node.parameters` are the node's stored parameters, as n8n hands them over (defaults filled). */
+	options: { continueOnFail?: boolean; node?: Partial<INode> } = {},
 ): Promise<INodeExecutionData[][]> {
 	const context = fakeExecuteContext({
 		items,
