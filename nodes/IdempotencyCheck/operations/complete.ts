@@ -10,10 +10,9 @@ import {
 	type OrderedCompleteOutcome,
 	type OrderedCompleteRequest,
 } from '../../../lib/idempotency/completeInOrder';
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs } from '../outputs';
-import { LOST_CLAIM_MESSAGE, readToken } from './fencing';
+import { describeFenced, readToken } from './fencing';
 import {
 	type OrderingSettings,
 	orderingConfigured,
@@ -92,8 +91,7 @@ export async function complete(
 		route: (outcome) => ({
 			output: outcome.status === 'lostClaim' ? 'Lost Claim' : 'Completed',
 			idempotency: {
-				...describeRecord(outcome.record, outcome.status, outcome.token),
-				...(outcome.status === 'lostClaim' ? { message: LOST_CLAIM_MESSAGE } : {}),
+				...describeFenced(outcome.record, outcome.status, outcome.token),
 				...(outcome.ordering
 					? {
 							ordering: {

@@ -1,6 +1,8 @@
 import { type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
 import { readOwnPath } from '../../../lib/expressions/fieldReference';
+import { describeRecord } from '../../../lib/idempotency/describeRecord';
+import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
 
 const TOKEN_ON_ITEM = '={{ $json.idempotency?.token ?? "" }}';
 
@@ -20,9 +22,18 @@ export const fencingTokenProperty: INodeProperties = {
 	displayOptions: { show: { operation: ['complete', 'release'] } },
 };
 
-/** What the Lost Claim output's items say under `idempotency.message`. */
-export const LOST_CLAIM_MESSAGE =
+const LOST_CLAIM_MESSAGE =
 	"This item's claim no longer holds the key: its lease ran out and another run claimed the key, or another claim completed or released it. Nothing was changed.";
+
+/** The `idempotency` field of a Complete or Release item: its own token, and why on Lost Claim. */
+export const describeFenced = (
+	record: KeyRecord | undefined,
+	status: string,
+	token: string | undefined,
+) => ({
+	...describeRecord(record, status, token),
+	...(status === 'lostClaim' ? { message: LOST_CLAIM_MESSAGE } : {}),
+});
 
 /**
  * The Fencing Token for an item. Left at its default, it is read from the item directly: the same

@@ -1,11 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import type { ReleaseOutcome, ReleaseRequest } from '../../../lib/store/IdempotencyStore';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs, type OutputName } from '../outputs';
 import { readAttemptLimits } from './attempts';
-import { LOST_CLAIM_MESSAGE, readToken } from './fencing';
+import { describeFenced, readToken } from './fencing';
 import { type OpenStore, routeRecord } from './routeRecord';
 
 const OUTPUT: Record<ReleaseOutcome['status'], OutputName> = {
@@ -32,10 +31,7 @@ export async function release(
 			})),
 		route: (outcome) => ({
 			output: OUTPUT[outcome.status],
-			idempotency: {
-				...describeRecord(outcome.record, outcome.status, outcome.token),
-				...(outcome.status === 'lostClaim' ? { message: LOST_CLAIM_MESSAGE } : {}),
-			},
+			idempotency: describeFenced(outcome.record, outcome.status, outcome.token),
 		}),
 	});
 }
