@@ -1,4 +1,5 @@
 import type {
+	ClaimOptions,
 	ClaimOutcome,
 	ClaimRequest,
 	IdempotencyStore,
@@ -25,7 +26,7 @@ export async function claimInOrder(
 	store: IdempotencyStore,
 	namespace: string,
 	requests: OrderedClaimRequest[],
-	options: { leaseMs: number },
+	options: ClaimOptions,
 ): Promise<Array<ClaimOutcome | StaleOutcome>> {
 	const latest = await newestVersions(store, namespace, requests);
 	const staleness = requests.map((request) => {

@@ -16,7 +16,8 @@ export type OrderedCompleteOutcome = CompleteOutcome & {
 
 /**
  * Completes the keys, then raises the newest version of the entity of each request that carries
- * an ordering (kept as long as the key). Answers one outcome per request, in order.
+ * an ordering (kept as long as the key), except where the claim was lost: that run's event did
+ * not complete the key, so it must not move its entity either. One outcome per request, in order.
  */
 export async function completeInOrder(
 	store: IdempotencyStore,
@@ -26,11 +27,11 @@ export async function completeInOrder(
 ): Promise<OrderedCompleteOutcome[]> {
 	const completed: OrderedCompleteOutcome[] = await store.complete(
 		namespace,
-		requests.map(({ key, result }) => ({ key, result })),
+		requests.map(({ key, result, token }) => ({ key, result, token })),
 		options,
 	);
 	const ordered = requests.flatMap(({ ordering }, index) =>
-		ordering ? [{ ordering, index }] : [],
+		ordering && completed[index].status !== 'lostClaim' ? [{ ordering, index }] : [],
 	);
 	if (ordered.length === 0) return completed;
 	const raised = await store.recordVersions(

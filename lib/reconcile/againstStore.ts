@@ -12,6 +12,8 @@ export interface ReconcileAgainstStoreOptions {
 	claimRecovered: boolean;
 	/** Lease of those claims. */
 	leaseMs: number;
+	/** A crashed claim (lease ran out) on a key that used this many claims dead-letters it instead. */
+	maxAttempts?: number;
 	/** Keys per store round trip; bounds what is held of the store's answers at once. */
 	chunkSize?: number;
 	now?: () => number;
@@ -22,6 +24,8 @@ export interface ReconcileOutcome {
 	classes: Classification[];
 	/** True for the missing entries this sweep claimed (only with claimRecovered). */
 	claimed: boolean[];
+	/** The fencing token of each claim this sweep holds, for the processor's Complete or Release. */
+	tokens: Array<string | undefined>;
 }
 
 export const DEFAULT_CHUNK_SIZE = 5_000;
@@ -59,6 +63,7 @@ export async function reconcileAgainstStore(
 	const now = options.now ?? Date.now;
 	const classes: Classification[] = new Array(entries.length);
 	const claimed: boolean[] = new Array(entries.length).fill(false);
+	const tokens: Array<string | undefined> = new Array(entries.length).fill(undefined);
 	const firstIndexOfKey = new Map<string, number>();
 	const unique: number[] = [];
 	entries.forEach((entry, index) => {
@@ -91,11 +96,12 @@ export async function reconcileAgainstStore(
 				const outcomes = await store.claim(
 					namespace,
 					missing.map((position) => ({ key: keys[position] })),
-					{ leaseMs: options.leaseMs },
+					{ leaseMs: options.leaseMs, maxAttempts: options.maxAttempts },
 				);
 				outcomes.forEach((outcome, n) => {
 					chunkClasses[missing[n]] = CLAIM_CLASS[outcome.status];
 					claimed[indices[missing[n]]] = outcome.status === 'claimed';
+					if (outcome.status === 'claimed') tokens[indices[missing[n]]] = outcome.record.token;
 				});
 			}
 		}
@@ -109,5 +115,5 @@ export async function reconcileAgainstStore(
 		if (first === index) return;
 		classes[index] = classes[first] === 'missing' ? 'inProgress' : classes[first];
 	});
-	return { classes, claimed };
+	return { classes, claimed, tokens };
 }

@@ -17,12 +17,15 @@ import {
 	type MarkSeenOutcome,
 	type ReleaseOptions,
 	type ReleaseOutcome,
+	type ReleaseRequest,
 	StoreError,
+	type StoreLogger,
 	type VersionOptions,
 	type VersionOutcome,
 	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
+import { newClaimToken } from './claimToken';
 import {
 	compactRecord,
 	decideClaim,
@@ -47,11 +50,14 @@ export interface EmbeddedStoreOptions {
 	path: string;
 	/**
 	 * Bound on stored keys and entity versions together. Above it the rows expiring soonest are
-	 * evicted: completed keys first, then versions, released and dead-lettered keys; a live claim
-	 * never is, so the bound can only be exceeded by live claims.
+	 * evicted: completed keys first, then versions, released keys, claims whose lease ran out and
+	 * dead-lettered keys; a live claim never is, so the bound can only be exceeded by live claims.
+	 * Every entry evicted before it expired is counted (`evictions()`) and logged.
 	 */
 	maxEntries?: number;
 	clock?: Clock;
+	/** Receives one warning per unexpired entry evicted; default: Node's process warnings. */
+	logger?: StoreLogger;
 }
 
 export const DEFAULT_MAX_ENTRIES = 1_000_000;
@@ -60,11 +66,12 @@ const BUSY_TIMEOUT_MS = 5_000;
 const PURGE_INTERVAL_MS = 60_000;
 /** Expired rows deleted per purge, so one purge never holds the write lock for long. */
 const PURGE_BATCH = 10_000;
-/** Eviction order when over `maxEntries`; inProgress keys are never evicted. */
-const EVICTION_ORDER: Array<KeyState | 'version'> = [
+/** Eviction order when over `maxEntries`; claims whose lease still runs are never evicted. */
+const EVICTION_ORDER: Array<Exclude<KeyState, 'inProgress'> | 'version' | 'crashedClaim'> = [
 	'completed',
 	'version',
 	'released',
+	'crashedClaim',
 	'deadLetter',
 ];
 
@@ -81,6 +88,9 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 	lease_expires_at INTEGER,
 	expires_at INTEGER NOT NULL,
 	updated_at INTEGER NOT NULL,
+	token TEXT,
+	releases INTEGER NOT NULL DEFAULT 0,
+	crashes INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (namespace, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_state_expiry ON idempotency_keys (state, expires_at);
@@ -94,10 +104,18 @@ CREATE TABLE IF NOT EXISTS entity_versions (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entity_versions_by_expiry ON entity_versions (expires_at);
 CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO store_meta (name, value) VALUES ('evicted', 0) ON CONFLICT (name) DO NOTHING;
 `;
 
+/** Columns added after the first release: a file written by it gets them on open, empty. */
+const ADDED_COLUMNS: Record<string, string> = {
+	token: 'token TEXT',
+	releases: 'releases INTEGER NOT NULL DEFAULT 0',
+	crashes: 'crashes INTEGER NOT NULL DEFAULT 0',
+};
+
 const COLUMNS =
-	'state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at';
+	'state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at, token, releases, crashes';
 
 interface Row {
 	state: KeyState;
@@ -109,6 +127,16 @@ interface Row {
 	lease_expires_at: number | null;
 	expires_at: number;
 	updated_at: number;
+	token: string | null;
+	releases: number;
+	crashes: number;
+}
+
+interface EvictedRow {
+	namespace: string;
+	key: string;
+	state: string;
+	expires_at: number;
 }
 
 interface Statements {
@@ -121,6 +149,9 @@ interface Statements {
 	addEntries: StatementSync;
 	purgeExpired: StatementSync;
 	evict: StatementSync;
+	evictCrashedClaims: StatementSync;
+	countEvicted: StatementSync;
+	readEvicted: StatementSync;
 	selectVersion: StatementSync;
 	upsertVersion: StatementSync;
 	purgeExpiredVersions: StatementSync;
@@ -149,6 +180,7 @@ export class EmbeddedStore implements IdempotencyStore {
 	private readonly statements: Statements;
 	private readonly maxEntries: number;
 	private readonly clock: Clock;
+	private readonly logger: StoreLogger;
 	private nextPurgeAt = 0;
 	/** Rows added (or, when negative, removed) by the running batch, for the entry count. */
 	private entryDelta = 0;
@@ -165,6 +197,7 @@ export class EmbeddedStore implements IdempotencyStore {
 			);
 		}
 		this.clock = options.clock ?? systemClock;
+		this.logger = options.logger ?? processWarnings;
 		const { DatabaseSync } = loadSqlite();
 		try {
 			mkdirSync(dirname(path), { recursive: true });
@@ -184,6 +217,7 @@ export class EmbeddedStore implements IdempotencyStore {
 			this.db.exec('BEGIN IMMEDIATE');
 			try {
 				this.db.exec(SCHEMA);
+				this.addMissingColumns();
 				// Recounted on every open so the bound heals after rows were removed by hand. (`WHERE true`
 				// lets SQLite parse the ON CONFLICT clause after a SELECT.)
 				this.db.exec(
@@ -205,6 +239,17 @@ export class EmbeddedStore implements IdempotencyStore {
 		}
 	}
 
+	private addMissingColumns(): void {
+		const present = new Set(
+			(this.db.prepare('PRAGMA table_info(idempotency_keys)').all() as Array<{ name: string }>).map(
+				(column) => column.name,
+			),
+		);
+		for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
+			if (!present.has(name)) this.db.exec(`ALTER TABLE idempotency_keys ADD COLUMN ${definition}`);
+		}
+	}
+
 	private prepareStatements(): Statements {
 		const prepare = (sql: string) => this.db.prepare(sql);
 		return {
@@ -213,11 +258,12 @@ export class EmbeddedStore implements IdempotencyStore {
 			rollback: prepare('ROLLBACK'),
 			select: prepare(`SELECT ${COLUMNS} FROM idempotency_keys WHERE namespace = ? AND key = ?`),
 			upsert: prepare(
-				`INSERT INTO idempotency_keys (namespace, key, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				`INSERT INTO idempotency_keys (namespace, key, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (namespace, key) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
 					fingerprint = excluded.fingerprint, result = excluded.result, claimed_at = excluded.claimed_at,
 					completed_at = excluded.completed_at, lease_expires_at = excluded.lease_expires_at,
-					expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+					expires_at = excluded.expires_at, updated_at = excluded.updated_at, token = excluded.token,
+					releases = excluded.releases, crashes = excluded.crashes`,
 			),
 			remove: prepare(
 				'DELETE FROM idempotency_keys WHERE namespace = ? AND key = ? RETURNING expires_at',
@@ -233,8 +279,17 @@ export class EmbeddedStore implements IdempotencyStore {
 			),
 			evict: prepare(
 				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
-					SELECT namespace, key FROM idempotency_keys WHERE state = ? ORDER BY expires_at LIMIT ?)`,
+					SELECT namespace, key FROM idempotency_keys WHERE state = ? ORDER BY expires_at LIMIT ?)
+				RETURNING namespace, key, state, expires_at`,
 			),
+			evictCrashedClaims: prepare(
+				`DELETE FROM idempotency_keys WHERE (namespace, key) IN (
+					SELECT namespace, key FROM idempotency_keys
+					WHERE state = 'inProgress' AND COALESCE(lease_expires_at, expires_at) <= ? ORDER BY expires_at LIMIT ?)
+				RETURNING namespace, key, state, expires_at`,
+			),
+			countEvicted: prepare("UPDATE store_meta SET value = value + ? WHERE name = 'evicted'"),
+			readEvicted: prepare("SELECT value FROM store_meta WHERE name = 'evicted'"),
 			selectVersion: prepare(
 				'SELECT version, expires_at FROM entity_versions WHERE namespace = ? AND entity = ?',
 			),
@@ -249,7 +304,8 @@ export class EmbeddedStore implements IdempotencyStore {
 			),
 			evictVersions: prepare(
 				`DELETE FROM entity_versions WHERE (namespace, entity) IN (
-					SELECT namespace, entity FROM entity_versions ORDER BY expires_at LIMIT ?)`,
+					SELECT namespace, entity FROM entity_versions ORDER BY expires_at LIMIT ?)
+				RETURNING namespace, entity AS key, 'version' AS state, expires_at`,
 			),
 		};
 	}
@@ -263,7 +319,7 @@ export class EmbeddedStore implements IdempotencyStore {
 		return this.writeBatch('claim', (now) =>
 			requests.map((request) => {
 				const { found, stored } = this.read(namespace, request.key, now);
-				const decision = decideClaim(namespace, found, request, now, options.leaseMs);
+				const decision = decideClaim(namespace, found, request, newClaimToken(), now, options);
 				if (decision.write) this.write(decision.record, stored);
 				return { key: request.key, status: decision.status, record: decision.record };
 			}),
@@ -279,15 +335,8 @@ export class EmbeddedStore implements IdempotencyStore {
 		return this.writeBatch('complete', (now) =>
 			requests.map((request, position) => {
 				const { found, stored } = this.read(namespace, request.key, now);
-				const decision = decideComplete(
-					namespace,
-					found,
-					request.key,
-					request.result,
-					now,
-					options.retentionMs,
-				);
-				this.write(decision.record, stored, results[position]);
+				const decision = decideComplete(namespace, found, request, now, options.retentionMs);
+				if (decision.write) this.write(decision.record, stored, results[position]);
 				return { key: request.key, status: decision.status, record: decision.record };
 			}),
 		);
@@ -295,23 +344,24 @@ export class EmbeddedStore implements IdempotencyStore {
 
 	async release(
 		namespace: string,
-		keys: string[],
+		keys: ReadonlyArray<string | ReleaseRequest>,
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateRelease(namespace, keys, options);
+		const requests = validateRelease(namespace, keys, options);
 		return this.writeBatch('release', (now) =>
-			keys.map((key) => {
-				const { found, stored } = this.read(namespace, key, now);
+			requests.map((request) => {
+				const { found, stored } = this.read(namespace, request.key, now);
 				const decision = decideRelease(
 					found,
+					request,
 					now,
 					options.maxAttempts,
 					options.deadLetterRetentionMs,
 				);
 				if (decision.write && decision.record) this.write(decision.record, stored);
 				return decision.record
-					? { key, status: decision.status, record: decision.record }
-					: { key, status: decision.status };
+					? { key: request.key, status: decision.status, record: decision.record }
+					: { key: request.key, status: decision.status };
 			}),
 		);
 	}
@@ -385,6 +435,14 @@ export class EmbeddedStore implements IdempotencyStore {
 		});
 	}
 
+	async evictions(): Promise<number> {
+		this.assertOpen();
+		return this.guard('count evictions', () => {
+			const row = this.statements.readEvicted.get() as { value: number } | undefined;
+			return row?.value ?? 0;
+		});
+	}
+
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;
@@ -424,6 +482,9 @@ export class EmbeddedStore implements IdempotencyStore {
 			record.leaseExpiresAt ?? null,
 			record.expiresAt,
 			record.updatedAt,
+			record.token ?? null,
+			record.releases ?? 0,
+			record.crashes ?? 0,
 		];
 		this.statements.upsert.run(...values);
 		if (!stored) this.entryDelta += 1;
@@ -459,16 +520,41 @@ export class EmbeddedStore implements IdempotencyStore {
 		let removed =
 			Number(this.statements.purgeExpired.run(now, purgeLimit).changes) +
 			Number(this.statements.purgeExpiredVersions.run(now, purgeLimit).changes);
+		const evicted: EvictedRow[] = [];
 		for (const kind of EVICTION_ORDER) {
-			const excess = entries - removed - this.maxEntries;
+			const excess = entries - removed - evicted.length - this.maxEntries;
 			if (excess <= 0) break;
-			const evicted =
-				kind === 'version'
-					? this.statements.evictVersions.run(excess)
-					: this.statements.evict.run(kind, excess);
-			removed += Number(evicted.changes);
+			if (kind === 'version') {
+				evicted.push(...(this.statements.evictVersions.all(excess) as unknown as EvictedRow[]));
+			} else if (kind === 'crashedClaim') {
+				evicted.push(
+					...(this.statements.evictCrashedClaims.all(now, excess) as unknown as EvictedRow[]),
+				);
+			} else {
+				evicted.push(...(this.statements.evict.all(kind, excess) as unknown as EvictedRow[]));
+			}
 		}
+		removed += evicted.length;
 		if (removed > 0) this.statements.addEntries.get(-removed);
+		// Expired rows were purged first, so what is evicted here was still live.
+		if (evicted.length > 0) {
+			this.statements.countEvicted.run(evicted.length);
+			this.reportEvictions(evicted);
+		}
+	}
+
+	private reportEvictions(evicted: EvictedRow[]): void {
+		for (const row of evicted) {
+			this.logger.warn(
+				`The embedded store evicted an unexpired ${row.state} entry to stay within ${this.maxEntries} entries${row.state === 'completed' ? ': a late duplicate of this key would run again' : ''}. Raise HYBRID_SYNC_STORE_MAX_ENTRIES or use Redis or PostgreSQL.`,
+				{
+					namespace: row.namespace,
+					key: row.key,
+					expiresAt: row.expires_at,
+					store: this.description,
+				},
+			);
+		}
 	}
 
 	private rollback(): void {
@@ -520,5 +606,17 @@ function toRecord(namespace: string, key: string, row: Row): KeyRecord {
 		leaseExpiresAt: row.lease_expires_at ?? undefined,
 		expiresAt: row.expires_at,
 		updatedAt: row.updated_at,
+		token: row.token ?? undefined,
+		releases: row.releases ?? 0,
+		crashes: row.crashes ?? 0,
 	});
 }
+
+/** Node's own warning channel (stderr): where an eviction goes when no logger was given. */
+const processWarnings: StoreLogger = {
+	warn: (message, metadata) =>
+		process.emitWarning(message, {
+			code: 'HYBRID_SYNC_STORE_EVICTION',
+			detail: JSON.stringify(metadata),
+		}),
+};

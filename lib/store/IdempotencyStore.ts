@@ -7,7 +7,11 @@
  * State machine of one key (see shared reliability patterns):
  *   absent/released/expired --claim--> inProgress (lease) --complete--> completed (retention)
  *   inProgress --release--> released (attempts kept) ... --release at maxAttempts--> deadLetter
- *   inProgress whose lease ran out behaves as released: the next claim wins it.
+ *   inProgress whose lease ran out behaves as released, except that the next claim counts the
+ *   lost run as a crash (and dead-letters the key when it already used maxAttempts claims).
+ * Fencing: every granted claim carries a new token. Complete and release given a token act only
+ * while the key is held by that claim; otherwise they answer `lostClaim` and write nothing.
+ * Without a token they behave as before tokens existed (records written then have none either).
  * Every operation takes a batch and answers one outcome per input, in input order. Within a batch
  * the same key is handled in order, so the first claim of a key wins and later copies see it.
  */
@@ -20,6 +24,15 @@ export interface KeyRecord {
 	state: KeyState;
 	/** Claims granted so far (the first claim makes it 1). */
 	attempts: number;
+	/**
+	 * Claims given back by release. Every backend answers it; absent only in records built by hand
+	 * (and stored before counters existed), which count as 0.
+	 */
+	releases?: number;
+	/** Claims whose lease ran out and were taken over by a later claim: runs that never finished. */
+	crashes?: number;
+	/** Fencing token of the latest granted claim; absent for keys never claimed with one. */
+	token?: string;
 	fingerprint?: string;
 	/** Small JSON value stored by `complete`. */
 	result?: unknown;
@@ -52,11 +65,26 @@ export interface ClaimOutcome {
 export interface ClaimOptions {
 	/** How long a granted claim protects its holder before another claimer may take it over. */
 	leaseMs: number;
+	/**
+	 * A claim that takes over a lease that ran out when the key already used this many claims
+	 * dead-letters the key instead of claiming it. Absent: a takeover always claims.
+	 */
+	maxAttempts?: number;
+	/**
+	 * How long a claim is remembered after its lease ran out (so the next claim counts the crash),
+	 * and how long a key dead-lettered by a claim is kept. Default `DEFAULT_ATTEMPTS_RETENTION_MS`.
+	 */
+	deadLetterRetentionMs?: number;
 }
+
+/** 30 days: as long as Idempotency Check keeps released and dead-lettered keys by default. */
+export const DEFAULT_ATTEMPTS_RETENTION_MS = 30 * 86_400_000;
 
 export interface CompleteRequest {
 	key: string;
 	result?: unknown;
+	/** The fencing token of the claim completing the key; absent: complete whoever holds it. */
+	token?: string;
 }
 
 export interface CompleteOptions {
@@ -64,7 +92,8 @@ export interface CompleteOptions {
 	retentionMs: number;
 }
 
-export type CompleteStatus = 'completed' | 'alreadyCompleted' | 'notClaimed';
+/** `lostClaim`: the token's claim was taken over or finished by another claim; nothing written. */
+export type CompleteStatus = 'completed' | 'alreadyCompleted' | 'notClaimed' | 'lostClaim';
 
 export interface CompleteOutcome {
 	key: string;
@@ -79,7 +108,14 @@ export interface ReleaseOptions {
 	deadLetterRetentionMs: number;
 }
 
-export type ReleaseStatus = 'released' | 'deadLettered' | 'notClaimed';
+export interface ReleaseRequest {
+	key: string;
+	/** The fencing token of the claim giving the key back; absent: release whoever holds it. */
+	token?: string;
+}
+
+/** `lostClaim`: the token's claim was taken over or finished by another claim; nothing written. */
+export type ReleaseStatus = 'released' | 'deadLettered' | 'notClaimed' | 'lostClaim';
 
 export interface ReleaseOutcome {
 	key: string;
@@ -130,7 +166,8 @@ export interface IdempotencyStore {
 
 	/**
 	 * Marks keys done. A key that is not inProgress is still recorded as completed (the business
-	 * step succeeded, remember it) but reports `notClaimed`, so callers can warn.
+	 * step succeeded, remember it) but reports `notClaimed`, so callers can warn. A request whose
+	 * token another claim overtook answers `lostClaim` and writes nothing.
 	 */
 	complete(
 		namespace: string,
@@ -138,7 +175,12 @@ export interface IdempotencyStore {
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]>;
 
-	release(namespace: string, keys: string[], options: ReleaseOptions): Promise<ReleaseOutcome[]>;
+	/** Takes keys (released whoever holds them) or requests carrying the claim's token. */
+	release(
+		namespace: string,
+		requests: ReadonlyArray<string | ReleaseRequest>,
+		options: ReleaseOptions,
+	): Promise<ReleaseOutcome[]>;
 
 	/**
 	 * Webhook dedup in one atomic step: records each key as completed for `ttlMs` unless a live
@@ -165,6 +207,13 @@ export interface IdempotencyStore {
 	/** Deletes keys; answers how many existed. */
 	forget(namespace: string, keys: string[]): Promise<number>;
 
+	/**
+	 * Entries (keys or versions) dropped by the store's size bound before they expired, since its
+	 * data was created: each one a key whose late duplicate would run again. 0 for stores without
+	 * a bound (Redis, PostgreSQL).
+	 */
+	evictions(): Promise<number>;
+
 	close(): Promise<void>;
 }
 
@@ -178,6 +227,11 @@ export class StoreError extends Error {
 		super(message, options);
 		this.name = 'StoreError';
 	}
+}
+
+/** Where a store reports what the caller cannot see in its answers (n8n's logger fits). */
+export interface StoreLogger {
+	warn(message: string, metadata?: Record<string, unknown>): void;
 }
 
 /** Injected time source so lease and TTL behaviour is testable without sleeping. */

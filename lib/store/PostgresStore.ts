@@ -17,12 +17,15 @@ import {
 	type MarkSeenOutcome,
 	type ReleaseOptions,
 	type ReleaseOutcome,
+	type ReleaseRequest,
 	StoreError,
+	DEFAULT_ATTEMPTS_RETENTION_MS,
 	type VersionOptions,
 	type VersionOutcome,
 	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
+import { newClaimToken } from './claimToken';
 import {
 	type Decision,
 	compactRecord,
@@ -68,7 +71,14 @@ const MAX_ROUNDS = 10;
 const MAX_IDENTIFIER_BYTES = 63;
 
 const RECORD_COLUMNS =
-	'key, state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at';
+	'key, state, attempts, fingerprint, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at, token, releases, crashes';
+
+/** Columns added after the first release: a table created by it gets them on first use, empty. */
+const ADDED_COLUMNS: Record<string, string> = {
+	token: 'token text',
+	releases: 'releases integer NOT NULL DEFAULT 0',
+	crashes: 'crashes integer NOT NULL DEFAULT 0',
+};
 
 interface Row {
 	key: string;
@@ -82,6 +92,9 @@ interface Row {
 	lease_expires_at: string | null;
 	expires_at: string;
 	updated_at: string;
+	token: string | null;
+	releases: number;
+	crashes: number;
 	/** The row version (`xmin`), on rows read for a later conditional write. */
 	version?: string;
 }
@@ -180,6 +193,10 @@ export class PostgresStore implements IdempotencyStore {
 		this.pool.on('error', () => undefined);
 	}
 
+	/**
+	 * A key that is absent (or expired) is claimed by the one upsert; a released key, or a lease
+	 * that ran out, is read, decided by the shared rules and written back if unchanged.
+	 */
 	async claim(
 		namespace: string,
 		requests: ClaimRequest[],
@@ -187,26 +204,23 @@ export class PostgresStore implements IdempotencyStore {
 	): Promise<ClaimOutcome[]> {
 		validateClaim(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
+		const tokens = requests.map(() => newClaimToken());
 		const leaseMs = Math.ceil(options.leaseMs);
+		const retentionMs = Math.ceil(options.deadLetterRetentionMs ?? DEFAULT_ATTEMPTS_RETENTION_MS);
 		return this.upsertInRounds<ClaimOutcome>(
 			namespace,
 			keys,
 			(indexes, now) =>
 				this.query(
 					`INSERT INTO ${this.qualifiedTable} AS cur
-						(namespace, key_hash, key, state, attempts, fingerprint, claimed_at, lease_expires_at, expires_at, updated_at)
-					SELECT $1, input.key_hash, input.key, 'inProgress', 1, input.fingerprint, $4::bigint, $5::bigint, $5::bigint, $4::bigint
-					FROM unnest($2::bytea[], $3::text[], $6::text[]) AS input (key_hash, key, fingerprint)
+						(namespace, key_hash, key, state, attempts, releases, crashes, token, fingerprint, claimed_at, lease_expires_at, expires_at, updated_at)
+					SELECT $1, input.key_hash, input.key, 'inProgress', 1, 0, 0, input.token, input.fingerprint, $4::bigint, $5::bigint, $5::bigint + $8::bigint, $4::bigint
+					FROM unnest($2::bytea[], $3::text[], $6::text[], $7::text[]) AS input (key_hash, key, fingerprint, token)
 					ON CONFLICT (namespace, key_hash) DO UPDATE SET
-						state = 'inProgress',
-						attempts = CASE WHEN cur.expires_at > $4::bigint THEN cur.attempts + 1 ELSE 1 END,
-						fingerprint = COALESCE(excluded.fingerprint, CASE WHEN cur.expires_at > $4::bigint THEN cur.fingerprint END),
-						result = NULL, claimed_at = $4::bigint, completed_at = NULL,
+						state = 'inProgress', attempts = 1, releases = 0, crashes = 0, token = excluded.token,
+						fingerprint = excluded.fingerprint, result = NULL, claimed_at = $4::bigint, completed_at = NULL,
 						lease_expires_at = excluded.lease_expires_at, expires_at = excluded.expires_at, updated_at = $4::bigint
 					WHERE cur.expires_at <= $4::bigint
-						OR ((cur.state = 'released'
-								OR (cur.state = 'inProgress' AND COALESCE(cur.lease_expires_at, cur.expires_at) <= $4::bigint))
-							AND (excluded.fingerprint IS NULL OR cur.fingerprint IS NULL OR cur.fingerprint = excluded.fingerprint))
 					RETURNING ${RECORD_COLUMNS}`,
 					[
 						namespace,
@@ -215,13 +229,22 @@ export class PostgresStore implements IdempotencyStore {
 						now,
 						now + leaseMs,
 						indexes.map((index) => requests[index].fingerprint ?? null),
+						indexes.map((index) => tokens[index]),
+						retentionMs,
 					],
 				),
 			(index, record) => ({ key: keys[index], status: 'claimed', record }),
 			(index, found, now) => {
-				const decision = decideClaim(namespace, found, requests[index], now, leaseMs);
+				const decision = decideClaim(
+					namespace,
+					found,
+					requests[index],
+					tokens[index],
+					now,
+					options,
+				);
 				return {
-					write: decision.write,
+					decision,
 					outcome: { key: keys[index], status: decision.status, record: decision.record },
 				};
 			},
@@ -245,7 +268,8 @@ export class PostgresStore implements IdempotencyStore {
 					SELECT $1, input.key_hash, input.key, 'completed', 0, $4::bigint, $5::bigint, $4::bigint
 					FROM unnest($2::bytea[], $3::text[]) AS input (key_hash, key)
 					ON CONFLICT (namespace, key_hash) DO UPDATE SET
-						state = 'completed', attempts = 0, fingerprint = NULL, result = NULL, claimed_at = NULL,
+						state = 'completed', attempts = 0, releases = 0, crashes = 0, token = NULL,
+						fingerprint = NULL, result = NULL, claimed_at = NULL,
 						completed_at = $4::bigint, lease_expires_at = NULL, expires_at = excluded.expires_at, updated_at = $4::bigint
 					WHERE cur.expires_at <= $4::bigint
 					RETURNING ${RECORD_COLUMNS}`,
@@ -261,8 +285,8 @@ export class PostgresStore implements IdempotencyStore {
 			(index, found, now) => {
 				const decision = decideMarkSeen(namespace, found, keys[index], now, ttlMs);
 				return {
-					write: decision.write,
-					outcome: { key: keys[index], firstSeen: false, record: decision.record },
+					decision,
+					outcome: { key: keys[index], firstSeen: decision.firstSeen, record: decision.record },
 				};
 			},
 		);
@@ -276,14 +300,7 @@ export class PostgresStore implements IdempotencyStore {
 		validateComplete(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
-			const decision = decideComplete(
-				namespace,
-				found,
-				keys[index],
-				requests[index].result,
-				now,
-				options.retentionMs,
-			);
+			const decision = decideComplete(namespace, found, requests[index], now, options.retentionMs);
 			return {
 				decision,
 				outcome: { key: keys[index], status: decision.status, record: decision.record },
@@ -293,13 +310,15 @@ export class PostgresStore implements IdempotencyStore {
 
 	async release(
 		namespace: string,
-		keys: string[],
+		given: ReadonlyArray<string | ReleaseRequest>,
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateRelease(namespace, keys, options);
+		const requests = validateRelease(namespace, given, options);
+		const keys = requests.map((request) => request.key);
 		return this.readDecideWrite(namespace, keys, (index, found, now) => {
 			const decision = decideRelease(
 				found,
+				requests[index],
 				now,
 				options.maxAttempts,
 				options.deadLetterRetentionMs,
@@ -422,15 +441,21 @@ export class PostgresStore implements IdempotencyStore {
 		return removed.filter((row) => Number(row.expires_at) > now).length;
 	}
 
+	/** The table has no size bound: nothing is ever evicted before it expires. */
+	async evictions(): Promise<number> {
+		return 0;
+	}
+
 	async close(): Promise<void> {
 		await this.pool.end();
 	}
 
 	/**
 	 * Claim and markSeen: the first pending copy of each key goes into one conditional upsert, whose
-	 * RETURNING lists the keys it wrote. The others are read back and judged by the shared state
-	 * machine; a key that became writable in between goes round again, and a later copy of a key
-	 * in the batch waits for the copies before it, so the first copy wins.
+	 * RETURNING lists the keys it wrote (absent or expired ones). The others are read back and
+	 * judged by the shared state machine; what it decides to write is written only if the row is
+	 * still the version read, else the key goes round again. A later copy of a key in the batch
+	 * waits for the copies before it, so the first copy wins.
 	 */
 	private async upsertInRounds<O>(
 		namespace: string,
@@ -441,7 +466,7 @@ export class PostgresStore implements IdempotencyStore {
 			index: number,
 			found: KeyRecord | undefined,
 			now: number,
-		) => { write: boolean; outcome: O },
+		) => { decision: Pick<Decision<unknown>, 'record' | 'write'>; outcome: O },
 	): Promise<O[]> {
 		const outcomes = new Array<O>(keys.length);
 		let pending = keys.map((_, index) => index);
@@ -467,6 +492,12 @@ export class PostgresStore implements IdempotencyStore {
 			const latest = new Map<string, KeyRecord | undefined>();
 			const blocked = new Set<string>();
 			const firstSet = new Set(firsts);
+			const writes: Array<{
+				index: number;
+				record: KeyRecord;
+				version: string | undefined;
+				outcome: O;
+			}> = [];
 			pending = pending.filter((index) => {
 				const key = keys[index];
 				if (blocked.has(key)) return true;
@@ -480,15 +511,39 @@ export class PostgresStore implements IdempotencyStore {
 				const found = latest.has(key)
 					? latest.get(key)
 					: liveRecord(namespace, readRows.get(key), now);
-				const { write, outcome } = decide(index, found, now);
-				if (write) {
+				const { decision, outcome } = decide(index, found, now);
+				if (decision.write && decision.record) {
 					blocked.add(key);
+					writes.push({
+						index,
+						record: decision.record,
+						version: readRows.get(key)?.version,
+						outcome,
+					});
 					return true;
 				}
 				latest.set(key, found);
 				outcomes[index] = outcome;
 				return false;
 			});
+			if (writes.length === 0) continue;
+			let stored: Set<string>;
+			try {
+				stored = await this.writeIfUnchanged(
+					namespace,
+					inLockOrder(writes, (write) => write.record.key),
+				);
+			} catch (error) {
+				if (isWriteConflict(error)) continue;
+				throw error;
+			}
+			const settled = new Set<number>();
+			for (const write of writes) {
+				if (!stored.has(write.record.key)) continue;
+				outcomes[write.index] = write.outcome;
+				settled.add(write.index);
+			}
+			pending = pending.filter((index) => !settled.has(index));
 		}
 		return outcomes;
 	}
@@ -555,23 +610,25 @@ export class PostgresStore implements IdempotencyStore {
 		const rows = await this.query<{ key: string }>(
 			`WITH input AS (
 				SELECT * FROM unnest($2::bytea[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[],
-					$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[])
+					$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::text[],
+					$14::text[], $15::int[], $16::int[])
 				AS input (key_hash, key, state, attempts, fingerprint, result,
-					claimed_at, completed_at, lease_expires_at, expires_at, updated_at, version)
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at, version, token, releases, crashes)
 			), updated AS (
 				UPDATE ${this.qualifiedTable} AS cur SET
 					state = input.state, attempts = input.attempts, fingerprint = input.fingerprint, result = input.result,
 					claimed_at = input.claimed_at, completed_at = input.completed_at,
-					lease_expires_at = input.lease_expires_at, expires_at = input.expires_at, updated_at = input.updated_at
+					lease_expires_at = input.lease_expires_at, expires_at = input.expires_at, updated_at = input.updated_at,
+					token = input.token, releases = input.releases, crashes = input.crashes
 				FROM input
 				WHERE input.version IS NOT NULL AND cur.namespace = $1 AND cur.key_hash = input.key_hash
 					AND cur.xmin::text = input.version
 				RETURNING cur.key
 			), inserted AS (
 				INSERT INTO ${this.qualifiedTable} (namespace, key_hash, key, state, attempts, fingerprint, result,
-					claimed_at, completed_at, lease_expires_at, expires_at, updated_at)
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at, token, releases, crashes)
 				SELECT $1, key_hash, key, state, attempts, fingerprint, result,
-					claimed_at, completed_at, lease_expires_at, expires_at, updated_at
+					claimed_at, completed_at, lease_expires_at, expires_at, updated_at, token, releases, crashes
 				FROM input WHERE input.version IS NULL
 				ON CONFLICT (namespace, key_hash) DO NOTHING
 				RETURNING key
@@ -591,6 +648,9 @@ export class PostgresStore implements IdempotencyStore {
 				column((record) => record.expiresAt),
 				column((record) => record.updatedAt),
 				writes.map(({ version }) => version ?? null),
+				column((record) => record.token ?? null),
+				column((record) => record.releases ?? 0),
+				column((record) => record.crashes ?? 0),
 			],
 		);
 		return new Set(rows.map((row) => row.key));
@@ -658,11 +718,23 @@ export class PostgresStore implements IdempotencyStore {
 					lease_expires_at bigint,
 					expires_at bigint NOT NULL,
 					updated_at bigint NOT NULL,
+					token text,
+					releases integer NOT NULL DEFAULT 0,
+					crashes integer NOT NULL DEFAULT 0,
 					PRIMARY KEY (namespace, key_hash)
 				)`);
 				await client.query(
 					`CREATE INDEX ${this.expiryIndex} ON ${this.qualifiedTable} (expires_at)`,
 				);
+			}
+			const { rows: columns } = await client.query<{ name: string }>(
+				'SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped',
+				[this.qualifiedTable],
+			);
+			const present = new Set(columns.map((column) => column.name));
+			for (const [name, definition] of Object.entries(ADDED_COLUMNS)) {
+				if (!present.has(name))
+					await client.query(`ALTER TABLE ${this.qualifiedTable} ADD COLUMN ${definition}`);
 			}
 			// Checked on its own: a keys table created by an earlier release has no versions table yet.
 			const versions = await client.query<{ found: string | null }>(
@@ -777,5 +849,8 @@ function toRecord(namespace: string, row: Row): KeyRecord {
 		leaseExpiresAt: optionalNumber(row.lease_expires_at),
 		expiresAt: Number(row.expires_at),
 		updatedAt: Number(row.updated_at),
+		token: row.token ?? undefined,
+		releases: Number(row.releases ?? 0),
+		crashes: Number(row.crashes ?? 0),
 	});
 }

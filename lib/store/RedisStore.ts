@@ -19,13 +19,16 @@ import {
 	type MarkSeenOutcome,
 	type ReleaseOptions,
 	type ReleaseOutcome,
+	type ReleaseRequest,
 	type ReleaseStatus,
 	StoreError,
+	DEFAULT_ATTEMPTS_RETENTION_MS,
 	type VersionOptions,
 	type VersionOutcome,
 	type VersionRequest,
 	systemClock,
 } from './IdempotencyStore';
+import { newClaimToken } from './claimToken';
 import { compactRecord } from './transitions';
 import {
 	decodeResult,
@@ -57,10 +60,11 @@ const COMMAND_TIMEOUT_MS = 15_000;
 /**
  * Each key is one Redis hash holding these fields, in this order in every script reply. Expiry
  * is checked against the caller's clock (so leases follow the injected clock) and also set as
- * the hash's native TTL, so Redis itself drops what expired.
+ * the hash's native TTL, so Redis itself drops what expired. Fields added later (token, releases,
+ * crashes) come last: a hash written before them reads them as absent (no token, no count).
  */
 const LUA_PRELUDE = `
-local FIELDS = {'state', 'attempts', 'fingerprint', 'result', 'claimedAt', 'completedAt', 'leaseExpiresAt', 'expiresAt', 'updatedAt'}
+local FIELDS = {'state', 'attempts', 'fingerprint', 'result', 'claimedAt', 'completedAt', 'leaseExpiresAt', 'expiresAt', 'updatedAt', 'token', 'releases', 'crashes'}
 local now = tonumber(ARGV[1])
 local function load(key)
 	local values = redis.call('HMGET', key, unpack(FIELDS))
@@ -86,15 +90,31 @@ local function reply(status, values)
 	end
 	return answer
 end
+local function leaseRanOut(found)
+	return found and found[1] == 'inProgress' and tonumber(found[7] or found[8]) <= now
+end
+local function count(found, index)
+	return found and tonumber(found[index] or 0) or 0
+end
+local function overtaken(found, token)
+	return token ~= '' and found and found[10] ~= token
+end
 `;
 
-/** ARGV: now, leaseMs, then one fingerprint per key ('' for none). */
+/**
+ * ARGV: now, leaseMs, maxAttempts (0 for none), retentionMs, then per key its fingerprint ('' for
+ * none) and the token a granted claim gets.
+ */
 const CLAIM_SCRIPT = `${LUA_PRELUDE}
 local leaseMs = tonumber(ARGV[2])
+local maxAttempts = tonumber(ARGV[3])
+local retentionMs = tonumber(ARGV[4])
 local answers = {}
 for index, key in ipairs(KEYS) do
-	local fingerprint = ARGV[2 + index]
+	local fingerprint = ARGV[3 + 2 * index]
+	local token = ARGV[4 + 2 * index]
 	local found = load(key)
+	local crashed = leaseRanOut(found)
 	local status
 	if found and fingerprint ~= '' and found[3] and found[3] ~= fingerprint then
 		status = 'mismatch'
@@ -102,14 +122,21 @@ for index, key in ipairs(KEYS) do
 		status = 'duplicate'
 	elseif found and found[1] == 'deadLetter' then
 		status = 'deadLetter'
-	elseif found and found[1] == 'inProgress' and tonumber(found[7] or found[8]) > now then
+	elseif found and found[1] == 'inProgress' and not crashed then
 		status = 'inProgress'
 	else
-		status = 'claimed'
-		local leaseEnd = now + leaseMs
-		local attempts = (found and tonumber(found[2]) or 0) + 1
-		local kept = (fingerprint ~= '' and fingerprint) or (found and found[3]) or false
-		found = {'inProgress', attempts, kept, false, now, false, leaseEnd, leaseEnd, now}
+		local attempts = count(found, 2)
+		local releases = count(found, 11)
+		local crashes = count(found, 12) + (crashed and 1 or 0)
+		if crashed and maxAttempts > 0 and attempts >= maxAttempts then
+			status = 'deadLetter'
+			found = {'deadLetter', attempts, found[3], found[4], found[5], now, false, now + retentionMs, now, found[10], releases, crashes}
+		else
+			status = 'claimed'
+			local leaseEnd = now + leaseMs
+			local kept = (fingerprint ~= '' and fingerprint) or (found and found[3]) or false
+			found = {'inProgress', attempts + 1, kept, false, now, false, leaseEnd, leaseEnd + retentionMs, now, token, releases, crashes}
+		end
 		save(key, found)
 	end
 	answers[index] = reply(status, found)
@@ -117,41 +144,50 @@ end
 return answers
 `;
 
-/** ARGV: now, retentionMs, then one result JSON per key ('' for none). */
+/** ARGV: now, retentionMs, then per key its result JSON and its token ('' for none). */
 const COMPLETE_SCRIPT = `${LUA_PRELUDE}
 local retentionMs = tonumber(ARGV[2])
 local answers = {}
 for index, key in ipairs(KEYS) do
-	local result = ARGV[2 + index]
+	local result = ARGV[1 + 2 * index]
+	local token = ARGV[2 + 2 * index]
 	local found = load(key)
-	local status = 'notClaimed'
-	if found and found[1] == 'inProgress' then
-		status = 'completed'
-	elseif found and found[1] == 'completed' then
-		status = 'alreadyCompleted'
+	if overtaken(found, token) then
+		answers[index] = reply('lostClaim', found)
+	else
+		local status = 'notClaimed'
+		if found and found[1] == 'inProgress' and (token ~= '' or not leaseRanOut(found)) then
+			status = 'completed'
+		elseif found and found[1] == 'completed' then
+			status = 'alreadyCompleted'
+		end
+		local record = {
+			'completed', found and found[2] or 0, found and found[3] or false, result ~= '' and result or false,
+			found and found[5] or false, now, false, now + retentionMs, now,
+			(token ~= '' and token) or (found and found[10]) or false, count(found, 11), count(found, 12),
+		}
+		save(key, record)
+		answers[index] = reply(status, record)
 	end
-	local record = {
-		'completed', found and found[2] or 0, found and found[3] or false, result ~= '' and result or false,
-		found and found[5] or false, now, false, now + retentionMs, now,
-	}
-	save(key, record)
-	answers[index] = reply(status, record)
 end
 return answers
 `;
 
-/** ARGV: now, maxAttempts, deadLetterRetentionMs. */
+/** ARGV: now, maxAttempts, deadLetterRetentionMs, then per key its token ('' for none). */
 const RELEASE_SCRIPT = `${LUA_PRELUDE}
 local maxAttempts = tonumber(ARGV[2])
 local retentionMs = tonumber(ARGV[3])
 local answers = {}
 for index, key in ipairs(KEYS) do
+	local token = ARGV[3 + index]
 	local found = load(key)
-	if found and found[1] == 'inProgress' then
+	if overtaken(found, token) then
+		answers[index] = reply('lostClaim', found)
+	elseif found and found[1] == 'inProgress' and (token ~= '' or not leaseRanOut(found)) then
 		local dead = tonumber(found[2]) >= maxAttempts
 		local record = {
 			dead and 'deadLetter' or 'released', found[2], found[3], found[4], found[5],
-			dead and now or false, false, now + retentionMs, now,
+			dead and now or false, false, now + retentionMs, now, found[10], count(found, 11) + 1, count(found, 12),
 		}
 		save(key, record)
 		answers[index] = reply(dead and 'deadLettered' or 'released', record)
@@ -171,7 +207,7 @@ for index, key in ipairs(KEYS) do
 	if found then
 		answers[index] = reply('seen', found)
 	else
-		local record = {'completed', 0, false, false, false, now, false, now + ttlMs, now}
+		local record = {'completed', 0, false, false, false, now, false, now + ttlMs, now, false, 0, 0}
 		save(key, record)
 		answers[index] = reply('firstSeen', record)
 	end
@@ -305,10 +341,12 @@ export class RedisStore implements IdempotencyStore {
 	): Promise<ClaimOutcome[]> {
 		validateClaim(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
-		const fingerprints = requests.map((request) => request.fingerprint ?? '');
+		const perKey = requests.flatMap((request) => [request.fingerprint ?? '', newClaimToken()]);
 		const replies = await this.run(SCRIPTS.claim, namespace, keys, [
 			Math.ceil(options.leaseMs),
-			...fingerprints,
+			options.maxAttempts ?? 0,
+			Math.ceil(options.deadLetterRetentionMs ?? DEFAULT_ATTEMPTS_RETENTION_MS),
+			...perKey,
 		]);
 		return replies.map((reply, index) => ({
 			key: keys[index],
@@ -322,11 +360,15 @@ export class RedisStore implements IdempotencyStore {
 		requests: CompleteRequest[],
 		options: CompleteOptions,
 	): Promise<CompleteOutcome[]> {
-		const results = validateComplete(namespace, requests, options).map((result) => result ?? '');
+		const results = validateComplete(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
+		const perKey = requests.flatMap((request, index) => [
+			results[index] ?? '',
+			request.token ?? '',
+		]);
 		const replies = await this.run(SCRIPTS.complete, namespace, keys, [
 			Math.ceil(options.retentionMs),
-			...results,
+			...perKey,
 		]);
 		return replies.map((reply, index) => ({
 			key: keys[index],
@@ -337,13 +379,15 @@ export class RedisStore implements IdempotencyStore {
 
 	async release(
 		namespace: string,
-		keys: string[],
+		given: ReadonlyArray<string | ReleaseRequest>,
 		options: ReleaseOptions,
 	): Promise<ReleaseOutcome[]> {
-		validateRelease(namespace, keys, options);
+		const requests = validateRelease(namespace, given, options);
+		const keys = requests.map((request) => request.key);
 		const replies = await this.run(SCRIPTS.release, namespace, keys, [
 			options.maxAttempts,
 			Math.ceil(options.deadLetterRetentionMs),
+			...requests.map((request) => request.token ?? ''),
 		]);
 		return replies.map((reply, index) => {
 			const record = toRecord(namespace, keys[index], reply);
@@ -408,6 +452,11 @@ export class RedisStore implements IdempotencyStore {
 	async forget(namespace: string, keys: string[]): Promise<number> {
 		validateLookup(namespace, keys);
 		return keys.length === 0 ? 0 : this.run<number>(SCRIPTS.forget, namespace, keys, []);
+	}
+
+	/** Redis has no bound of this store's own (a server's maxmemory eviction is not seen here). */
+	async evictions(): Promise<number> {
+		return 0;
 	}
 
 	async close(): Promise<void> {
@@ -538,6 +587,9 @@ function toRecord(namespace: string, key: string, reply: ScriptReply): KeyRecord
 		leaseExpiresAt,
 		expiresAt,
 		updatedAt,
+		token,
+		releases,
+		crashes,
 	] = reply;
 	return compactRecord({
 		namespace,
@@ -551,5 +603,8 @@ function toRecord(namespace: string, key: string, reply: ScriptReply): KeyRecord
 		leaseExpiresAt: toNumber(leaseExpiresAt),
 		expiresAt: Number(expiresAt),
 		updatedAt: Number(updatedAt),
+		token: token === null || token === undefined ? undefined : String(token),
+		releases: Number(releases ?? 0),
+		crashes: Number(crashes ?? 0),
 	});
 }

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { EmbeddedStore } from './EmbeddedStore';
-import { type IdempotencyStore, StoreError } from './IdempotencyStore';
+import { type IdempotencyStore, StoreError, type StoreLogger } from './IdempotencyStore';
 import { PostgresStore, type PostgresStoreOptions } from './PostgresStore';
 import { RedisStore, type RedisStoreOptions } from './RedisStore';
 
@@ -10,6 +10,7 @@ export interface EmbeddedStoreConfig {
 	backend: 'embedded';
 	/** Defaults to `defaultEmbeddedStorePath()`. */
 	path?: string;
+	/** Defaults to `$HYBRID_SYNC_STORE_MAX_ENTRIES`, else the store's own bound. */
 	maxEntries?: number;
 }
 
@@ -31,6 +32,15 @@ export function defaultEmbeddedStorePath(): string {
 	return join(process.env.N8N_USER_FOLDER || homedir(), '.n8n', 'hybrid-sync', 'store.sqlite');
 }
 
+/**
+ * The embedded store's bound unless configured: `$HYBRID_SYNC_STORE_MAX_ENTRIES` (the only place a
+ * user can raise it, since the nodes offer no setting), else undefined for the store's default.
+ */
+export function defaultEmbeddedMaxEntries(): number | undefined {
+	const configured = process.env.HYBRID_SYNC_STORE_MAX_ENTRIES;
+	return configured ? Number(configured) : undefined;
+}
+
 const openStores = new Map<string, IdempotencyStore>();
 
 /**
@@ -38,11 +48,11 @@ const openStores = new Map<string, IdempotencyStore>();
  * execution, and one connection (or pool) per configuration is all they need.
  * Shared stores stay open for the life of the process; only `closeAllStores` closes them.
  */
-export function openStore(config: StoreConfig): IdempotencyStore {
+export function openStore(config: StoreConfig, logger?: StoreLogger): IdempotencyStore {
 	const { identity, create } = resolveConfig(config);
 	let store = openStores.get(identity);
 	if (!store) {
-		store = create();
+		store = create(logger);
 		openStores.set(identity, store);
 	}
 	return store;
@@ -61,14 +71,21 @@ function identityOf(settings: object): string {
 	return JSON.stringify(fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function resolveConfig(config: StoreConfig): { identity: string; create: () => IdempotencyStore } {
+/**
+ * `create` takes the logger of the first caller: n8n's node loggers all write to n8n's one log,
+ * so the store a process shares may keep it.
+ */
+function resolveConfig(config: StoreConfig): {
+	identity: string;
+	create: (logger?: StoreLogger) => IdempotencyStore;
+} {
 	switch (config?.backend) {
 		case 'embedded': {
 			const path = resolve(config.path || defaultEmbeddedStorePath());
-			const options = { path, maxEntries: config.maxEntries };
+			const options = { path, maxEntries: config.maxEntries ?? defaultEmbeddedMaxEntries() };
 			return {
 				identity: identityOf({ backend: config.backend, ...options }),
-				create: () => new EmbeddedStore(options),
+				create: (logger) => new EmbeddedStore({ ...options, logger }),
 			};
 		}
 		case 'redis':

@@ -4,14 +4,18 @@
  * read, decide and write inside one lock use them directly; the others (SQL statements, Lua)
  * encode the same rules and must agree with these through the contract suite.
  */
-import type {
-	ClaimRequest,
-	ClaimStatus,
-	CompleteStatus,
-	KeyRecord,
-	ReleaseStatus,
-	VersionOutcome,
-	VersionRequest,
+import {
+	type ClaimOptions,
+	type ClaimRequest,
+	type ClaimStatus,
+	type CompleteRequest,
+	type CompleteStatus,
+	DEFAULT_ATTEMPTS_RETENTION_MS,
+	type KeyRecord,
+	type ReleaseRequest,
+	type ReleaseStatus,
+	type VersionOutcome,
+	type VersionRequest,
 } from './IdempotencyStore';
 
 export interface Decision<S> {
@@ -39,19 +43,33 @@ function fingerprintsDiffer(record: KeyRecord, fingerprint: string | undefined):
 	);
 }
 
+/** True when the record is an inProgress claim whose lease ran out: its run was lost. */
+export function leaseRanOut(record: KeyRecord | undefined, now: number): boolean {
+	return record?.state === 'inProgress' && (record.leaseExpiresAt ?? record.expiresAt) <= now;
+}
+
+/**
+ * True when a request with a fencing token meets a record that another claim wrote (or a record
+ * written before tokens existed): the token's claim was overtaken, so the request must not act.
+ */
+function overtaken(found: KeyRecord | undefined, token: string | undefined): boolean {
+	return token !== undefined && found !== undefined && found.token !== token;
+}
+
+/** `token` is the new claim's fencing token, made by the caller (see claimToken.ts). */
 export function decideClaim(
 	namespace: string,
 	found: KeyRecord | undefined,
 	request: ClaimRequest,
+	token: string,
 	now: number,
-	leaseMs: number,
+	options: ClaimOptions,
 ): Decision<ClaimStatus> & { record: KeyRecord } {
 	if (found && fingerprintsDiffer(found, request.fingerprint)) {
 		return { status: 'mismatch', record: found, write: false };
 	}
-	const leaseRanOut =
-		found?.state === 'inProgress' && (found.leaseExpiresAt ?? found.expiresAt) <= now;
-	const claimable = !found || found.state === 'released' || leaseRanOut;
+	const crashed = leaseRanOut(found, now);
+	const claimable = !found || found.state === 'released' || crashed;
 	if (found && !claimable) {
 		const status: ClaimStatus =
 			found.state === 'completed'
@@ -61,16 +79,34 @@ export function decideClaim(
 					: 'inProgress';
 		return { status, record: found, write: false };
 	}
-	const leaseExpiresAt = now + Math.ceil(leaseMs);
+	const retentionMs = Math.ceil(options.deadLetterRetentionMs ?? DEFAULT_ATTEMPTS_RETENTION_MS);
+	const crashes = (found?.crashes ?? 0) + (crashed ? 1 : 0);
+	if (crashed && options.maxAttempts !== undefined && found!.attempts >= options.maxAttempts) {
+		const record = compactRecord({
+			...found!,
+			state: 'deadLetter',
+			crashes,
+			completedAt: now,
+			leaseExpiresAt: undefined,
+			expiresAt: now + retentionMs,
+			updatedAt: now,
+		});
+		return { status: 'deadLetter', record, write: true };
+	}
+	const leaseExpiresAt = now + Math.ceil(options.leaseMs);
+	// Kept past its lease, so the claim that takes over a crashed run can count the crash.
 	const record = compactRecord({
 		namespace,
 		key: request.key,
 		state: 'inProgress',
 		attempts: (found?.attempts ?? 0) + 1,
+		releases: found?.releases ?? 0,
+		crashes,
+		token,
 		fingerprint: request.fingerprint ?? found?.fingerprint,
 		claimedAt: now,
 		leaseExpiresAt,
-		expiresAt: leaseExpiresAt,
+		expiresAt: leaseExpiresAt + retentionMs,
 		updatedAt: now,
 	});
 	return { status: 'claimed', record, write: true };
@@ -79,24 +115,32 @@ export function decideClaim(
 export function decideComplete(
 	namespace: string,
 	found: KeyRecord | undefined,
-	key: string,
-	result: unknown,
+	request: CompleteRequest,
 	now: number,
 	retentionMs: number,
 ): Decision<CompleteStatus> & { record: KeyRecord } {
-	const status: CompleteStatus =
-		found?.state === 'inProgress'
-			? 'completed'
-			: found?.state === 'completed'
-				? 'alreadyCompleted'
-				: 'notClaimed';
+	if (overtaken(found, request.token)) {
+		return { status: 'lostClaim', record: found!, write: false };
+	}
+	// Without a token a lease that ran out is no claim any more (as before tokens existed); with
+	// its token the holder may still finish, as long as no other claim took the key over.
+	const held =
+		found?.state === 'inProgress' && (request.token !== undefined || !leaseRanOut(found, now));
+	const status: CompleteStatus = held
+		? 'completed'
+		: found?.state === 'completed'
+			? 'alreadyCompleted'
+			: 'notClaimed';
 	const record = compactRecord({
 		namespace,
-		key,
+		key: request.key,
 		state: 'completed',
 		attempts: found?.attempts ?? 0,
+		releases: found?.releases ?? 0,
+		crashes: found?.crashes ?? 0,
+		token: request.token ?? found?.token,
 		fingerprint: found?.fingerprint,
-		result,
+		result: request.result,
 		claimedAt: found?.claimedAt,
 		completedAt: now,
 		expiresAt: now + Math.ceil(retentionMs),
@@ -107,17 +151,22 @@ export function decideComplete(
 
 export function decideRelease(
 	found: KeyRecord | undefined,
+	request: ReleaseRequest,
 	now: number,
 	maxAttempts: number,
 	deadLetterRetentionMs: number,
 ): Decision<ReleaseStatus> {
-	if (found?.state !== 'inProgress') return { status: 'notClaimed', record: found, write: false };
+	if (overtaken(found, request.token)) return { status: 'lostClaim', record: found, write: false };
+	if (found?.state !== 'inProgress' || (request.token === undefined && leaseRanOut(found, now))) {
+		return { status: 'notClaimed', record: found, write: false };
+	}
 	const deadLetter = found.attempts >= maxAttempts;
 	// A released key keeps its attempt count for as long as a dead letter would be kept, so the
 	// count survives until the next claim however long the caller waits before retrying.
 	const record = compactRecord({
 		...found,
 		state: deadLetter ? 'deadLetter' : 'released',
+		releases: (found.releases ?? 0) + 1,
 		completedAt: deadLetter ? now : undefined,
 		leaseExpiresAt: undefined,
 		expiresAt: now + Math.ceil(deadLetterRetentionMs),
@@ -139,6 +188,8 @@ export function decideMarkSeen(
 		key,
 		state: 'completed',
 		attempts: 0,
+		releases: 0,
+		crashes: 0,
 		completedAt: now,
 		expiresAt: now + Math.ceil(ttlMs),
 		updatedAt: now,

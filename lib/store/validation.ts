@@ -5,6 +5,7 @@ import {
 	type CompleteRequest,
 	type MarkSeenOptions,
 	type ReleaseOptions,
+	type ReleaseRequest,
 	StoreError,
 	type VersionOptions,
 	type VersionRequest,
@@ -14,6 +15,8 @@ import {
 export const MAX_KEY_BYTES = 8192;
 export const MAX_NAMESPACE_BYTES = 256;
 export const MAX_FINGERPRINT_BYTES = 1024;
+/** Tokens this package makes are 36 characters; the bound only keeps foreign values sane. */
+export const MAX_TOKEN_BYTES = 256;
 /**
  * Stored results are meant for small replies (an id, a status), not whole payloads. The Cursor Poll
  * Trigger keeps its cursor (with the versions seen inside the lookback window) as a result too, which
@@ -59,6 +62,15 @@ function validateFingerprints(fingerprints: ReadonlyArray<string | undefined>): 
 		const problem = describeTextProblem(fingerprint, MAX_FINGERPRINT_BYTES);
 		if (problem)
 			throw new StoreError(`The fingerprint at position ${position} ${problem}`, 'invalidKey');
+	});
+}
+
+function validateTokens(tokens: ReadonlyArray<string | undefined>): void {
+	tokens.forEach((token, position) => {
+		if (token === undefined) return;
+		const problem = describeTextProblem(token, MAX_TOKEN_BYTES);
+		if (problem)
+			throw new StoreError(`The fencing token at position ${position} ${problem}`, 'invalidKey');
 	});
 }
 
@@ -133,6 +145,9 @@ export function validateClaim(
 	validateKeys(requests.map((request) => request.key));
 	validateFingerprints(requests.map((request) => request.fingerprint));
 	validateDuration('leaseMs', options.leaseMs);
+	if (options.maxAttempts !== undefined) validateMaxAttempts(options.maxAttempts);
+	if (options.deadLetterRetentionMs !== undefined)
+		validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
 }
 
 /** Also answers each result as JSON text (undefined for no result). */
@@ -143,20 +158,29 @@ export function validateComplete(
 ): Array<string | undefined> {
 	validateNamespace(namespace);
 	validateKeys(requests.map((request) => request.key));
+	validateTokens(requests.map((request) => request.token));
 	const results = requests.map((request, position) => encodeResult(request.result, position));
 	validateDuration('retentionMs', options.retentionMs);
 	return results;
 }
 
+/** Also answers every request as an object (a bare key is a request without a token). */
 export function validateRelease(
 	namespace: string,
-	keys: readonly string[],
+	requests: ReadonlyArray<string | ReleaseRequest>,
 	options: ReleaseOptions,
-): void {
+): ReleaseRequest[] {
 	validateNamespace(namespace);
-	validateKeys(keys);
+	if (!Array.isArray(requests))
+		throw new StoreError('Keys must be given as an array', 'invalidKey');
+	const normalised = requests.map((request) =>
+		typeof request === 'object' && request !== null ? request : { key: request },
+	);
+	validateKeys(normalised.map((request) => request.key));
+	validateTokens(normalised.map((request) => request.token));
 	validateMaxAttempts(options.maxAttempts);
 	validateDuration('deadLetterRetentionMs', options.deadLetterRetentionMs);
+	return normalised;
 }
 
 export function validateMarkSeen(

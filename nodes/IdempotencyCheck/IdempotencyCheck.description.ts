@@ -4,7 +4,8 @@ import { keyProperty } from '../shared/readKey';
 import { storeProperties } from '../shared/storeDescription';
 import { claimProperties } from './operations/claim';
 import { completeProperties } from './operations/complete';
-import { releaseProperties } from './operations/release';
+import { fencingTokenProperty } from './operations/fencing';
+import { attemptProperties } from './operations/attempts';
 
 export const idempotencyCheckProperties: INodeProperties[] = [
 	{
@@ -17,7 +18,8 @@ export const idempotencyCheckProperties: INodeProperties[] = [
 				name: 'Claim',
 				value: 'claim',
 				action: 'Claim keys before processing',
-				description: 'Take each key for this run: New items go on, the rest are sorted out',
+				description:
+					'Take each key for this run: New items go on with a fencing token, the rest are sorted out',
 			},
 			{
 				name: 'Complete',
@@ -59,7 +61,8 @@ export const idempotencyCheckProperties: INodeProperties[] = [
 			"Keys are unique within a namespace. Use the same namespace in the webhook workflow, the polling workflow and the sweep so they see each other's keys.",
 	},
 	...claimProperties,
+	...attemptProperties,
+	fencingTokenProperty,
 	...completeProperties,
-	...releaseProperties,
 	...storeProperties(),
 ];

@@ -7,6 +7,7 @@ export type OutputName =
 	| 'Stale'
 	| 'Completed'
 	| 'Released'
+	| 'Lost Claim'
 	| 'Keys';
 
 export interface OutputParameters {
@@ -46,7 +47,8 @@ export const configuredOutputs = (
 			...(ordered ? (['Stale'] as const) : []),
 		]);
 	}
-	if (operation === 'release') return named(['Released', 'Dead Letter']);
-	if (operation === 'complete') return named(['Completed']);
+	// Lost Claim comes last, so connections made before it existed keep their outputs.
+	if (operation === 'release') return named(['Released', 'Dead Letter', 'Lost Claim']);
+	if (operation === 'complete') return named(['Completed', 'Lost Claim']);
 	return named(['Keys']);
 };

@@ -108,6 +108,16 @@ const againstStoreProperties: INodeProperties[] = [
 		{ show: { mode: ['againstStore'], claimRecovered: [true] } },
 	),
 	{
+		displayName: 'Max Attempts',
+		name: 'maxAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 3,
+		description:
+			"A record whose key already used this many claims and whose last run crashed (its lease ran out) is dead-lettered instead of recovered again. Use the Idempotency Check's value.",
+		displayOptions: { show: { mode: ['againstStore'], claimRecovered: [true] } },
+	},
+	{
 		displayName: 'Alert Threshold (%)',
 		name: 'alertThresholdPercent',
 		type: 'number',

@@ -100,7 +100,7 @@ export async function openStoreFor(
 			...postgresOptions(await context.getCredentials('hybridSyncPostgresApi')),
 		});
 	}
-	return openStore({ backend: 'embedded' });
+	return openStore({ backend: 'embedded' }, context.logger);
 }
 
 /** A real round trip (create the table or load the script, read one key), then disconnect. */

@@ -5,9 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import type { IDataObject } from 'n8n-workflow';
+import { type IDataObject, isTerminalExecutionStatus } from 'n8n-workflow';
 
 import { listenLocally, type LocalServer } from '../support/localServer';
+import { waitFor } from '../support/waitFor';
+import {
+	idempotencyCheckNode,
+	inARow,
+	node,
+	webhookNode,
+	workflow,
+} from '../support/workflowBuilder';
 import {
 	type CreatedWorkflow,
 	type ExecutionDetail,
@@ -31,6 +39,11 @@ const ROUND_PAUSE_MS = 500;
 const ROUND_TIMEOUT_MS = 120_000;
 /** The fixture names the business API by this origin; the test points it at its own server. */
 const FIXTURE_API_ORIGIN = 'http://business-api.invalid';
+
+const FENCING_PATH = 'e2e-fencing';
+const FENCING_NAMESPACE = 'fencing-events';
+/** 3 s: long enough for the claim to be granted, short enough to run out while the step is held. */
+const FENCING_LEASE_MINUTES = 0.05;
 
 const eventIds = Array.from(
 	{ length: EVENT_COUNT },
@@ -76,6 +89,80 @@ class FlakyBusinessApi {
 	}
 }
 
+/** A business step that holds every call until the test lets it answer, in any order. */
+class GatedBusinessStep {
+	readonly held: Array<{ eventId: string; answer: () => void }> = [];
+	private readonly server = createServer((request, response) => {
+		let body = '';
+		request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+		request.on('end', () => {
+			const { eventId } = JSON.parse(body || '{}') as { eventId: string };
+			this.held.push({
+				eventId,
+				answer: () =>
+					response.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}'),
+			});
+		});
+	});
+
+	private listening: LocalServer | undefined;
+
+	async start(): Promise<string> {
+		this.listening = await listenLocally(this.server);
+		return this.listening.origin;
+	}
+
+	async stop(): Promise<void> {
+		await this.listening?.close();
+	}
+}
+
+/**
+ * Claim (short lease), a business step the test holds, then Complete with the claim's fencing
+ * token read from the Claim node (the HTTP step replaced the item, as it does on a canvas).
+ */
+const fencingWorkflow = (businessOrigin: string) =>
+	workflow(
+		'Fencing e2e',
+		[
+			webhookNode(FENCING_PATH),
+			idempotencyCheckNode(
+				'Claim Event',
+				{
+					operation: 'claim',
+					key: '={{ $json.body.id }}',
+					namespace: FENCING_NAMESPACE,
+					leaseMinutes: FENCING_LEASE_MINUTES,
+				},
+				[200, 0],
+			),
+			node(
+				'Business Step',
+				'n8n-nodes-base.httpRequest',
+				4.2,
+				{
+					method: 'POST',
+					url: `${businessOrigin}/work`,
+					sendBody: true,
+					bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.body.id }}' }] },
+					options: {},
+				},
+				[400, 0],
+			),
+			idempotencyCheckNode(
+				'Mark Done',
+				{
+					operation: 'complete',
+					key: "={{ $('Claim Event').item.json.body.id }}",
+					namespace: FENCING_NAMESPACE,
+					fencing: "={{ $('Claim Event').item.json.idempotency.token }}",
+				},
+				[600, 0],
+			),
+		],
+		inARow('Webhook', 'Claim Event', 'Business Step', 'Mark Done'),
+	);
+
 function stripeDelivery(eventId: string): RequestInit {
 	const body = JSON.stringify({
 		id: eventId,
@@ -106,10 +193,12 @@ const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(re
 
 describe('Idempotency Check in a real n8n: claim, call, complete or release', () => {
 	const api = new FlakyBusinessApi();
+	const gate = new GatedBusinessStep();
 	const storeFolder = mkdtempSync(join(tmpdir(), 'hybrid-sync-e2e-store-'));
 	const storePath = join(storeFolder, 'store.sqlite');
 	let n8n: N8nInstance;
 	let workflow: CreatedWorkflow;
+	let fencing: CreatedWorkflow;
 	let delivered = 0;
 
 	/** Delivers the events (each `copies` times at once) and waits until every execution finished. */
@@ -143,11 +232,14 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		) as WorkflowDefinition;
 		workflow = await n8n.createWorkflow(definition, { SIGNING_SECRET: credential });
 		await n8n.activateWorkflow(workflow);
+		fencing = await n8n.createWorkflow(fencingWorkflow(await gate.start()));
+		await n8n.activateWorkflow(fencing);
 	});
 
 	afterAll(async () => {
 		await n8n?.stop();
 		await api.stop();
+		await gate.stop();
 		rmSync(storeFolder, { recursive: true, force: true });
 	});
 
@@ -228,5 +320,76 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		} finally {
 			db.close();
 		}
+	});
+
+	it('lets a run overtaken after its lease end on Lost Claim, never completing the newer claim', async () => {
+		const readKey = () => {
+			const db = new DatabaseSync(storePath, { readOnly: true });
+			try {
+				return db
+					.prepare(
+						'SELECT state, attempts, crashes, token, lease_expires_at AS leaseEnd FROM idempotency_keys WHERE namespace = ? AND key = ?',
+					)
+					.get(FENCING_NAMESPACE, 'evt_fenced') as
+					| { state: string; attempts: number; crashes: number; token: string; leaseEnd: number }
+					| undefined;
+			} finally {
+				db.close();
+			}
+		};
+		const send = async () => {
+			const response = await fetch(n8n.webhookUrl(FENCING_PATH), {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ id: 'evt_fenced' }),
+			});
+			expect(response.status).toBe(200);
+		};
+		const finished = async () =>
+			(await n8n.listExecutions(fencing.id)).filter((execution) =>
+				isTerminalExecutionStatus(execution.status),
+			);
+
+		await send();
+		await waitFor('the first run to reach the business step', () => gate.held.length === 1);
+		const firstClaim = readKey()!;
+		await waitFor('the first claim to run out', () => Date.now() > firstClaim.leaseEnd + 500);
+		await send();
+		await waitFor('the second run to take the key over', () => gate.held.length === 2);
+		const secondClaim = readKey()!;
+		expect(secondClaim).toMatchObject({ state: 'inProgress', attempts: 2, crashes: 1 });
+		expect(secondClaim.token).not.toBe(firstClaim.token);
+
+		gate.held[0].answer();
+		await waitFor('the overtaken run to finish', async () => (await finished()).length === 1);
+		const [overtaken] = await finished();
+		const lateRun = await n8n.getExecution(overtaken.id);
+
+		expect(lateRun.status).toBe('success');
+		expect(branch(lateRun, 'Mark Done', 0)).toEqual([]);
+		expect(branch(lateRun, 'Mark Done', 1)).toEqual([
+			expect.objectContaining({
+				done: true,
+				idempotency: expect.objectContaining({
+					status: 'lostClaim',
+					state: 'inProgress',
+					token: firstClaim.token,
+					crashes: 1,
+				}),
+			}),
+		]);
+		expect(readKey()).toEqual(secondClaim);
+
+		gate.held[1].answer();
+		await waitFor('the newer run to finish', async () => (await finished()).length === 2);
+		const newerRun = await n8n.getExecution(
+			(await finished()).find((execution) => execution.id !== overtaken.id)!.id,
+		);
+		expect(branch(newerRun, 'Mark Done', 0)).toEqual([
+			expect.objectContaining({
+				idempotency: expect.objectContaining({ status: 'completed', token: secondClaim.token }),
+			}),
+		]);
+		expect(readKey()).toMatchObject({ state: 'completed', token: secondClaim.token, crashes: 1 });
 	});
 });

@@ -145,9 +145,20 @@ describe('Reconcile in a real n8n', () => {
 			window,
 		});
 		const [summary] = await n8n.waitForExecutions(workflow.id, 1);
-		const outputs = outputsOf(await n8n.getExecution(summary.id), 'Reconcile');
+		const execution = await n8n.getExecution(summary.id);
+		const outputs = outputsOf(execution, 'Reconcile');
 
 		expect(summary.status).toBe('success');
+		// Complete read each claim's fencing token off its item through the parameter's default.
+		const claimTokens = outputsOf(execution, 'Claim')[0].map(
+			(item) => (item.idempotency as IDataObject).token,
+		);
+		const completed = outputsOf(execution, 'Complete')[0].map(
+			(item) => item.idempotency as IDataObject,
+		);
+		expect(completed.map((record) => record.status)).toEqual(claimTokens.map(() => 'completed'));
+		expect(completed.map((record) => record.token)).toEqual(claimTokens);
+		expect(new Set(claimTokens).size).toBe(18);
 		expect(outputs).toHaveLength(7);
 		expect(outputs[0].map((item) => item.id)).toEqual(['order-3', 'order-13']);
 		expect(outputs[0][0].reconcile).toEqual({
@@ -155,6 +166,12 @@ describe('Reconcile in a real n8n', () => {
 			key: 'order-3',
 			namespace: 'e2e-orders',
 			claimed: true,
+		});
+		expect(outputs[0][0].idempotency).toEqual({
+			status: 'claimed',
+			key: 'order-3',
+			namespace: 'e2e-orders',
+			token: expect.stringMatching(/^[0-9a-f-]{36}$/),
 		});
 		expect(outputs[1]).toHaveLength(18);
 		expect(outputs[5]).toEqual([

@@ -13,6 +13,7 @@ import { leaseProperty, readLeaseMs } from '../../shared/lease';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs, type OutputName } from '../outputs';
 import { type OrderingSettings, orderingOptions, readOrdering } from './ordering';
+import { readAttemptLimits } from './attempts';
 import { type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['claim'] } };
@@ -71,7 +72,7 @@ export async function claim(
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const leaseMs = readLeaseMs(this);
+	const claimOptions = { leaseMs: readLeaseMs(this), ...readAttemptLimits(this) };
 	const options = this.getNodeParameter('claimOptions', 0, {}) as Options;
 	const fingerprintFields = parseList(options.fingerprintFields ?? '', /[,\n]/);
 	const shown = configuredOutputs({ operation: 'claim', claimOptions: options });
@@ -95,7 +96,7 @@ export async function claim(
 				: undefined,
 		}),
 		execute: async (requests) =>
-			await claimInOrder(await store(), namespace, requests, { leaseMs }),
+			await claimInOrder(await store(), namespace, requests, claimOptions),
 		route: (outcome) => {
 			if (outcome.status === 'stale') {
 				return {
@@ -119,9 +120,11 @@ export async function claim(
 					),
 				};
 			}
+			// Only the item that won the claim carries its token; the others hold nothing.
+			const token = outcome.status === 'claimed' ? outcome.record.token : undefined;
 			return {
 				output: OUTPUT[outcome.status],
-				idempotency: describeRecord(outcome.record, outcome.status),
+				idempotency: describeRecord(outcome.record, outcome.status, token),
 			};
 		},
 	});

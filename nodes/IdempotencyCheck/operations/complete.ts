@@ -10,9 +10,9 @@ import {
 	type OrderedCompleteOutcome,
 	type OrderedCompleteRequest,
 } from '../../../lib/idempotency/completeInOrder';
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import { readKey } from '../../shared/readKey';
 import { configuredOutputs } from '../outputs';
+import { describeFenced, readToken } from './fencing';
 import {
 	type OrderingSettings,
 	orderingConfigured,
@@ -73,19 +73,25 @@ export async function complete(
 		this.getNodeParameter('completeOptions', itemIndex, {}) as OrderingSettings;
 	const ordered = orderingConfigured(readOptions(0));
 
-	return await routeRecord<OrderedCompleteRequest, OrderedCompleteOutcome>(this, {
+	return await routeRecord<
+		OrderedCompleteRequest,
+		OrderedCompleteOutcome & { token: string | undefined }
+	>(this, {
 		outputs: configuredOutputs({ operation: 'complete' }),
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
+			token: readToken(this, itemIndex),
 			result: storeResult ? parseResult(this, itemIndex) : undefined,
 			ordering: ordered ? readOrdering(this, itemIndex, readOptions(itemIndex)) : undefined,
 		}),
 		execute: async (requests) =>
-			await completeInOrder(await store(), namespace, requests, { retentionMs }),
+			(await completeInOrder(await store(), namespace, requests, { retentionMs })).map(
+				(outcome, index) => ({ ...outcome, token: requests[index].token }),
+			),
 		route: (outcome) => ({
-			output: 'Completed',
+			output: outcome.status === 'lostClaim' ? 'Lost Claim' : 'Completed',
 			idempotency: {
-				...describeRecord(outcome.record, outcome.status),
+				...describeFenced(outcome.record, outcome.status, outcome.token),
 				...(outcome.ordering
 					? {
 							ordering: {

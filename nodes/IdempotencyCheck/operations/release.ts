@@ -1,50 +1,37 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
-import type { ReleaseOutcome } from '../../../lib/store/IdempotencyStore';
-import { configuredOutputs } from '../outputs';
-import { DAY_MS, type OpenStore, routeRecord } from './routeRecord';
+import type { ReleaseOutcome, ReleaseRequest } from '../../../lib/store/IdempotencyStore';
+import { readKey } from '../../shared/readKey';
+import { configuredOutputs, type OutputName } from '../outputs';
+import { readAttemptLimits } from './attempts';
+import { describeFenced, readToken } from './fencing';
+import { type OpenStore, routeRecord } from './routeRecord';
 
-const show = { show: { operation: ['release'] } };
-
-export const releaseProperties: INodeProperties[] = [
-	{
-		displayName: 'Max Attempts',
-		name: 'maxAttempts',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 3,
-		description:
-			'A key released after this many claims goes to the Dead Letter output and later claims report it dead-lettered instead of New',
-		displayOptions: show,
-	},
-	{
-		displayName: 'Dead Letter Retention (Days)',
-		name: 'deadLetterRetentionDays',
-		type: 'number',
-		typeOptions: { minValue: 0.001 },
-		default: 30,
-		description: 'How long released and dead-lettered keys keep their attempt count',
-		displayOptions: show,
-	},
-];
+const OUTPUT: Record<ReleaseOutcome['status'], OutputName> = {
+	released: 'Released',
+	notClaimed: 'Released',
+	deadLettered: 'Dead Letter',
+	lostClaim: 'Lost Claim',
+};
 
 export async function release(
 	this: IExecuteFunctions,
 	store: OpenStore,
 	namespace: string,
 ): Promise<INodeExecutionData[][]> {
-	const maxAttempts = this.getNodeParameter('maxAttempts', 0, 3) as number;
-	const deadLetterRetentionMs =
-		(this.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS;
+	const limits = readAttemptLimits(this);
 
-	return await routeRecord<string, ReleaseOutcome>(this, {
+	return await routeRecord<ReleaseRequest, ReleaseOutcome & { token: string | undefined }>(this, {
 		outputs: configuredOutputs({ operation: 'release' }),
-		execute: async (keys) =>
-			await (await store()).release(namespace, keys, { maxAttempts, deadLetterRetentionMs }),
+		prepare: (itemIndex) => ({ key: readKey(this, itemIndex), token: readToken(this, itemIndex) }),
+		execute: async (requests) =>
+			(await (await store()).release(namespace, requests, limits)).map((outcome, index) => ({
+				...outcome,
+				token: requests[index].token,
+			})),
 		route: (outcome) => ({
-			output: outcome.status === 'deadLettered' ? 'Dead Letter' : 'Released',
-			idempotency: describeRecord(outcome.record, outcome.status),
+			output: OUTPUT[outcome.status],
+			idempotency: describeFenced(outcome.record, outcome.status, outcome.token),
 		}),
 	});
 }

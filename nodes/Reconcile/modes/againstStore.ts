@@ -38,6 +38,7 @@ interface Outcome {
 	key: string;
 	status: Classification;
 	claimed: boolean;
+	token: string | undefined;
 }
 
 /**
@@ -52,6 +53,10 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 	const namespace = (this.getNodeParameter('namespace', 0, 'default') as string) || 'default';
 	const claimRecovered = this.getNodeParameter('claimRecovered', 0, true) as boolean;
 	const leaseMs = readLeaseMs(this);
+	// Only the recovery claim dead-letters; without it the parameter is hidden and unread.
+	const maxAttempts = claimRecovered
+		? (this.getNodeParameter('maxAttempts', 0, 3) as number)
+		: undefined;
 	const thresholdPercent = this.getNodeParameter('alertThresholdPercent', 0, 1) as number;
 	if (!(thresholdPercent >= 0 && thresholdPercent <= 100)) {
 		throw new NodeOperationError(
@@ -82,14 +87,16 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 					},
 		execute: async (entries) => {
 			const store = await openStoreFor(this, backend);
-			const { classes, claimed } = await reconcileAgainstStore(store, namespace, entries, {
+			const { classes, claimed, tokens } = await reconcileAgainstStore(store, namespace, entries, {
 				claimRecovered,
 				leaseMs,
+				maxAttempts,
 			});
 			return entries.map((entry, index) => ({
 				key: entry.key,
 				status: classes[index],
 				claimed: claimed[index],
+				token: tokens[index],
 			}));
 		},
 		route: (outcome, itemIndex) => {
@@ -112,6 +119,17 @@ export async function reconcileWithStore(this: IExecuteFunctions): Promise<INode
 						namespace,
 						claimed: outcome.claimed,
 					},
+					// What Idempotency Check Complete and Release read by default: the sweep's claim.
+					...(outcome.token !== undefined
+						? {
+								idempotency: {
+									status: 'claimed',
+									key: outcome.key,
+									namespace,
+									token: outcome.token,
+								},
+							}
+						: {}),
 				},
 			};
 		},

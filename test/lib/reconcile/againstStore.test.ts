@@ -69,7 +69,9 @@ describe('reconcileAgainstStore', () => {
 					'missing',
 				],
 				claimed: [true, false, true, false, true, false, false, true],
+				tokens: answer.claimed.map((claimed) => (claimed ? expect.any(String) : undefined)),
 			});
+			expect(new Set(answer.tokens.filter(Boolean)).size).toBe(4);
 		}
 	});
 
@@ -94,6 +96,7 @@ describe('reconcileAgainstStore', () => {
 		expect(outcome).toEqual({
 			classes: ['missing', 'inProgress', 'handled'],
 			claimed: [true, false, false],
+			tokens: [expect.any(String), undefined, undefined],
 		});
 	});
 

@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { StoreError } from '../../../lib/store/IdempotencyStore';
+import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
 
@@ -22,6 +23,43 @@ describeStoreContract('embedded', async (clock, sameDataAs) => {
 	contractPaths.set(store, path);
 	return store;
 });
+
+/** The file layout of the release before fencing tokens and crash counts. */
+const PREVIOUS_SCHEMA = `
+CREATE TABLE idempotency_keys (
+	namespace TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+	fingerprint TEXT, result TEXT, claimed_at INTEGER, completed_at INTEGER, lease_expires_at INTEGER,
+	expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE TABLE store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+describeLegacyRecords('embedded', () => ({
+	open: async (namespace, records, clock) => {
+		const path = freshPath();
+		const db = new DatabaseSync(path);
+		db.exec(PREVIOUS_SCHEMA);
+		const insert = db.prepare(
+			'INSERT INTO idempotency_keys (namespace, key, state, attempts, result, claimed_at, completed_at, lease_expires_at, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+		);
+		for (const record of records) {
+			insert.run(
+				namespace,
+				record.key,
+				record.state,
+				record.attempts,
+				record.result ?? null,
+				record.claimedAt ?? null,
+				record.completedAt ?? null,
+				record.leaseExpiresAt ?? null,
+				record.expiresAt,
+				record.updatedAt,
+			);
+		}
+		db.close();
+		return new EmbeddedStore({ path, clock });
+	},
+}));
 
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -118,10 +156,13 @@ describe('EmbeddedStore', () => {
 	});
 
 	describe('size bound', () => {
+		/** These tests count evictions themselves; their warnings would only flood the output. */
+		const quiet = { warn: () => undefined };
+
 		it('evicts the completed keys expiring soonest once over maxEntries', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 100, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 100, clock: time.clock, logger: quiet });
 			for (let batch = 0; batch < 5; batch++) {
 				const keys = Array.from({ length: 50 }, (_, index) => `k${batch * 50 + index}`);
 				// Later keys get longer windows, so the earliest keys expire soonest.
@@ -135,7 +176,12 @@ describe('EmbeddedStore', () => {
 
 		it('never evicts a live claim, even when over the bound', async () => {
 			const path = freshPath();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: testClock().clock });
+			const store = new EmbeddedStore({
+				path,
+				maxEntries: 10,
+				clock: testClock().clock,
+				logger: quiet,
+			});
 			await store.markSeen('ns', ['seen-1', 'seen-2'], { ttlMs: 60_000 });
 			const keys = Array.from({ length: 30 }, (_, index) => ({ key: `claim-${index}` }));
 			await store.claim('ns', keys, LEASE);
@@ -147,7 +193,7 @@ describe('EmbeddedStore', () => {
 		it('purges expired keys before it evicts a live one', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock, logger: quiet });
 			await store.markSeen('ns', ['short-1', 'short-2', 'short-3'], { ttlMs: 1000 });
 			await store.markSeen('ns', ['long-1', 'long-2'], { ttlMs: 3_600_000 });
 			time.advance(1000);
@@ -175,7 +221,7 @@ describe('EmbeddedStore', () => {
 		it('counts entity versions in the bound: completed keys go first, then versions', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock });
+			const store = new EmbeddedStore({ path, maxEntries: 10, clock: time.clock, logger: quiet });
 			const entities = Array.from({ length: 6 }, (_, index) => `cus_${index}`);
 			await store.recordVersions(
 				'ns',
@@ -196,11 +242,67 @@ describe('EmbeddedStore', () => {
 			await store.close();
 		});
 
+		it('counts and logs every unexpired entry it evicts, but not expired ones it purges', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const warnings: Array<{ message: string; metadata?: Record<string, unknown> }> = [];
+			const logger = {
+				warn: (message: string, metadata?: Record<string, unknown>) =>
+					warnings.push({ message, metadata }),
+			};
+			const store = new EmbeddedStore({ path, maxEntries: 5, clock: time.clock, logger });
+			await store.markSeen('ns', ['short-1', 'short-2'], { ttlMs: 1000 });
+			time.advance(1000);
+			await store.markSeen('ns', ['a', 'b', 'c', 'd', 'e'], { ttlMs: 60_000 });
+			expect(await store.evictions()).toBe(0);
+			await store.markSeen('ns', ['f', 'g'], { ttlMs: 120_000 });
+			expect(await store.evictions()).toBe(2);
+			expect(warnings.map(({ metadata }) => metadata?.key)).toEqual(['a', 'b']);
+			expect(warnings[0].message).toMatch(
+				/evicted an unexpired completed entry to stay within 5 entries: a late duplicate of this key would run again\. Raise HYBRID_SYNC_STORE_MAX_ENTRIES or use Redis or PostgreSQL/,
+			);
+			expect(warnings[0].metadata).toMatchObject({
+				namespace: 'ns',
+				expiresAt: time.now() + 60_000,
+			});
+			await store.close();
+			const reopened = new EmbeddedStore({ path, maxEntries: 5, clock: time.clock, logger });
+			expect(await reopened.evictions()).toBe(2);
+			await reopened.close();
+		});
+
+		it('evicts claims whose lease ran out before dead letters, and live claims never', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, maxEntries: 4, clock: time.clock, logger: quiet });
+			await store.claim('ns', [{ key: 'dead' }], LEASE);
+			await store.release('ns', ['dead'], { maxAttempts: 1, deadLetterRetentionMs: 3_600_000 });
+			await store.claim('ns', [{ key: 'crashed-1' }, { key: 'crashed-2' }], LEASE);
+			time.advance(LEASE.leaseMs);
+			await store.claim('ns', [{ key: 'live-1' }, { key: 'live-2' }, { key: 'live-3' }], LEASE);
+			expect(await store.evictions()).toBe(2);
+			const states = await store.inspect('ns', [
+				'dead',
+				'crashed-1',
+				'crashed-2',
+				'live-1',
+				'live-2',
+			]);
+			expect(states.map((record) => record?.state)).toEqual([
+				'deadLetter',
+				undefined,
+				undefined,
+				'inProgress',
+				'inProgress',
+			]);
+			await store.close();
+		});
+
 		it('keeps the count right across stores sharing the file', async () => {
 			const path = freshPath();
 			const time = testClock();
-			const first = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
-			const second = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock });
+			const first = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock, logger: quiet });
+			const second = new EmbeddedStore({ path, maxEntries: 15, clock: time.clock, logger: quiet });
 			for (let round = 0; round < 10; round++) {
 				const store = round % 2 === 0 ? first : second;
 				time.advance(1);

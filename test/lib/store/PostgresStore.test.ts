@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+
 import { Client } from 'pg';
 
 import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { closeAllStores } from '../../../lib/store/openStore';
+import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
 	type PostgresConnection,
@@ -37,6 +40,42 @@ async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
 		await client.end();
 	}
 }
+
+let legacyTables = 0;
+describeLegacyRecords('postgres', () => ({
+	open: async (namespace, records, clock) => {
+		const table = `legacy_${Date.now()}_${++legacyTables}`;
+		await withClient(async (client) => {
+			// The previous release's table: no token, no counters.
+			await client.query(`CREATE TABLE "${table}" (
+				namespace text COLLATE "C" NOT NULL, key_hash bytea NOT NULL, key text NOT NULL,
+				state text NOT NULL, attempts integer NOT NULL, fingerprint text, result text,
+				claimed_at bigint, completed_at bigint, lease_expires_at bigint,
+				expires_at bigint NOT NULL, updated_at bigint NOT NULL, PRIMARY KEY (namespace, key_hash))`);
+			for (const record of records) {
+				await client.query(
+					`INSERT INTO "${table}" (namespace, key_hash, key, state, attempts, result, claimed_at,
+						completed_at, lease_expires_at, expires_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					[
+						namespace,
+						createHash('sha256').update(record.key, 'utf8').digest(),
+						record.key,
+						record.state,
+						record.attempts,
+						record.result ?? null,
+						record.claimedAt ?? null,
+						record.completedAt ?? null,
+						record.leaseExpiresAt ?? null,
+						record.expiresAt,
+						record.updatedAt,
+					],
+				);
+			}
+		});
+		return new PostgresStore({ ...postgres.connection, table, clock });
+	},
+}));
 
 describe('PostgresStore', () => {
 	const stores: PostgresStore[] = [];

@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 
 import { RedisStore } from '../../../lib/store/RedisStore';
 import { closeAllStores } from '../../../lib/store/openStore';
+import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
 	type RedisConnection,
@@ -10,7 +11,7 @@ import {
 	describeUnreachableServer,
 	startService,
 } from './services';
-import { describeStoreContract } from './storeContract';
+import { T0, describeStoreContract } from './storeContract';
 
 let redis: RunningService<RedisConnection>;
 
@@ -24,6 +25,27 @@ afterAll(async () => {
 });
 
 describeStoreContract('redis', async (clock) => new RedisStore({ ...redis.connection, clock }));
+
+describeLegacyRecords('redis', () => ({
+	open: async (namespace, records, clock) => {
+		const raw = new Redis(redis.connection);
+		try {
+			for (const { key, ...fields } of records) {
+				// The previous release's hash: these fields only, absent ones not set.
+				const redisKey = `hybrid-sync:${namespace.length}:{${namespace}}:${key}`;
+				const present = Object.entries(fields).filter(([, value]) => value !== undefined);
+				await raw.hset(
+					redisKey,
+					Object.fromEntries(present.map(([name, value]) => [name, String(value)])),
+				);
+				await raw.pexpire(redisKey, fields.expiresAt - T0);
+			}
+		} finally {
+			raw.disconnect();
+		}
+		return new RedisStore({ ...redis.connection, clock });
+	},
+}));
 
 describe('RedisStore', () => {
 	const stores: RedisStore[] = [];

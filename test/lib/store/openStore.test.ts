@@ -6,6 +6,7 @@ import { StoreError } from '../../../lib/store/IdempotencyStore';
 import {
 	type StoreConfig,
 	closeAllStores,
+	defaultEmbeddedMaxEntries,
 	defaultEmbeddedStorePath,
 	openStore,
 } from '../../../lib/store/openStore';
@@ -36,6 +37,25 @@ describe('defaultEmbeddedStorePath', () => {
 		delete process.env.HYBRID_SYNC_STORE_PATH;
 		delete process.env.N8N_USER_FOLDER;
 		expect(defaultEmbeddedStorePath()).toBe(join(homedir(), '.n8n', 'hybrid-sync', 'store.sqlite'));
+	});
+});
+
+describe('defaultEmbeddedMaxEntries', () => {
+	it('reads HYBRID_SYNC_STORE_MAX_ENTRIES, and leaves the bound to the store without it', () => {
+		process.env.HYBRID_SYNC_STORE_MAX_ENTRIES = '5000000';
+		expect(defaultEmbeddedMaxEntries()).toBe(5_000_000);
+		delete process.env.HYBRID_SYNC_STORE_MAX_ENTRIES;
+		expect(defaultEmbeddedMaxEntries()).toBeUndefined();
+	});
+
+	it('refuses a value that is no whole number when the store opens', () => {
+		process.env.HYBRID_SYNC_STORE_MAX_ENTRIES = 'lots';
+		expect(() => openStore({ backend: 'embedded', path: join(folder, 'bounded.sqlite') })).toThrow(
+			expect.objectContaining({
+				reason: 'invalidConfig',
+				message: expect.stringContaining('maxEntries'),
+			}),
+		);
 	});
 });
 

@@ -5,7 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
+import {
+	type Clock,
+	DEFAULT_ATTEMPTS_RETENTION_MS,
+	type IdempotencyStore,
+	StoreError,
+} from '../../../lib/store/IdempotencyStore';
 
 export const T0 = 1_750_000_000_000;
 const LEASE = { leaseMs: 30_000 };
@@ -45,6 +50,7 @@ export function describeStoreContract(
 
 		const claimOne = async (key: string, fingerprint?: string) =>
 			(await store.claim(ns, [{ key, fingerprint }], LEASE))[0];
+		const tokenOf = (record: { token?: string }) => record.token!;
 		const inspectOne = async (key: string) => (await store.inspect(ns, [key]))[0];
 
 		it('has a description for messages', () => {
@@ -53,7 +59,7 @@ export function describeStoreContract(
 		});
 
 		describe('claim', () => {
-			it('claims an absent key: inProgress, first attempt, lease from now', async () => {
+			it('claims an absent key: inProgress, first attempt, a fencing token, lease from now', async () => {
 				const outcome = await claimOne('order-1', 'fp-a');
 				const leaseEnd = T0 + LEASE.leaseMs;
 				expect(outcome).toEqual({
@@ -64,10 +70,13 @@ export function describeStoreContract(
 						key: 'order-1',
 						state: 'inProgress',
 						attempts: 1,
+						releases: 0,
+						crashes: 0,
+						token: expect.stringMatching(/^[0-9a-f-]{36}$/),
 						fingerprint: 'fp-a',
 						claimedAt: T0,
 						leaseExpiresAt: leaseEnd,
-						expiresAt: leaseEnd,
+						expiresAt: leaseEnd + DEFAULT_ATTEMPTS_RETENTION_MS,
 						updatedAt: T0,
 					},
 				});
@@ -95,11 +104,13 @@ export function describeStoreContract(
 				});
 			});
 
-			it('forgets a claim whose lease ran out: it reads as absent and the attempts restart', async () => {
-				await claimOne('order-1');
+			it('forgets a claim whose lease ran out only after the attempts retention', async () => {
+				const first = await claimOne('order-1');
 				time.advance(LEASE.leaseMs);
+				expect(await inspectOne('order-1')).toEqual(first.record);
+				time.advance(DEFAULT_ATTEMPTS_RETENTION_MS);
 				expect(await inspectOne('order-1')).toBeUndefined();
-				expect((await claimOne('order-1')).record.attempts).toBe(1);
+				expect((await claimOne('order-1')).record).toMatchObject({ attempts: 1, crashes: 0 });
 			});
 
 			it('answers duplicate with the stored result once the key is completed', async () => {
@@ -125,7 +136,7 @@ export function describeStoreContract(
 					state: 'inProgress',
 					attempts: 2,
 					claimedAt: T0 + 5000,
-					expiresAt: T0 + 5000 + LEASE.leaseMs,
+					leaseExpiresAt: T0 + 5000 + LEASE.leaseMs,
 				});
 			});
 
@@ -247,6 +258,9 @@ export function describeStoreContract(
 						key: 'order-1',
 						state: 'completed',
 						attempts: 1,
+						releases: 0,
+						crashes: 0,
+						token: expect.any(String),
 						fingerprint: 'fp-a',
 						result: { id: 7 },
 						claimedAt: T0,
@@ -364,6 +378,9 @@ export function describeStoreContract(
 						key: 'order-1',
 						state: 'released',
 						attempts: 1,
+						releases: 1,
+						crashes: 0,
+						token: expect.any(String),
 						fingerprint: 'fp-a',
 						claimedAt: T0,
 						expiresAt: T0 + 1000 + RELEASE.deadLetterRetentionMs,
@@ -438,6 +455,235 @@ export function describeStoreContract(
 			});
 		});
 
+		describe('fencing tokens', () => {
+			const completeWith = async (key: string, token?: string, result?: unknown) =>
+				(await store.complete(ns, [{ key, token, result }], RETENTION))[0];
+			const releaseWith = async (key: string, token?: string) =>
+				(await store.release(ns, [{ key, token }], RELEASE))[0];
+
+			it('gives every granted claim its own token, a takeover of the same key too', async () => {
+				const [a, b] = await store.claim(ns, [{ key: 'a' }, { key: 'b' }], LEASE);
+				time.advance(LEASE.leaseMs);
+				const takeover = await claimOne('a');
+				const tokens = [a, b, takeover].map((outcome) => tokenOf(outcome.record));
+				expect(new Set(tokens).size).toBe(3);
+				expect((await claimOne('a')).record.token).toBe(tokenOf(takeover.record));
+			});
+
+			it('completes the key for the claim holding the token and keeps the token', async () => {
+				const claimed = await claimOne('order-1');
+				const outcome = await completeWith('order-1', tokenOf(claimed.record), 'done');
+				expect(outcome.status).toBe('completed');
+				expect(outcome.record).toMatchObject({ state: 'completed', token: claimed.record.token });
+				expect((await completeWith('order-1', tokenOf(claimed.record))).status).toBe(
+					'alreadyCompleted',
+				);
+			});
+
+			it('refuses complete and release with another token: lostClaim, nothing written', async () => {
+				const claimed = await claimOne('order-1');
+				const stranger = '00000000-0000-4000-8000-000000000000';
+				const completed = await completeWith('order-1', stranger, 'not mine');
+				const released = await releaseWith('order-1', stranger);
+				expect([completed.status, released.status]).toEqual(['lostClaim', 'lostClaim']);
+				expect(completed.record).toEqual(claimed.record);
+				expect(released.record).toEqual(claimed.record);
+				expect(await inspectOne('order-1')).toEqual(claimed.record);
+			});
+
+			it('never lets a run overtaken after its lease complete or release the newer claim', async () => {
+				const overtaken = await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				const newer = await claimOne('order-1');
+				const late = tokenOf(overtaken.record);
+
+				expect((await completeWith('order-1', late, 'late')).status).toBe('lostClaim');
+				expect((await releaseWith('order-1', late)).status).toBe('lostClaim');
+				expect(await inspectOne('order-1')).toEqual(newer.record);
+
+				expect((await completeWith('order-1', tokenOf(newer.record), 'on time')).status).toBe(
+					'completed',
+				);
+				const finished = await inspectOne('order-1');
+				expect((await completeWith('order-1', late, 'late')).status).toBe('lostClaim');
+				expect((await releaseWith('order-1', late)).status).toBe('lostClaim');
+				expect(await inspectOne('order-1')).toEqual(finished);
+				expect(finished?.result).toBe('on time');
+			});
+
+			it('gives a lapsed key to exactly one of many concurrent claimers, with a new token; the old token is refused', async () => {
+				const peers = [
+					store,
+					...(await Promise.all([1, 2, 3].map(async () => await makeStore(time.clock, store)))),
+				];
+				try {
+					const first = await claimOne('hot');
+					time.advance(LEASE.leaseMs);
+					const outcomes = (
+						await Promise.all(
+							Array.from(
+								{ length: 12 },
+								async (_, index) =>
+									await peers[index % peers.length].claim(ns, [{ key: 'hot' }], LEASE),
+							),
+						)
+					).map(([outcome]) => outcome);
+					const winners = outcomes.filter((outcome) => outcome.status === 'claimed');
+					expect(winners).toHaveLength(1);
+					expect(outcomes.filter((outcome) => outcome.status !== 'claimed')).toEqual(
+						Array.from({ length: 11 }, () => expect.objectContaining({ status: 'inProgress' })),
+					);
+					const newToken = tokenOf(winners[0].record);
+					expect(newToken).not.toBe(first.record.token);
+					expect(winners[0].record).toMatchObject({ attempts: 2, crashes: 1 });
+					expect((await completeWith('hot', first.record.token)).status).toBe('lostClaim');
+					expect((await completeWith('hot', newToken)).status).toBe('completed');
+				} finally {
+					await Promise.all(peers.slice(1).map(async (peer) => await peer.close()));
+				}
+			});
+
+			it('lets the holder finish after its lease ran out while no other claim took the key', async () => {
+				const claimed = await claimOne('order-1');
+				time.advance(LEASE.leaseMs + 1000);
+				expect((await completeWith('order-1', tokenOf(claimed.record))).status).toBe('completed');
+				const again = await claimOne('order-2');
+				time.advance(LEASE.leaseMs);
+				expect((await releaseWith('order-2', tokenOf(again.record))).status).toBe('released');
+			});
+
+			it('releases with the token once; the same token then answers notClaimed', async () => {
+				const claimed = await claimOne('order-1');
+				const token = tokenOf(claimed.record);
+				expect((await releaseWith('order-1', token)).status).toBe('released');
+				const released = await inspectOne('order-1');
+				expect((await releaseWith('order-1', token)).status).toBe('notClaimed');
+				expect(await inspectOne('order-1')).toEqual(released);
+				const reclaimed = await claimOne('order-1');
+				expect(reclaimed.record.token).not.toBe(token);
+				expect((await completeWith('order-1', token)).status).toBe('lostClaim');
+			});
+
+			it('keeps tokenless complete and release as they were: they act on whoever holds the key', async () => {
+				await claimOne('a');
+				await claimOne('b');
+				expect((await completeWith('a')).status).toBe('completed');
+				expect((await store.release(ns, ['b'], RELEASE))[0].status).toBe('released');
+				time.advance(LEASE.leaseMs);
+				await claimOne('c');
+				time.advance(LEASE.leaseMs);
+				expect((await store.release(ns, ['c'], RELEASE))[0].status).toBe('notClaimed');
+				expect((await completeWith('c')).status).toBe('notClaimed');
+			});
+
+			it('takes bare keys and token requests in one release batch, in order', async () => {
+				const [a] = await store.claim(ns, [{ key: 'a' }, { key: 'b' }], LEASE);
+				const outcomes = await store.release(
+					ns,
+					[{ key: 'a', token: tokenOf(a.record) }, 'b', { key: 'a', token: tokenOf(a.record) }],
+					RELEASE,
+				);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual([
+					'released',
+					'released',
+					'notClaimed',
+				]);
+			});
+
+			it('refuses a token that is not text before writing anything', async () => {
+				await claimOne('fine');
+				await expect(
+					store.complete(ns, [{ key: 'fine' }, { key: 'k', token: 'a\u0000b' }], RETENTION),
+				).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: expect.stringMatching(/^The fencing token at position 1 contains a NUL/),
+				});
+				await expect(
+					store.release(ns, [{ key: 'fine', token: 42 as unknown as string }], RELEASE),
+				).rejects.toMatchObject({ reason: 'invalidKey' });
+				expect((await inspectOne('fine'))?.state).toBe('inProgress');
+			});
+		});
+
+		describe('crashes', () => {
+			const CRASH_LIMIT = { ...LEASE, maxAttempts: 3, deadLetterRetentionMs: 86_400_000 };
+			const claimCounting = async (key: string) =>
+				(await store.claim(ns, [{ key }], CRASH_LIMIT))[0];
+
+			it('counts the takeover of a lapsed lease as a crash, apart from releases', async () => {
+				await claimOne('order-1');
+				await store.release(ns, ['order-1'], RELEASE);
+				await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				const takeover = await claimOne('order-1');
+				expect(takeover.status).toBe('claimed');
+				expect(takeover.record).toMatchObject({ attempts: 3, releases: 1, crashes: 1 });
+				expect(await inspectOne('order-1')).toMatchObject({ releases: 1, crashes: 1 });
+				await store.complete(ns, [{ key: 'order-1' }], RETENTION);
+				expect(await inspectOne('order-1')).toMatchObject({
+					state: 'completed',
+					attempts: 3,
+					releases: 1,
+					crashes: 1,
+				});
+			});
+
+			it('dead-letters a key at the takeover after maxAttempts claims lost to crashes', async () => {
+				const statuses: string[] = [];
+				for (let claim = 1; claim <= CRASH_LIMIT.maxAttempts + 1; claim++) {
+					statuses.push((await claimCounting('poison')).status);
+					time.advance(LEASE.leaseMs);
+				}
+				expect(statuses).toEqual(['claimed', 'claimed', 'claimed', 'deadLetter']);
+				const deadAt = T0 + CRASH_LIMIT.maxAttempts * LEASE.leaseMs;
+				expect(await inspectOne('poison')).toMatchObject({
+					state: 'deadLetter',
+					attempts: 3,
+					releases: 0,
+					crashes: 3,
+					completedAt: deadAt,
+					expiresAt: deadAt + CRASH_LIMIT.deadLetterRetentionMs,
+				});
+				expect((await claimCounting('poison')).status).toBe('deadLetter');
+				expect((await inspectOne('poison'))?.crashes).toBe(3);
+			});
+
+			it('counts crashes and releases together against maxAttempts', async () => {
+				await claimCounting('mixed');
+				await store.release(ns, ['mixed'], RELEASE);
+				await claimCounting('mixed');
+				time.advance(LEASE.leaseMs);
+				await claimCounting('mixed');
+				const [released] = await store.release(ns, ['mixed'], RELEASE);
+				expect(released.status).toBe('deadLettered');
+				expect(released.record).toMatchObject({ attempts: 3, releases: 2, crashes: 1 });
+			});
+
+			it('lets a key dead-lettered by crashes go after its retention', async () => {
+				for (let claim = 1; claim <= CRASH_LIMIT.maxAttempts + 1; claim++) {
+					await claimCounting('poison');
+					time.advance(LEASE.leaseMs);
+				}
+				time.advance(CRASH_LIMIT.deadLetterRetentionMs);
+				const outcome = await claimCounting('poison');
+				expect(outcome.status).toBe('claimed');
+				expect(outcome.record).toMatchObject({ attempts: 1, crashes: 0 });
+			});
+
+			it('claims a lapsed key when no maxAttempts is given, however many crashes', async () => {
+				for (let claim = 1; claim <= 5; claim++) {
+					expect((await claimOne('order-1')).status).toBe('claimed');
+					time.advance(LEASE.leaseMs);
+				}
+				expect(await inspectOne('order-1')).toMatchObject({ attempts: 5, crashes: 4 });
+			});
+		});
+
+		it('answers how many unexpired entries a size bound evicted: none for these few keys', async () => {
+			await store.claim(ns, [{ key: 'a' }, { key: 'b' }], LEASE);
+			expect(await store.evictions()).toBe(0);
+		});
+
 		describe('markSeen', () => {
 			it('records a new key as completed for the window: first seen only once', async () => {
 				const [first] = await store.markSeen(ns, ['evt_1'], WINDOW);
@@ -449,6 +695,8 @@ export function describeStoreContract(
 						key: 'evt_1',
 						state: 'completed',
 						attempts: 0,
+						releases: 0,
+						crashes: 0,
 						completedAt: T0,
 						expiresAt: T0 + WINDOW.ttlMs,
 						updatedAt: T0,

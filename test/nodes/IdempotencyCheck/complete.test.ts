@@ -22,7 +22,7 @@ describe('Idempotency Check: complete', () => {
 			events('evt_1', 'evt_2', 'evt_3'),
 		);
 
-		expect(completed).toHaveLength(1);
+		expect(completed).toHaveLength(2);
 		expect(completed[0].map((item) => item.json.id)).toEqual(['evt_1', 'evt_2']);
 		expect(completed[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(idempotencyOf(completed[0][0])).toMatchObject({

@@ -42,8 +42,8 @@ const cases: Array<[string, OutputParameters, string[]]> = [
 		{ operation: 'claim', claimOptions: { fingerprintFields: ' ,\n, ', onMismatch: 'output' } },
 		['New', 'Duplicate', 'In Progress', 'Dead Letter'],
 	],
-	['complete', { operation: 'complete' }, ['Completed']],
-	['release', { operation: 'release' }, ['Released', 'Dead Letter']],
+	['complete', { operation: 'complete' }, ['Completed', 'Lost Claim']],
+	['release', { operation: 'release' }, ['Released', 'Dead Letter', 'Lost Claim']],
 	['inspect', { operation: 'inspect' }, ['Keys']],
 	['forget', { operation: 'forget' }, ['Keys']],
 ];

@@ -22,7 +22,7 @@ describe('Idempotency Check: release', () => {
 		const released = await release('evt_1');
 		const claimedAgain = await claim('evt_1');
 
-		expect(released).toHaveLength(2);
+		expect(released).toHaveLength(3);
 		expect(routed(released, RELEASE_OUTPUTS)).toEqual({ Released: ['evt_1'] });
 		expect(released[0][0].pairedItem).toEqual({ item: 0 });
 		expect(idempotencyOf(released[0][0])).toMatchObject({

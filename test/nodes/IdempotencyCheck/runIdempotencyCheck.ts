@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 import { closeAllStores } from '../../../lib/store/openStore';
 import { IdempotencyCheck } from '../../../nodes/IdempotencyCheck/IdempotencyCheck.node';
@@ -41,7 +41,8 @@ const DEFAULTS: NodeParameters = {
 export async function runIdempotencyCheck(
 	parameters: NodeParameters,
 	items: INodeExecutionData[],
-	options: { continueOnFail?: boolean } = {},
+	/** `node.parameters` are the node's stored parameters, as n8n hands them over (defaults filled). */
+	options: { continueOnFail?: boolean; node?: Partial<INode> } = {},
 ): Promise<INodeExecutionData[][]> {
 	const context = fakeExecuteContext({
 		items,
@@ -62,7 +63,8 @@ export const CLAIM_OUTPUTS = [
 	'Dead Letter',
 	'Mismatch',
 ] as const;
-export const RELEASE_OUTPUTS = ['Released', 'Dead Letter'] as const;
+export const RELEASE_OUTPUTS = ['Released', 'Dead Letter', 'Lost Claim'] as const;
+export const COMPLETE_OUTPUTS = ['Completed', 'Lost Claim'] as const;
 
 /**
  * The ids on each named output, as the canvas would show the branches. Outputs with no items are

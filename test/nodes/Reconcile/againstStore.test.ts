@@ -5,7 +5,11 @@ import { type IDataObject, type INodeExecutionData, NodeOperationError } from 'n
 
 import { openStore } from '../../../lib/store/openStore';
 import type { IdempotencyStore } from '../../../lib/store/IdempotencyStore';
-import { useTemporaryStore } from '../IdempotencyCheck/runIdempotencyCheck';
+import {
+	runIdempotencyCheck,
+	sleep,
+	useTemporaryStore,
+} from '../IdempotencyCheck/runIdempotencyCheck';
 import { idsByOutput, type LogLine, records, runReconcile, STORE_OUTPUTS } from './runReconcile';
 
 const { folder } = useTemporaryStore();
@@ -91,6 +95,12 @@ describe('Reconcile against the store: where each source record goes', () => {
 			total: 120,
 			customer: { email: 'never-seen@example.com' },
 			reconcile: { status: 'missing', key: 'never-seen', namespace: NAMESPACE, claimed: true },
+			idempotency: {
+				status: 'claimed',
+				key: 'never-seen',
+				namespace: NAMESPACE,
+				token: expect.stringMatching(/^[0-9a-f-]{36}$/),
+			},
 		});
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 5 }]);
 	});
@@ -356,4 +366,62 @@ describe('Reconcile against the store at 100,000 records', () => {
 		// The payload is shared with the input, not copied into the outputs.
 		expect(outputs[1][0].json.payload).toBe(items[0].json.payload);
 	}, 120_000);
+});
+
+describe('Reconcile against the store: the recovery claim and its fencing token', () => {
+	const completeRecovered = async (items: INodeExecutionData[]) =>
+		await runIdempotencyCheck(
+			{
+				operation: 'complete',
+				namespace: NAMESPACE,
+				fencing: (item: INodeExecutionData) =>
+					(item.json.idempotency as { token?: string } | undefined)?.token ?? '',
+			},
+			items,
+		);
+
+	it("hands each recovered record its claim's token, which the processor's Complete uses", async () => {
+		const [missing] = await runReconcile({}, records('a', 'b'));
+
+		const tokens = missing.map((item) => (item.json.idempotency as IDataObject).token);
+		const [completed, lost] = await completeRecovered(missing);
+
+		expect(new Set(tokens).size).toBe(2);
+		expect(completed.map((item) => item.json.id)).toEqual(['a', 'b']);
+		expect(lost).toEqual([]);
+	});
+
+	it('counts a crashed recovery as a crash, and a late Complete of the crashed run is a Lost Claim', async () => {
+		const shortLease = { leaseMinutes: 0.001 };
+		const [crashed] = await runReconcile(shortLease, records('a'));
+		await sleep(150);
+		const [recoveredAgain] = await runReconcile(shortLease, records('a'));
+
+		const [completed, lost] = await completeRecovered(crashed);
+
+		expect(recoveredAgain.map((item) => item.json.id)).toEqual(['a']);
+		expect(completed).toEqual([]);
+		expect(lost.map((item) => item.json.id)).toEqual(['a']);
+		expect((await store().inspect(NAMESPACE, ['a']))[0]).toMatchObject({
+			state: 'inProgress',
+			attempts: 2,
+			crashes: 1,
+		});
+	});
+
+	it('dead-letters a record whose recoveries keep crashing, after Max Attempts', async () => {
+		const settings = { leaseMinutes: 0.001, maxAttempts: 2 };
+		for (let sweep = 1; sweep <= 2; sweep++) {
+			await runReconcile(settings, records('poison'));
+			await sleep(150);
+		}
+
+		const outputs = await runReconcile(settings, records('poison'));
+
+		expect(idsByOutput(outputs, STORE_OUTPUTS)).toEqual({ 'Dead Letter': ['poison'] });
+		expect((await store().inspect(NAMESPACE, ['poison']))[0]).toMatchObject({
+			state: 'deadLetter',
+			crashes: 2,
+		});
+	});
 });

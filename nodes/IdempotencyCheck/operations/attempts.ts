@@ -1,0 +1,36 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { DAY_MS } from './routeRecord';
+
+/** Claim and Release share these: a lost run (crash) and a failed run (release) count alike. */
+const show = { show: { operation: ['claim', 'release'] } };
+
+export const attemptProperties: INodeProperties[] = [
+	{
+		displayName: 'Max Attempts',
+		name: 'maxAttempts',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 3,
+		description:
+			'Claims a key may use. Release after this many claims, or a Claim taking over a crashed run (lease ran out) after this many, moves the key to Dead Letter; later claims report it there instead of New. Use the same value on Claim and Release.',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Dead Letter Retention (Days)',
+		name: 'deadLetterRetentionDays',
+		type: 'number',
+		typeOptions: { minValue: 0.001 },
+		default: 30,
+		description:
+			'How long released and dead-lettered keys, and claims whose lease ran out, keep their attempt count',
+		displayOptions: show,
+	},
+];
+
+/** Max Attempts and Dead Letter Retention as the store takes them. */
+export const readAttemptLimits = (context: IExecuteFunctions) => ({
+	maxAttempts: context.getNodeParameter('maxAttempts', 0, 3) as number,
+	deadLetterRetentionMs:
+		(context.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS,
+});
