@@ -17,7 +17,9 @@ import {
 	N8nInstance,
 	outputItems,
 	patchNode,
+	switchOutputNames,
 	withCredential,
+	type CreatedCredential,
 	type CreatedWorkflow,
 	type ExecutionDetail,
 	type ExecutionSummary,
@@ -57,7 +59,7 @@ const WAIT_MS = 600_000;
 /** The template's approval rules, first match wins (see its "Approval rules" note). */
 function expectedBranch(order: ShopOrder): ApprovalBranch {
 	if (order.risk === 'high' || order.customer.orders_count <= 1) return 'finance';
-	return order.total >= 500 ? 'manager' : 'auto';
+	return Number(order.total) >= 500 ? 'manager' : 'auto';
 }
 
 const idOf = (order: ShopOrder) => String(order.id);
@@ -78,6 +80,63 @@ async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promi
 			while (next < tasks.length) await tasks[next++]();
 		}),
 	);
+}
+
+const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'httpHeaderAuth';
+
+/**
+ * The intake template as a user sets it up: the shop's address, Shopify's signing secret, the
+ * shop's access token for the HTTP nodes and the poll; published. Only the poll interval may change
+ * (for test speed).
+ */
+async function publishIntake(
+	n8n: N8nInstance,
+	shop: MockShopApi,
+	{ pollEverySeconds }: { pollEverySeconds?: number } = {},
+): Promise<CreatedWorkflow & { credentials: Record<string, CreatedCredential> }> {
+	const signingSecret = await n8n.createCredential({
+		name: 'Shopify webhook secret',
+		type: 'webhookSigningSecretApi',
+		data: { secret: SIGNING_SECRET, previousSecrets: '' },
+	});
+	const shopToken = await n8n.createCredential({
+		name: 'Shop API token',
+		type: 'httpHeaderAuth',
+		data: { name: 'X-Shopify-Access-Token', value: ACCESS_TOKEN },
+	});
+	const pollToken = await n8n.createCredential({
+		name: 'Shop API token (poll)',
+		type: 'hybridSyncHttpAuthApi',
+		data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
+	});
+	let template = loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url });
+	if (pollEverySeconds !== undefined) {
+		template = patchNode(template, 'Shop Orders Poll (Safety Net)', (node) => ({
+			...node,
+			parameters: { ...node.parameters, pollIntervalSeconds: pollEverySeconds },
+		}));
+	}
+	template = withCredential(
+		template,
+		(node) => node.name === 'Shopify Order Created',
+		'SIGNING_SECRET',
+		signingSecret,
+	);
+	template = withCredential(
+		template,
+		(node) => node.name === 'Shop Orders Poll (Safety Net)',
+		'POLL_TOKEN',
+		pollToken,
+	);
+	template = withCredential(template, usesShopToken, 'SHOP_TOKEN', shopToken);
+	const credentials = {
+		SIGNING_SECRET: signingSecret,
+		POLL_TOKEN: pollToken,
+		SHOP_TOKEN: shopToken,
+	};
+	const workflow = await n8n.createWorkflow(template, credentials);
+	await n8n.activateWorkflow(workflow);
+	return { ...workflow, credentials };
 }
 
 describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
@@ -106,7 +165,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	let n8n: N8nInstance;
 	let shop: MockShopApi;
 	let slack: RecordingEndpoint;
-	let intake: CreatedWorkflow;
+	let intake: Awaited<ReturnType<typeof publishIntake>>;
 	let nightly: WorkflowDefinition;
 	const answers: Array<{ status: number; body: unknown }> = [];
 
@@ -140,50 +199,8 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		// Slack's incoming webhooks answer `ok`, not JSON; the alert node reads the answer as text.
 		slack = await startRecordingEndpoint(() => ({ status: 200, body: 'ok' }));
 		n8n = await N8nInstance.start();
-		const signingSecret = await n8n.createCredential({
-			name: 'Shopify webhook secret',
-			type: 'webhookSigningSecretApi',
-			data: { secret: SIGNING_SECRET, previousSecrets: '' },
-		});
-		const shopToken = await n8n.createCredential({
-			name: 'Shop API token',
-			type: 'httpHeaderAuth',
-			data: { name: 'X-Shopify-Access-Token', value: ACCESS_TOKEN },
-		});
-		const pollToken = await n8n.createCredential({
-			name: 'Shop API token (poll)',
-			type: 'hybridSyncHttpAuthApi',
-			data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
-		});
-		const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'httpHeaderAuth';
-
-		let intakeTemplate = patchNode(
-			loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url }),
-			'Shop Orders Poll (Safety Net)',
-			(node) => ({
-				...node,
-				parameters: { ...node.parameters, pollIntervalSeconds: POLL_EVERY_SECONDS },
-			}),
-		);
-		intakeTemplate = withCredential(
-			intakeTemplate,
-			(node) => node.name === 'Shopify Order Created',
-			'SIGNING_SECRET',
-			signingSecret,
-		);
-		intakeTemplate = withCredential(
-			intakeTemplate,
-			(node) => node.name === 'Shop Orders Poll (Safety Net)',
-			'POLL_TOKEN',
-			pollToken,
-		);
-		intakeTemplate = withCredential(intakeTemplate, usesShopToken, 'SHOP_TOKEN', shopToken);
-		intake = await n8n.createWorkflow(intakeTemplate, {
-			SIGNING_SECRET: signingSecret,
-			POLL_TOKEN: pollToken,
-			SHOP_TOKEN: shopToken,
-		});
-		await n8n.activateWorkflow(intake);
+		intake = await publishIntake(n8n, shop, { pollEverySeconds: POLL_EVERY_SECONDS });
+		const shopToken = intake.credentials.SHOP_TOKEN;
 
 		nightly = withCredential(
 			patchNode(
@@ -404,4 +421,118 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		},
 		2 * WAIT_MS,
 	);
+});
+
+/**
+ * Where the intake routes each order, checked at the edges of its rules in a real n8n: the order
+ * comes in through Shopify's signed webhook, is looked up in the shop and routed by the template's
+ * own Switch. Every order here is from a returning, low-risk customer unless its case says
+ * otherwise, so only the fact named by the case can change its route.
+ */
+describe('hybrid order intake routes each order on the facts it has, failing closed', () => {
+	const ROUTE_NODE = 'Route by Risk and Value';
+	const placedAt = new Date(Date.now() - HOUR_MS).toISOString();
+	let nextId = 5_300_000_001;
+	/** A returning (12 orders), low-risk customer's order of 120 EUR, with `facts` changed. */
+	const edgeOrder = (facts: Partial<ShopOrder>): ShopOrder => {
+		const id = nextId++;
+		return {
+			id,
+			name: `#E${id % 1000}`,
+			total: 120,
+			currency: 'EUR',
+			risk: 'low',
+			customer: { id: 2_000_000_000 + id, orders_count: 12 },
+			created_at: placedAt,
+			updated_at: placedAt,
+			...facts,
+		};
+	};
+	const cases: Array<{ edge: string; order: ShopOrder; route: string }> = [
+		{
+			edge: 'a total just under the threshold',
+			order: edgeOrder({ total: 499.99 }),
+			route: 'Auto-Approve',
+		},
+		{
+			edge: 'a total at the threshold',
+			order: edgeOrder({ total: 500 }),
+			route: 'Manager Approval',
+		},
+		{ edge: 'no total', order: edgeOrder({ total: undefined }), route: 'Needs Review' },
+		{
+			edge: "a first-time customer's order",
+			order: edgeOrder({ customer: { id: 2_100_000_001, orders_count: 1 } }),
+			route: 'Finance Review',
+		},
+		{ edge: 'a high-risk order', order: edgeOrder({ risk: 'high' }), route: 'Finance Review' },
+		{
+			edge: 'another currency than the rules',
+			order: edgeOrder({ currency: 'USD' }),
+			route: 'Needs Review',
+		},
+		{
+			edge: 'a total sent as text, as Shopify does',
+			order: edgeOrder({ total: '499.99' }),
+			route: 'Auto-Approve',
+		},
+	];
+
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	const routes = new Map<string, string>();
+	const errors: Array<string | undefined> = [];
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({
+			orders: cases.map(({ order }) => order),
+			accessToken: ACCESS_TOKEN,
+		});
+		n8n = await N8nInstance.start();
+		const intake = await publishIntake(n8n, shop);
+		for (const { order } of cases) {
+			const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET);
+			const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
+			if (answer.status !== 200)
+				throw new Error(`Delivery of ${order.id} answered ${answer.status}`);
+		}
+		const runs = await n8n.waitForExecutions(intake.id, cases.length, WAIT_MS);
+		const outputNames = switchOutputNames(intake, ROUTE_NODE);
+		for (const run of runs) {
+			const execution = await n8n.getExecution(run.id);
+			if (execution.status !== 'success') errors.push(execution.data.resultData.error?.message);
+			outputNames.forEach((name, output) => {
+				for (const item of outputItems(execution, ROUTE_NODE, output))
+					routes.set(String(item.orderId), name);
+			});
+		}
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('runs every order to its end without an error', () => {
+		expect(errors).toEqual([]);
+	});
+
+	it.each(cases)('routes $edge to $route', ({ order, route }) => {
+		expect(routes.get(idOf(order))).toBe(route);
+	});
+
+	it('approves automatically only the orders whose every fact is present and within the rules', () => {
+		const autoApproved = shop.approvals.filter((approval) => approval.branch === 'auto');
+		expect(sorted(autoApproved.map((approval) => approval.orderId))).toEqual(
+			sorted(cases.filter(({ route }) => route === 'Auto-Approve').map(({ order }) => idOf(order))),
+		);
+		const toFinance = shop.approvals.filter((approval) => approval.branch === 'finance');
+		expect(sorted(toFinance.map((approval) => approval.orderId))).toEqual(
+			sorted(
+				cases
+					.filter(({ route }) => route === 'Finance Review' || route === 'Needs Review')
+					.map(({ order }) => idOf(order)),
+			),
+		);
+	});
 });

@@ -133,8 +133,8 @@ describe('mock shop API', () => {
 		expect(sampleOrders(200, { startMs: T0, seed: 7 })).toEqual(many);
 		expect(many.some((order) => order.risk === 'high')).toBe(true);
 		expect(many.some((order) => order.customer.orders_count <= 1)).toBe(true);
-		expect(many.some((order) => order.total >= 500)).toBe(true);
-		expect(many.some((order) => order.total < 500)).toBe(true);
+		expect(many.some((order) => Number(order.total) >= 500)).toBe(true);
+		expect(many.some((order) => Number(order.total) < 500)).toBe(true);
 	});
 });
 

@@ -32,7 +32,8 @@ const BRANCHES: readonly ApprovalBranch[] = ['auto', 'manager', 'finance'];
 export interface ShopOrder {
 	id: number;
 	name: string;
-	total: number;
+	/** Missing on an order whose total the shop could not give (the routing must not guess). */
+	total?: number | string;
 	currency: string;
 	risk: Risk;
 	customer: { id: number; orders_count: number };
@@ -44,7 +45,7 @@ export interface ShopOrder {
 export interface OrderSummary {
 	id: number;
 	name: string;
-	total: number;
+	total?: number | string;
 	currency: string;
 	customer: { id: number };
 	created_at: string;
