@@ -1,4 +1,10 @@
-import type { IDataObject, INode } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type AssignmentValue,
+	type IDataObject,
+	type INode,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import {
 	sampleOrders,
@@ -92,7 +98,14 @@ const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'http
 async function publishIntake(
 	n8n: N8nInstance,
 	shop: MockShopApi,
-	{ pollEverySeconds }: { pollEverySeconds?: number } = {},
+	{
+		pollEverySeconds,
+		edit = (template) => template,
+	}: {
+		pollEverySeconds?: number;
+		/** What the user changed in the template besides its placeholders and credentials. */
+		edit?: (template: WorkflowDefinition) => WorkflowDefinition;
+	} = {},
 ): Promise<CreatedWorkflow & { credentials: Record<string, CreatedCredential> }> {
 	const signingSecret = await n8n.createCredential({
 		name: 'Shopify webhook secret',
@@ -109,7 +122,7 @@ async function publishIntake(
 		type: 'hybridSyncHttpAuthApi',
 		data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
 	});
-	let template = loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url });
+	let template = edit(loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url }));
 	if (pollEverySeconds !== undefined) {
 		template = patchNode(template, 'Shop Orders Poll (Safety Net)', (node) => ({
 			...node,
@@ -423,32 +436,99 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	);
 });
 
+const ROUTE_NODE = 'Route by Risk and Value';
+const RULES_NODE = 'Approval Rules';
+
+interface RoutingCase {
+	edge: string;
+	order: ShopOrder;
+	/** The Switch output the order must leave by. */
+	route: string;
+}
+
+interface Routing {
+	/** Order ID -> the name of the Switch output it left by. */
+	routes: Map<string, string>;
+	/** The error of every execution that did not succeed. */
+	errors: Array<string | undefined>;
+	approvals: MockShopApi['approvals'];
+}
+
+let nextEdgeOrderId = 5_300_000_001;
+
+/**
+ * A returning (12 orders), low-risk customer's order of 120 EUR placed an hour ago, with `facts`
+ * changed: only the facts a case names can change its route.
+ */
+function edgeOrder(facts: Partial<ShopOrder>): ShopOrder {
+	const id = nextEdgeOrderId++;
+	const placedAt = new Date(Date.now() - HOUR_MS).toISOString();
+	return {
+		id,
+		name: `#E${id % 1000}`,
+		total: 120,
+		currency: 'EUR',
+		risk: 'low',
+		customer: { id: 2_000_000_000 + id, orders_count: 12 },
+		created_at: placedAt,
+		updated_at: placedAt,
+		...facts,
+	};
+}
+
+/**
+ * Publishes the intake (as shipped, or as `edit` changes it) in a fresh n8n, delivers each case's
+ * order through Shopify's signed webhook, and answers which Switch output each order left by.
+ */
+async function routeThroughIntake(
+	cases: RoutingCase[],
+	edit?: (template: WorkflowDefinition) => WorkflowDefinition,
+): Promise<Routing> {
+	const shop = await startMockShopApi({
+		orders: cases.map(({ order }) => order),
+		accessToken: ACCESS_TOKEN,
+	});
+	const n8n = await N8nInstance.start();
+	try {
+		const intake = await publishIntake(n8n, shop, { edit });
+		for (const { order } of cases) {
+			const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET);
+			const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
+			if (answer.status !== 200)
+				throw new Error(`Delivery of ${order.id} answered ${answer.status}`);
+		}
+		const runs = await n8n.waitForExecutions(intake.id, cases.length, WAIT_MS);
+		const outputNames = switchOutputNames(intake, ROUTE_NODE);
+		const routing: Routing = { routes: new Map(), errors: [], approvals: shop.approvals };
+		for (const run of runs) {
+			const execution = await n8n.getExecution(run.id);
+			if (execution.status !== 'success')
+				routing.errors.push(execution.data.resultData.error?.message);
+			outputNames.forEach((name, output) => {
+				for (const item of outputItems(execution, ROUTE_NODE, output))
+					routing.routes.set(String(item.orderId), name);
+			});
+		}
+		return routing;
+	} finally {
+		await n8n.stop();
+		await shop.close();
+	}
+}
+
+/** The orders of the cases that leave by one of `routes`. */
+const idsRoutedTo = (cases: RoutingCase[], ...routes: string[]) =>
+	sorted(cases.filter(({ route }) => routes.includes(route)).map(({ order }) => idOf(order)));
+const idsApprovedOn = (routing: Routing, branch: ApprovalBranch) =>
+	sorted(routing.approvals.filter((approval) => approval.branch === branch).map((a) => a.orderId));
+
 /**
  * Where the intake routes each order, checked at the edges of its rules in a real n8n: the order
  * comes in through Shopify's signed webhook, is looked up in the shop and routed by the template's
- * own Switch. Every order here is from a returning, low-risk customer unless its case says
- * otherwise, so only the fact named by the case can change its route.
+ * own Switch.
  */
 describe('hybrid order intake routes each order on the facts it has, failing closed', () => {
-	const ROUTE_NODE = 'Route by Risk and Value';
-	const placedAt = new Date(Date.now() - HOUR_MS).toISOString();
-	let nextId = 5_300_000_001;
-	/** A returning (12 orders), low-risk customer's order of 120 EUR, with `facts` changed. */
-	const edgeOrder = (facts: Partial<ShopOrder>): ShopOrder => {
-		const id = nextId++;
-		return {
-			id,
-			name: `#E${id % 1000}`,
-			total: 120,
-			currency: 'EUR',
-			risk: 'low',
-			customer: { id: 2_000_000_000 + id, orders_count: 12 },
-			created_at: placedAt,
-			updated_at: placedAt,
-			...facts,
-		};
-	};
-	const cases: Array<{ edge: string; order: ShopOrder; route: string }> = [
+	const cases: RoutingCase[] = [
 		{
 			edge: 'a total just under the threshold',
 			order: edgeOrder({ total: 499.99 }),
@@ -477,62 +557,165 @@ describe('hybrid order intake routes each order on the facts it has, failing clo
 			route: 'Auto-Approve',
 		},
 	];
-
-	let n8n: N8nInstance;
-	let shop: MockShopApi;
-	const routes = new Map<string, string>();
-	const errors: Array<string | undefined> = [];
+	let routing: Routing;
 
 	beforeAll(async () => {
-		shop = await startMockShopApi({
-			orders: cases.map(({ order }) => order),
-			accessToken: ACCESS_TOKEN,
-		});
-		n8n = await N8nInstance.start();
-		const intake = await publishIntake(n8n, shop);
-		for (const { order } of cases) {
-			const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET);
-			const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
-			if (answer.status !== 200)
-				throw new Error(`Delivery of ${order.id} answered ${answer.status}`);
-		}
-		const runs = await n8n.waitForExecutions(intake.id, cases.length, WAIT_MS);
-		const outputNames = switchOutputNames(intake, ROUTE_NODE);
-		for (const run of runs) {
-			const execution = await n8n.getExecution(run.id);
-			if (execution.status !== 'success') errors.push(execution.data.resultData.error?.message);
-			outputNames.forEach((name, output) => {
-				for (const item of outputItems(execution, ROUTE_NODE, output))
-					routes.set(String(item.orderId), name);
-			});
-		}
+		routing = await routeThroughIntake(cases);
 	}, WAIT_MS);
 
-	afterAll(async () => {
-		await n8n?.stop();
-		await shop?.close();
-	});
-
 	it('runs every order to its end without an error', () => {
-		expect(errors).toEqual([]);
+		expect(routing.errors).toEqual([]);
 	});
 
 	it.each(cases)('routes $edge to $route', ({ order, route }) => {
-		expect(routes.get(idOf(order))).toBe(route);
+		expect(routing.routes.get(idOf(order))).toBe(route);
 	});
 
 	it('approves automatically only the orders whose every fact is present and within the rules', () => {
-		const autoApproved = shop.approvals.filter((approval) => approval.branch === 'auto');
-		expect(sorted(autoApproved.map((approval) => approval.orderId))).toEqual(
-			sorted(cases.filter(({ route }) => route === 'Auto-Approve').map(({ order }) => idOf(order))),
+		expect(idsApprovedOn(routing, 'auto')).toEqual(idsRoutedTo(cases, 'Auto-Approve'));
+		expect(idsApprovedOn(routing, 'manager')).toEqual(idsRoutedTo(cases, 'Manager Approval'));
+		expect(idsApprovedOn(routing, 'finance')).toEqual(
+			idsRoutedTo(cases, 'Finance Review', 'Needs Review'),
 		);
-		const toFinance = shop.approvals.filter((approval) => approval.branch === 'finance');
-		expect(sorted(toFinance.map((approval) => approval.orderId))).toEqual(
-			sorted(
-				cases
-					.filter(({ route }) => route === 'Finance Review' || route === 'Needs Review')
-					.map(({ order }) => idOf(order)),
+	});
+
+	it('gives every approval a reason that states the rule it met', () => {
+		const reasons = Object.fromEntries(
+			routing.approvals.map((approval) => [approval.orderId, String(approval.body.reason)]),
+		);
+		const reasonOf = (edge: string) => reasons[idOf(cases.find((c) => c.edge === edge)!.order)];
+
+		expect(reasonOf('a total at the threshold')).toBe('A total of 500 EUR or more: 500 EUR');
+		expect(reasonOf('no total')).toMatch(/^No rule matched.*total missing EUR/);
+		expect(reasonOf('a high-risk order')).toMatch(/^Finance reviews risk high .*risk is high/);
+	});
+});
+
+/**
+ * An analyst's changes, made on a copy of the template exactly as in the editor: one value changed
+ * in Approval Rules (the manager threshold), and a Fraud Hold branch added by one new value there
+ * and one Switch rule, wired to Needs Review. No Code node, no JavaScript.
+ */
+describe('an analyst changes the rules in Approval Rules and one Switch rule', () => {
+	const fraudHoldRule = {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+			conditions: [
+				{
+					id: 'fraud-hold-large',
+					leftValue: '={{ $json.total }}',
+					rightValue: "={{ $('Approval Rules').item.json.fraudHoldFrom }}",
+					operator: { type: 'number', operation: 'gte' },
+				},
+				{
+					id: 'fraud-hold-new-customer',
+					leftValue: '={{ $json.customerOrdersCount }}',
+					rightValue: "={{ $('Approval Rules').item.json.newCustomerMaxOrders }}",
+					operator: { type: 'number', operation: 'lte' },
+				},
+			],
+			combinator: 'and',
+		},
+		renameOutput: true,
+		outputKey: 'Fraud Hold',
+	};
+	const firstTimeCustomer = () => ({ id: nextEdgeOrderId + 7_000, orders_count: 1 });
+	const cases: RoutingCase[] = [
+		{
+			edge: '499.99, now above the lowered threshold',
+			order: edgeOrder({ total: 499.99 }),
+			route: 'Manager Approval',
+		},
+		{ edge: '299.99, under it', order: edgeOrder({ total: 299.99 }), route: 'Auto-Approve' },
+		{
+			edge: "a first-time customer's 1,200 EUR order",
+			order: edgeOrder({ total: 1200, customer: firstTimeCustomer() }),
+			route: 'Fraud Hold',
+		},
+		{
+			edge: "a first-time customer's 120 EUR order",
+			order: edgeOrder({ customer: firstTimeCustomer() }),
+			route: 'Finance Review',
+		},
+		{ edge: 'no total', order: edgeOrder({ total: undefined }), route: 'Needs Review' },
+	];
+	let routing: Routing;
+
+	beforeAll(async () => {
+		routing = await routeThroughIntake(cases, (template) =>
+			addSwitchRuleFirst(
+				setApprovalRule(setApprovalRule(template, 'managerThreshold', 300), 'fraudHoldFrom', 1000),
+				fraudHoldRule,
+				'Needs Review',
 			),
+		);
+	}, WAIT_MS);
+
+	it('runs every order to its end without an error', () => {
+		expect(routing.errors).toEqual([]);
+	});
+
+	it.each(cases)('routes $edge to $route', ({ order, route }) => {
+		expect(routing.routes.get(idOf(order))).toBe(route);
+	});
+
+	it('posts each order on the branch of the output it left by; the held order goes to finance', () => {
+		expect(idsApprovedOn(routing, 'auto')).toEqual(idsRoutedTo(cases, 'Auto-Approve'));
+		expect(idsApprovedOn(routing, 'manager')).toEqual(idsRoutedTo(cases, 'Manager Approval'));
+		expect(idsApprovedOn(routing, 'finance')).toEqual(
+			idsRoutedTo(cases, 'Fraud Hold', 'Finance Review', 'Needs Review'),
 		);
 	});
 });
+
+/** What an analyst does in Approval Rules: a value set (an existing one changed, or a new one). */
+function setApprovalRule(
+	template: WorkflowDefinition,
+	name: string,
+	value: number | string,
+): WorkflowDefinition {
+	return patchNode(template, RULES_NODE, (node) => {
+		const { assignments } = node.parameters.assignments as { assignments: AssignmentValue[] };
+		const existing = assignments.some((assignment) => assignment.name === name);
+		const added: AssignmentValue = { id: `analyst-${name}`, name, value, type: typeof value };
+		return {
+			...node,
+			parameters: {
+				...node.parameters,
+				assignments: {
+					assignments: existing
+						? assignments.map((assignment) =>
+								assignment.name === name ? { ...assignment, value } : assignment,
+							)
+						: [...assignments, added],
+				},
+			},
+		};
+	});
+}
+
+/**
+ * A Switch rule added above the others, as an analyst drags a new rule to the top: the existing
+ * outputs keep the nodes they lead to, and the new output is wired to `to`.
+ */
+function addSwitchRuleFirst(
+	template: WorkflowDefinition,
+	rule: IDataObject,
+	to: string,
+): WorkflowDefinition {
+	const edited = patchNode(template, ROUTE_NODE, (node) => {
+		const rules = node.parameters.rules as { values: IDataObject[] };
+		const values = [rule, ...rules.values] as unknown as INodeParameters[];
+		return { ...node, parameters: { ...node.parameters, rules: { values } } };
+	});
+	const outputs = template.connections[ROUTE_NODE].main;
+	return {
+		...edited,
+		connections: {
+			...edited.connections,
+			[ROUTE_NODE]: {
+				main: [[{ node: to, type: NodeConnectionTypes.Main, index: 0 }], ...outputs],
+			},
+		},
+	};
+}
