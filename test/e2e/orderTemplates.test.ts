@@ -101,8 +101,11 @@ async function publishIntake(
 	{
 		pollEverySeconds,
 		edit = (template) => template,
+		publish = true,
 	}: {
 		pollEverySeconds?: number;
+		/** False: only saved, as a user tries the workflow in the editor before publishing it. */
+		publish?: boolean;
 		/** What the user changed in the template besides its placeholders and credentials. */
 		edit?: (template: WorkflowDefinition) => WorkflowDefinition;
 	} = {},
@@ -148,7 +151,7 @@ async function publishIntake(
 		SHOP_TOKEN: shopToken,
 	};
 	const workflow = await n8n.createWorkflow(template, credentials);
-	await n8n.activateWorkflow(workflow);
+	if (publish) await n8n.activateWorkflow(workflow);
 	return { ...workflow, credentials };
 }
 
@@ -665,6 +668,90 @@ describe('an analyst changes the rules in Approval Rules and one Switch rule', (
 		expect(idsApprovedOn(routing, 'finance')).toEqual(
 			idsRoutedTo(cases, 'Fraud Hold', 'Finance Review', 'Needs Review'),
 		);
+	});
+});
+
+/**
+ * Trying the rules in the editor, as the template's "Try the rules" note says: enable the Manual
+ * Trigger "Try the Rules" (its sample facts are pinned), then "Execute step" on the Switch, or
+ * "Execute workflow" from that trigger. The runs go through n8n's own manual-run endpoint, as the
+ * editor sends them. Neither may post an approval or touch the store the live orders use.
+ */
+describe('trying the rules on pinned sample facts in the editor', () => {
+	const TRY_NODE = 'Try the Rules';
+	/** The pinned sample facts by their `sampleCase`, and where the shipped rules route each. */
+	const expectedRoutes = {
+		'total 499.99, just under the threshold': 'Auto-Approve',
+		'total 500, at the threshold': 'Manager Approval',
+		'no total': 'Needs Review',
+		'a first-time customer': 'Finance Review',
+		'high risk': 'Finance Review',
+		'another currency (USD)': 'Needs Review',
+		"a first-time customer's large order (1,200)": 'Finance Review',
+	};
+	const WRITING_NODES = ['Claim Order', 'Post Approval', 'Mark Order Done', 'Give Order Back'];
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let intake: CreatedWorkflow;
+	let runs = 0;
+
+	/** Runs the saved workflow as the editor does; answers the finished execution. */
+	const runManually = async (payload: IDataObject): Promise<ExecutionDetail> => {
+		const answer = await n8n.rest<IDataObject>('POST', `/workflows/${intake.id}/run`, payload);
+		expect(answer).toEqual({ executionId: expect.any(String) });
+		const [latest] = await n8n.waitForExecutions(intake.id, ++runs, WAIT_MS);
+		return await n8n.getExecution(latest.id);
+	};
+	const routesOf = (execution: ExecutionDetail) =>
+		Object.fromEntries(
+			switchOutputNames(intake, ROUTE_NODE).flatMap((name, output) =>
+				outputItems(execution, ROUTE_NODE, output).map((item) => [item.sampleCase, name]),
+			),
+		);
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN });
+		n8n = await N8nInstance.start();
+		intake = await publishIntake(n8n, shop, {
+			publish: false,
+			edit: (template) => patchNode(template, TRY_NODE, (node) => ({ ...node, disabled: false })),
+		});
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('ships the sample trigger disabled, so a published intake never runs it', () => {
+		const shipped = loadTemplate('hybrid-order-intake.json', {});
+		expect(shipped.nodes.find((node) => node.name === TRY_NODE)?.disabled).toBe(true);
+		expect(Object.keys(shipped.pinData ?? {})).toEqual([TRY_NODE]);
+	});
+
+	it('"Execute step" on the Switch routes every sample through Approval Rules, without waiting for a webhook', async () => {
+		const execution = await runManually({
+			destinationNode: { nodeName: ROUTE_NODE, mode: 'inclusive' },
+		});
+
+		expect(execution.status).toBe('success');
+		expect(routesOf(execution)).toEqual(expectedRoutes);
+		expect(Object.keys(execution.data.resultData.runData).sort()).toEqual(
+			[TRY_NODE, RULES_NODE, ROUTE_NODE].sort(),
+		);
+	});
+
+	it('"Execute workflow" from Try the Rules routes every sample to its end and writes nothing', async () => {
+		const execution = await runManually({ triggerToStartFrom: { name: TRY_NODE } });
+
+		expect(execution.status).toBe('success');
+		expect(routesOf(execution)).toEqual(expectedRoutes);
+		expect(
+			outputItems(execution, 'Sample Routed, Nothing Sent').map((item) => item.sampleCase),
+		).toHaveLength(Object.keys(expectedRoutes).length);
+		const ran = Object.keys(execution.data.resultData.runData);
+		expect(WRITING_NODES.filter((name) => ran.includes(name))).toEqual([]);
+		expect(shop.requests).toEqual([]);
 	});
 });
 
