@@ -49,10 +49,12 @@ import {
  * sweep's report is exactly the webhooks' losses, and the poll is seen converging on its own share.
  */
 
-const SHOP_PLACEHOLDER = 'https://your-shop.example.com';
+const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
+const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
 const SLACK_PLACEHOLDER = 'https://hooks.slack.com/services/REPLACE/WITH/YOURS';
 const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
 const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
+const APPROVAL_TOKEN = 'e2e_approval_system_token';
 const ORDER_COUNT = 200;
 /** The shop answers at most this many orders a page, whatever the sweep asks: 4 pages. */
 const SHOP_PAGE_CAP = 50;
@@ -62,10 +64,17 @@ const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
 
-/** The template's approval rules, first match wins (see its "Approval rules" note). */
+/**
+ * The template's approval rules, first match wins (see its "Approval rules" note); Needs Review
+ * posts to finance too.
+ */
 function expectedBranch(order: ShopOrder): ApprovalBranch {
-	if (order.risk === 'high' || order.customer.orders_count <= 1) return 'finance';
-	return Number(order.total) >= 500 ? 'manager' : 'auto';
+	const { riskRecommendation: risk, total_price: total } = order;
+	if (risk === 'CANCEL' || risk === 'INVESTIGATE' || order.customer.orders_count <= 1)
+		return 'finance';
+	if (total === undefined || order.currency !== 'EUR') return 'finance';
+	if (Number(total) >= 500) return 'manager';
+	return risk === 'ACCEPT' ? 'auto' : 'finance';
 }
 
 const idOf = (order: ShopOrder) => String(order.id);
@@ -88,7 +97,10 @@ async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promi
 	);
 }
 
-const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'httpHeaderAuth';
+/** The HTTP nodes that call Shopify's Admin API (the shop's token), not the approval system. */
+const usesShopToken = (node: INode) =>
+	node.parameters.genericAuthType === 'httpHeaderAuth' &&
+	String(node.parameters.url).includes('/admin/api/');
 
 /**
  * The intake template as a user sets it up: the shop's address, Shopify's signing secret, the
@@ -125,7 +137,17 @@ async function publishIntake(
 		type: 'hybridSyncHttpAuthApi',
 		data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
 	});
-	let template = edit(loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url }));
+	const approvalToken = await n8n.createCredential({
+		name: 'Approval system token',
+		type: 'httpHeaderAuth',
+		data: { name: 'Authorization', value: `Bearer ${APPROVAL_TOKEN}` },
+	});
+	let template = edit(
+		loadTemplate('hybrid-order-intake.json', {
+			[SHOP_PLACEHOLDER]: shop.url,
+			[APPROVALS_PLACEHOLDER]: shop.url,
+		}),
+	);
 	if (pollEverySeconds !== undefined) {
 		template = patchNode(template, 'Shop Orders Poll (Safety Net)', (node) => ({
 			...node,
@@ -145,10 +167,17 @@ async function publishIntake(
 		pollToken,
 	);
 	template = withCredential(template, usesShopToken, 'SHOP_TOKEN', shopToken);
+	template = withCredential(
+		template,
+		(node) => node.name === 'Post Approval',
+		'APPROVAL_TOKEN',
+		approvalToken,
+	);
 	const credentials = {
 		SIGNING_SECRET: signingSecret,
 		POLL_TOKEN: pollToken,
 		SHOP_TOKEN: shopToken,
+		APPROVAL_TOKEN: approvalToken,
 	};
 	const workflow = await n8n.createWorkflow(template, credentials);
 	if (publish) await n8n.activateWorkflow(workflow);
@@ -187,7 +216,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 
 	/** Shopify's delivery of the order's orders/create event; a retry carries the same event ID. */
 	const deliver = async (order: ShopOrder) => {
-		const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET, {
+		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
 			eventId: `order-created-${order.id}`,
 		});
 		answers.push(await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery));
@@ -211,7 +240,12 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	};
 
 	beforeAll(async () => {
-		shop = await startMockShopApi({ orders, accessToken: ACCESS_TOKEN, maxLimit: SHOP_PAGE_CAP });
+		shop = await startMockShopApi({
+			orders,
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+			maxLimit: SHOP_PAGE_CAP,
+		});
 		// Slack's incoming webhooks answer `ok`, not JSON; the alert node reads the answer as text.
 		slack = await startRecordingEndpoint(() => ({ status: 200, body: 'ok' }));
 		n8n = await N8nInstance.start();
@@ -360,7 +394,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(approvedBranches()).toEqual(onceOnItsBranch(orders));
 			// The sweep read its window page by page. The poll (its requests carry the cursor) kept
 			// asking, and was never answered one of the 200: they were placed before it started.
-			const listed = shop.requests.filter((request) => request.path === '/api/orders');
+			const listed = shop.requests.filter((request) => request.route === 'orders.json');
 			const sweepPages = listed.filter((request) => !request.query.updated_at_min);
 			expect(sweepPages.map((request) => Boolean(request.query.page_info))).toEqual([
 				false,
@@ -369,6 +403,10 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				true,
 			]);
 			expect(sweepPages.flatMap((request) => request.served)).toHaveLength(ORDER_COUNT);
+			// Shopify refuses a next page that repeats the first page's filters: only its link's.
+			expect(sweepPages.slice(1).map((request) => Object.keys(request.query).sort())).toEqual(
+				Array.from({ length: 3 }, () => ['limit', 'page_info']),
+			);
 			const polls = listed.filter((request) => request.query.updated_at_min);
 			expect(polls.length).toBeGreaterThan(0);
 			expect(polls.flatMap((request) => request.served)).toEqual([]);
@@ -460,8 +498,8 @@ interface Routing {
 let nextEdgeOrderId = 5_300_000_001;
 
 /**
- * A returning (12 orders), low-risk customer's order of 120 EUR placed an hour ago, with `facts`
- * changed: only the facts a case names can change its route.
+ * A returning (12 orders) customer's order of 120 EUR placed an hour ago that Shopify recommends
+ * accepting, with `facts` changed: only the facts a case names can change its route.
  */
 function edgeOrder(facts: Partial<ShopOrder>): ShopOrder {
 	const id = nextEdgeOrderId++;
@@ -469,9 +507,9 @@ function edgeOrder(facts: Partial<ShopOrder>): ShopOrder {
 	return {
 		id,
 		name: `#E${id % 1000}`,
-		total: 120,
+		total_price: '120.00',
 		currency: 'EUR',
-		risk: 'low',
+		riskRecommendation: 'ACCEPT',
 		customer: { id: 2_000_000_000 + id, orders_count: 12 },
 		created_at: placedAt,
 		updated_at: placedAt,
@@ -490,12 +528,13 @@ async function routeThroughIntake(
 	const shop = await startMockShopApi({
 		orders: cases.map(({ order }) => order),
 		accessToken: ACCESS_TOKEN,
+		approvalToken: APPROVAL_TOKEN,
 	});
 	const n8n = await N8nInstance.start();
 	try {
 		const intake = await publishIntake(n8n, shop, { edit });
 		for (const { order } of cases) {
-			const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET);
+			const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET);
 			const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
 			if (answer.status !== 200)
 				throw new Error(`Delivery of ${order.id} answered ${answer.status}`);
@@ -533,31 +572,40 @@ const idsApprovedOn = (routing: Routing, branch: ApprovalBranch) =>
 describe('hybrid order intake routes each order on the facts it has, failing closed', () => {
 	const cases: RoutingCase[] = [
 		{
-			edge: 'a total just under the threshold',
-			order: edgeOrder({ total: 499.99 }),
+			edge: 'a total just under the threshold (Shopify sends "499.99", a string)',
+			order: edgeOrder({ total_price: '499.99' }),
 			route: 'Auto-Approve',
 		},
 		{
 			edge: 'a total at the threshold',
-			order: edgeOrder({ total: 500 }),
+			order: edgeOrder({ total_price: '500.00' }),
 			route: 'Manager Approval',
 		},
-		{ edge: 'no total', order: edgeOrder({ total: undefined }), route: 'Needs Review' },
+		{ edge: 'no total', order: edgeOrder({ total_price: undefined }), route: 'Needs Review' },
 		{
 			edge: "a first-time customer's order",
 			order: edgeOrder({ customer: { id: 2_100_000_001, orders_count: 1 } }),
 			route: 'Finance Review',
 		},
-		{ edge: 'a high-risk order', order: edgeOrder({ risk: 'high' }), route: 'Finance Review' },
+		{
+			edge: 'a high-risk order (Shopify recommends cancelling)',
+			order: edgeOrder({ riskRecommendation: 'CANCEL' }),
+			route: 'Finance Review',
+		},
+		{
+			edge: 'an order Shopify recommends investigating',
+			order: edgeOrder({ riskRecommendation: 'INVESTIGATE' }),
+			route: 'Finance Review',
+		},
+		{
+			edge: 'an order without a risk recommendation',
+			order: edgeOrder({ riskRecommendation: 'NONE' }),
+			route: 'Needs Review',
+		},
 		{
 			edge: 'another currency than the rules',
 			order: edgeOrder({ currency: 'USD' }),
 			route: 'Needs Review',
-		},
-		{
-			edge: 'a total sent as text, as Shopify does',
-			order: edgeOrder({ total: '499.99' }),
-			route: 'Auto-Approve',
 		},
 	];
 	let routing: Routing;
@@ -590,7 +638,9 @@ describe('hybrid order intake routes each order on the facts it has, failing clo
 
 		expect(reasonOf('a total at the threshold')).toBe('A total of 500 EUR or more: 500 EUR');
 		expect(reasonOf('no total')).toMatch(/^No rule matched.*total missing EUR/);
-		expect(reasonOf('a high-risk order')).toMatch(/^Finance reviews risk high .*risk is high/);
+		expect(reasonOf('a high-risk order (Shopify recommends cancelling)')).toMatch(
+			/^Finance reviews risk CANCEL or INVESTIGATE .*risk is CANCEL/,
+		);
 	});
 });
 
@@ -626,13 +676,17 @@ describe('an analyst changes the rules in Approval Rules and one Switch rule', (
 	const cases: RoutingCase[] = [
 		{
 			edge: '499.99, now above the lowered threshold',
-			order: edgeOrder({ total: 499.99 }),
+			order: edgeOrder({ total_price: '499.99' }),
 			route: 'Manager Approval',
 		},
-		{ edge: '299.99, under it', order: edgeOrder({ total: 299.99 }), route: 'Auto-Approve' },
+		{
+			edge: '299.99, under it',
+			order: edgeOrder({ total_price: '299.99' }),
+			route: 'Auto-Approve',
+		},
 		{
 			edge: "a first-time customer's 1,200 EUR order",
-			order: edgeOrder({ total: 1200, customer: firstTimeCustomer() }),
+			order: edgeOrder({ total_price: '1200.00', customer: firstTimeCustomer() }),
 			route: 'Fraud Hold',
 		},
 		{
@@ -640,7 +694,7 @@ describe('an analyst changes the rules in Approval Rules and one Switch rule', (
 			order: edgeOrder({ customer: firstTimeCustomer() }),
 			route: 'Finance Review',
 		},
-		{ edge: 'no total', order: edgeOrder({ total: undefined }), route: 'Needs Review' },
+		{ edge: 'no total', order: edgeOrder({ total_price: undefined }), route: 'Needs Review' },
 	];
 	let routing: Routing;
 
@@ -685,7 +739,7 @@ describe('trying the rules on pinned sample facts in the editor', () => {
 		'total 500, at the threshold': 'Manager Approval',
 		'no total': 'Needs Review',
 		'a first-time customer': 'Finance Review',
-		'high risk': 'Finance Review',
+		'high risk (Shopify recommends cancelling)': 'Finance Review',
 		'another currency (USD)': 'Needs Review',
 		"a first-time customer's large order (1,200)": 'Finance Review',
 	};
@@ -710,7 +764,7 @@ describe('trying the rules on pinned sample facts in the editor', () => {
 		);
 
 	beforeAll(async () => {
-		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN });
+		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN, approvalToken: APPROVAL_TOKEN });
 		n8n = await N8nInstance.start();
 		intake = await publishIntake(n8n, shop, {
 			publish: false,
