@@ -15,6 +15,7 @@ import {
 	type ApprovalBranch,
 	type MockShopApi,
 	type ShopOrder,
+	type ShopRequest,
 } from '../support/mockShopApi';
 import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
@@ -34,9 +35,9 @@ import {
 
 /**
  * The hybrid order intake and the nightly reconciliation templates, imported as users import them
- * and published together in a real n8n against a local shop API. Only placeholders change: the
- * shop's and Slack's URLs, the credentials, the intake's workflow ID in the sweep; and, for test
- * speed, the sweep's nightly time (moved to a moment during the test) and the intake's poll
+ * and published together in a real n8n against a local Shopify, approval system and Slack. Only
+ * placeholders change: their URLs, the credentials, the intake's workflow ID in the sweep; and, for
+ * test speed, the sweep's nightly time (moved to a moment during the test) and the intake's poll
  * interval (3 seconds instead of 15 minutes).
  *
  * 200 orders placed in the last hours; Shopify's webhooks lose 10 (5 %), deliver 20 twice (10 at
@@ -51,7 +52,8 @@ import {
 
 const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
 const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
-const SLACK_PLACEHOLDER = 'https://hooks.slack.com/services/REPLACE/WITH/YOURS';
+const SLACK_PLACEHOLDER = 'https://slack.com';
+const SLACK_TOKEN = 'xoxb-e2e-order-alerts';
 const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
 const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
 const APPROVAL_TOKEN = 'e2e_approval_system_token';
@@ -101,6 +103,29 @@ async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promi
 const usesShopToken = (node: INode) =>
 	node.parameters.genericAuthType === 'httpHeaderAuth' &&
 	String(node.parameters.url).includes('/admin/api/');
+const postsToSlack = (node: INode) => node.parameters.nodeCredentialType === 'slackApi';
+
+/** A Slack credential the alert nodes post with; the recorded requests carry its token. */
+async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
+	return await n8n.createCredential({
+		name: 'Slack bot',
+		type: 'slackApi',
+		data: { accessToken: SLACK_TOKEN },
+	});
+}
+
+/** Slack's chat.postMessage, answering as Slack does. */
+async function startSlack(): Promise<RecordingEndpoint> {
+	return await startRecordingEndpoint(() => ({ status: 200, body: { ok: true, ts: '1.0' } }));
+}
+
+/** The list requests of the sweep: its first page reaches 72 hours back, then it pages. */
+const isSweepPage = (request: ShopRequest) =>
+	request.route === 'orders.json' &&
+	(request.query.page_info !== undefined ||
+		Date.parse(request.query.created_at_min) < Date.now() - 24 * HOUR_MS);
+/** The list requests of the intake's poll: the others. */
+const isPoll = (request: ShopRequest) => request.route === 'orders.json' && !isSweepPage(request);
 
 /**
  * The intake template as a user sets it up: the shop's address, Shopify's signing secret, the
@@ -114,8 +139,11 @@ async function publishIntake(
 		pollEverySeconds,
 		edit = (template) => template,
 		publish = true,
+		slack,
 	}: {
 		pollEverySeconds?: number;
+		/** Where the alerts post; none expected when not given. */
+		slack?: RecordingEndpoint;
 		/** False: only saved, as a user tries the workflow in the editor before publishing it. */
 		publish?: boolean;
 		/** What the user changed in the template besides its placeholders and credentials. */
@@ -146,6 +174,7 @@ async function publishIntake(
 		loadTemplate('hybrid-order-intake.json', {
 			[SHOP_PLACEHOLDER]: shop.url,
 			[APPROVALS_PLACEHOLDER]: shop.url,
+			...(slack ? { [SLACK_PLACEHOLDER]: slack.url } : {}),
 		}),
 	);
 	if (pollEverySeconds !== undefined) {
@@ -173,15 +202,68 @@ async function publishIntake(
 		'APPROVAL_TOKEN',
 		approvalToken,
 	);
+	const slackBot = await slackCredential(n8n);
+	template = withCredential(template, postsToSlack, 'SLACK_BOT', slackBot);
 	const credentials = {
 		SIGNING_SECRET: signingSecret,
 		POLL_TOKEN: pollToken,
 		SHOP_TOKEN: shopToken,
 		APPROVAL_TOKEN: approvalToken,
+		SLACK_BOT: slackBot,
 	};
 	const workflow = await n8n.createWorkflow(template, credentials);
 	if (publish) await n8n.activateWorkflow(workflow);
 	return { ...workflow, credentials };
+}
+
+/** The nightly template as a user sets it up after the intake: the same shop, token and Slack. */
+function nightlyFor(
+	intake: Awaited<ReturnType<typeof publishIntake>>,
+	shop: MockShopApi,
+	slack: RecordingEndpoint,
+): WorkflowDefinition {
+	const template = patchNode(
+		loadTemplate('nightly-reconciliation.json', {
+			[SHOP_PLACEHOLDER]: shop.url,
+			[SLACK_PLACEHOLDER]: slack.url,
+		}),
+		'Process Recovered Orders',
+		(node) => ({
+			...node,
+			parameters: { ...node.parameters, workflowId: { __rl: true, value: intake.id, mode: 'id' } },
+		}),
+	);
+	return withCredential(
+		withCredential(template, usesShopToken, 'SHOP_TOKEN', intake.credentials.SHOP_TOKEN),
+		postsToSlack,
+		'SLACK_BOT',
+		intake.credentials.SLACK_BOT,
+	);
+}
+
+/**
+ * The nightly workflow published with its time moved to a moment a little ahead (the workflow's
+ * zone is UTC), so the sweep runs once during the test as it runs once a night: a daily time fires
+ * again only 24 hours later.
+ */
+async function publishSweepSoon(
+	n8n: N8nInstance,
+	nightly: WorkflowDefinition,
+): Promise<CreatedWorkflow> {
+	const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
+	const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
+	const tonight = patchNode(nightly, 'Every Night at 3:30 UTC', (node) => ({
+		...node,
+		parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
+	}));
+	const workflow = await n8n.createWorkflow(tonight);
+	await n8n.activateWorkflow(workflow);
+	if (Date.now() >= fireAt.getTime()) {
+		throw new Error(
+			`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
+		);
+	}
+	return workflow;
 }
 
 describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
@@ -194,7 +276,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		}
 		return copy;
 	};
-	// Placed 3 to 1 hours ago: inside the sweep's 24 hours, before the poll's starting point.
+	// Placed 3 to 1 hours ago: inside the sweep's 72 hours, before the poll's starting point.
 	const orders = sampleOrders(ORDER_COUNT, {
 		startMs: Date.now() - 3 * HOUR_MS,
 		stepMs: 36_000,
@@ -246,31 +328,10 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			approvalToken: APPROVAL_TOKEN,
 			maxLimit: SHOP_PAGE_CAP,
 		});
-		// Slack's incoming webhooks answer `ok`, not JSON; the alert node reads the answer as text.
-		slack = await startRecordingEndpoint(() => ({ status: 200, body: 'ok' }));
+		slack = await startSlack();
 		n8n = await N8nInstance.start();
-		intake = await publishIntake(n8n, shop, { pollEverySeconds: POLL_EVERY_SECONDS });
-		const shopToken = intake.credentials.SHOP_TOKEN;
-
-		nightly = withCredential(
-			patchNode(
-				loadTemplate('nightly-reconciliation.json', {
-					[SHOP_PLACEHOLDER]: shop.url,
-					[SLACK_PLACEHOLDER]: `${slack.url}/services/T000/B000/e2e`,
-				}),
-				'Process Recovered Orders',
-				(node) => ({
-					...node,
-					parameters: {
-						...node.parameters,
-						workflowId: { __rl: true, value: intake.id, mode: 'id' },
-					},
-				}),
-			),
-			usesShopToken,
-			'SHOP_TOKEN',
-			shopToken,
-		);
+		intake = await publishIntake(n8n, shop, { pollEverySeconds: POLL_EVERY_SECONDS, slack });
+		nightly = nightlyFor(intake, shop, slack);
 	}, WAIT_MS);
 
 	afterAll(async () => {
@@ -278,30 +339,6 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		await shop?.close();
 		await slack?.close();
 	});
-
-	/**
-	 * The nightly rule moved to a moment a little ahead (UTC), so the sweep runs once during the
-	 * test as it runs once a night: a daily time fires again only 24 hours later.
-	 */
-	async function publishSweepSoon(): Promise<CreatedWorkflow> {
-		const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
-		const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
-		const tonight = patchNode(nightly, 'Every Night at 2:00', (node) => ({
-			...node,
-			parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
-		}));
-		const workflow = await n8n.createWorkflow({
-			...tonight,
-			settings: { ...tonight.settings, timezone: 'UTC' },
-		});
-		await n8n.activateWorkflow(workflow);
-		if (Date.now() >= fireAt.getTime()) {
-			throw new Error(
-				`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
-			);
-		}
-		return workflow;
-	}
 
 	it(
 		'approves each delivered order once, on its branch, whatever is duplicated, concurrent, shuffled or failed once',
@@ -363,7 +400,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		'sweeps once at night: recovers the 5 % the webhooks lost through the intake, once each, and alerts',
 		async () => {
 			const runsBefore = accepted();
-			const sweep = await publishSweepSoon();
+			const sweep = await publishSweepSoon(n8n, nightly);
 			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
 			const execution = await n8n.getExecution(sweepRun.id);
 			const reconcile = (output: number) =>
@@ -388,14 +425,17 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			]);
 			expect(reconcile(6)).toEqual(reconcile(5));
 			expect(slack.requests.map((request) => request.body)).toEqual([
-				{ text: expect.stringContaining('recovered 10 of 200 orders (5 %)') },
+				{
+					channel: '#order-alerts',
+					text: expect.stringContaining('recovered 10 of 200 orders (5 %)'),
+				},
 			]);
+			expect(slack.requests[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
 
 			expect(approvedBranches()).toEqual(onceOnItsBranch(orders));
-			// The sweep read its window page by page. The poll (its requests carry the cursor) kept
-			// asking, and was never answered one of the 200: they were placed before it started.
-			const listed = shop.requests.filter((request) => request.route === 'orders.json');
-			const sweepPages = listed.filter((request) => !request.query.updated_at_min);
+			// The sweep read its window page by page. The poll kept asking, and was never answered
+			// one of the 200: they were placed before it started.
+			const sweepPages = shop.requests.filter(isSweepPage);
 			expect(sweepPages.map((request) => Boolean(request.query.page_info))).toEqual([
 				false,
 				true,
@@ -407,22 +447,25 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(sweepPages.slice(1).map((request) => Object.keys(request.query).sort())).toEqual(
 				Array.from({ length: 3 }, () => ['limit', 'page_info']),
 			);
-			const polls = listed.filter((request) => request.query.updated_at_min);
+			const polls = shop.requests.filter(isPoll);
 			expect(polls.length).toBeGreaterThan(0);
 			expect(polls.flatMap((request) => request.served)).toEqual([]);
 
-			// One more intake run, the sweep's call: it entered without claiming (the sweep holds it).
-			const intakeRuns = await n8n.waitForExecutions(intake.id, runsBefore + 1, WAIT_MS);
-			expect(intakeRuns).toHaveLength(runsBefore + 1);
-			const recovery = await n8n.getExecution(intakeRuns[0].id);
-			expect(recovery.status).toBe('success');
-			expect(recovery.data.resultData.runData['Claim Order']).toBeUndefined();
+			// One intake run per recovered order, the sweep's calls: each entered without claiming
+			// (the sweep holds the order).
+			const intakeRuns = await n8n.waitForExecutions(intake.id, runsBefore + lost.length, WAIT_MS);
+			expect(intakeRuns).toHaveLength(runsBefore + lost.length);
+			const recoveries = await details(intakeRuns.slice(0, lost.length));
+			expect(recoveries.filter((run) => run.status !== 'success')).toEqual([]);
+			expect(recoveries.filter((run) => run.data.resultData.runData['Claim Order'])).toEqual([]);
 			expect(
-				sorted(outputItems(recovery, 'Order From Sweep').map((item) => `${item.orderId}`)),
+				recoveries.map((run) =>
+					outputItems(run, 'Order From Sweep').map((item) => `${item.orderId}`),
+				),
+			).toEqual(expect.arrayContaining(lost.map((order) => [idOf(order)])));
+			expect(
+				sorted(recoveries.flatMap((run) => outputItems(run, 'Mark Order Done').map(keyOf))),
 			).toEqual(sorted(lost.map(idOf)));
-			expect(sorted(outputItems(recovery, 'Mark Order Done').map(keyOf))).toEqual(
-				sorted(lost.map(idOf)),
-			);
 		},
 		2 * WAIT_MS,
 	);
@@ -439,11 +482,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			});
 			const [, , lateWebhook, neverDelivered] = placedNow;
 			const answeredToPoll = () =>
-				new Set(
-					shop.requests
-						.filter((request) => request.query.updated_at_min)
-						.flatMap((request) => request.served),
-				);
+				new Set(shop.requests.filter(isPoll).flatMap((request) => request.served));
 
 			shop.insert(placedNow);
 			// Two webhooks race the poll; the other two are lost (for now).
@@ -722,6 +761,127 @@ describe('an analyst changes the rules in Approval Rules and one Switch rule', (
 		expect(idsApprovedOn(routing, 'finance')).toEqual(
 			idsRoutedTo(cases, 'Fraud Hold', 'Finance Review', 'Needs Review'),
 		);
+	});
+});
+
+/**
+ * The sweep hands the missing orders to the intake one per run. One of those runs fails, as any run
+ * can (here the intake's copy stops on a failed order lookup instead of giving the order back, and
+ * the shop fails that order's lookup): the other orders are still approved, the failure is posted
+ * to Slack, and the sweep still reports and alerts.
+ */
+describe('the nightly sweep, when one recovered order fails in the intake', () => {
+	const orders = sampleOrders(6, {
+		startMs: Date.now() - 2 * HOUR_MS,
+		stepMs: 60_000,
+		seed: 11,
+		firstId: 5_500_000_001,
+	});
+	const failing = orders[2];
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let slack: RecordingEndpoint;
+	let execution: ExecutionDetail;
+	const handOff = (output: number) => outputItems(execution, 'Process Recovered Orders', output);
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({
+			orders,
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+		});
+		slack = await startSlack();
+		n8n = await N8nInstance.start();
+		const intake = await publishIntake(n8n, shop, {
+			slack,
+			edit: (template) =>
+				patchNode(template, 'Get Full Order', (node) => ({ ...node, onError: 'stopWorkflow' })),
+		});
+		shop.failOrderLookups(failing.id, 100, 500);
+		const sweep = await publishSweepSoon(n8n, nightlyFor(intake, shop, slack));
+		const [run] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
+		execution = await n8n.getExecution(run.id);
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+		await slack?.close();
+	});
+
+	it('finishes the sweep; the failed hand-off leaves by its error output', () => {
+		expect(execution.status).toBe('success');
+		expect(handOff(1)).toEqual([
+			expect.objectContaining({ id: failing.id, error: expect.any(String) }),
+		]);
+	});
+
+	it('approves every other order', () => {
+		expect(sorted(shop.approvals.map((approval) => approval.orderId))).toEqual(
+			sorted(orders.filter((order) => order !== failing).map(idOf)),
+		);
+	});
+
+	it('still reports, alerts on the recovery rate, and posts the failed order to Slack', () => {
+		expect(outputItems(execution, 'Sweep Report')).toEqual([
+			expect.objectContaining({ processed: orders.length, recovered: orders.length, alert: true }),
+		]);
+		const texts = slack.requests.map((request) => String((request.body as IDataObject).text));
+		expect(texts).toEqual(
+			expect.arrayContaining([
+				expect.stringContaining(`recovered ${orders.length} of ${orders.length} orders`),
+				expect.stringMatching(
+					new RegExp(`order ${failing.id} needs a person: its recovery run failed`),
+				),
+			]),
+		);
+		expect(texts).toHaveLength(2);
+	});
+});
+
+/**
+ * Completed keys are kept 7 days (Mark Order Done's retention). An order placed before that and
+ * changed now (a refund, a new note) must not come in as a new order: its key has expired, so a
+ * claim would answer New and the order would be approved a second time. In a fresh n8n the key
+ * does not exist either, which is what an expired key looks like to Claim Order.
+ */
+describe('an order changed after its completed key expired is not approved again', () => {
+	const DAY_MS = 24 * HOUR_MS;
+	const POLLS_TO_WATCH = 3;
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN, approvalToken: APPROVAL_TOKEN });
+		n8n = await N8nInstance.start();
+		await publishIntake(n8n, shop, { pollEverySeconds: 1 });
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('lets the poll read orders by creation, so an old order changed now is not taken for a new one', async () => {
+		const placedLongAgo = new Date(Date.now() - 8 * DAY_MS).toISOString();
+		const [old] = sampleOrders(1, {
+			startMs: Date.parse(placedLongAgo),
+			seed: 3,
+			firstId: 5_400_000_001,
+		});
+		const polls = () => shop.requests.filter(isPoll);
+		await waitFor('the poll to ask the shop', () => polls().length > 0, WAIT_MS);
+
+		shop.insert({ ...old, updated_at: new Date().toISOString() });
+		const asked = polls().length;
+		await waitFor(
+			`${POLLS_TO_WATCH} more polls`,
+			() => polls().length >= asked + POLLS_TO_WATCH,
+			WAIT_MS,
+		);
+
+		expect(polls().flatMap((request) => request.served)).not.toContain(old.id);
+		expect(shop.approvals).toEqual([]);
 	});
 });
 

@@ -117,6 +117,8 @@ export interface MockShopApi {
 	readonly requests: ShopRequest[];
 	/** The next `count` approval posts for this order answer `status` (and are not recorded). */
 	failApprovals(orderId: string, count: number, status?: number): void;
+	/** The next `count` requests for this order (REST `orders/<id>.json`) answer `status`. */
+	failOrderLookups(orderId: number, count: number, status?: number): void;
 	close(): Promise<void>;
 }
 
@@ -209,6 +211,7 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 	const approvals: RecordedApproval[] = [];
 	const requests: ShopRequest[] = [];
 	const failures = new Map<string, { count: number; status: number }>();
+	const lookupFailures = new Map<number, { count: number; status: number }>();
 	let origin = '';
 
 	const updatedMs = (order: ShopOrder) => Date.parse(order.updated_at);
@@ -306,6 +309,11 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		if (method === 'GET' && route === 'orders.json') return listPage(url);
 		const orderMatch = /^orders\/(\d+)\.json$/.exec(route);
 		if (method === 'GET' && orderMatch) {
+			const failure = lookupFailures.get(Number(orderMatch[1]));
+			if (failure && failure.count > 0) {
+				failure.count -= 1;
+				return { status: failure.status, body: { errors: `Injected ${failure.status}` } };
+			}
 			const order = byId.get(Number(orderMatch[1]));
 			if (!order) return { status: 404, body: { errors: 'Not Found' } };
 			return { status: 200, body: { order: asRestOrder(order) } };
@@ -383,6 +391,9 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		requests,
 		failApprovals(orderId, count, status = 503) {
 			failures.set(orderId, { count, status });
+		},
+		failOrderLookups(orderId, count, status = 503) {
+			lookupFailures.set(orderId, { count, status });
 		},
 		close: listening.close,
 	};
