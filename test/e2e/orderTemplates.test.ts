@@ -128,9 +128,10 @@ const isSweepPage = (request: ShopRequest) =>
 const isPoll = (request: ShopRequest) => request.route === 'orders.json' && !isSweepPage(request);
 
 /**
- * The intake template as a user sets it up: the shop's address, Shopify's signing secret, the
- * shop's access token for the HTTP nodes and the poll; published. Only the poll interval may change
- * (for test speed).
+ * The intake template as a user sets it up: the addresses of the shop, the approval system and
+ * Slack; Shopify's signing secret, the shop's access token (HTTP nodes and poll), the approval
+ * system's token and a Slack bot; published. Besides `edit` (a change the test names), only the
+ * poll interval may change, for test speed.
  */
 async function publishIntake(
 	n8n: N8nInstance,
