@@ -1,4 +1,10 @@
-import type { IDataObject, INode } from 'n8n-workflow';
+import {
+	NodeConnectionTypes,
+	type AssignmentValue,
+	type IDataObject,
+	type INode,
+	type INodeParameters,
+} from 'n8n-workflow';
 
 import {
 	sampleOrders,
@@ -9,6 +15,7 @@ import {
 	type ApprovalBranch,
 	type MockShopApi,
 	type ShopOrder,
+	type ShopRequest,
 } from '../support/mockShopApi';
 import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
@@ -17,7 +24,9 @@ import {
 	N8nInstance,
 	outputItems,
 	patchNode,
+	switchOutputNames,
 	withCredential,
+	type CreatedCredential,
 	type CreatedWorkflow,
 	type ExecutionDetail,
 	type ExecutionSummary,
@@ -26,9 +35,9 @@ import {
 
 /**
  * The hybrid order intake and the nightly reconciliation templates, imported as users import them
- * and published together in a real n8n against a local shop API. Only placeholders change: the
- * shop's and Slack's URLs, the credentials, the intake's workflow ID in the sweep; and, for test
- * speed, the sweep's nightly time (moved to a moment during the test) and the intake's poll
+ * and published together in a real n8n against a local Shopify, approval system and Slack. Only
+ * placeholders change: their URLs, the credentials, the intake's workflow ID in the sweep; and, for
+ * test speed, the sweep's nightly time (moved to a moment during the test) and the intake's poll
  * interval (3 seconds instead of 15 minutes).
  *
  * 200 orders placed in the last hours; Shopify's webhooks lose 10 (5 %), deliver 20 twice (10 at
@@ -41,10 +50,13 @@ import {
  * sweep's report is exactly the webhooks' losses, and the poll is seen converging on its own share.
  */
 
-const SHOP_PLACEHOLDER = 'https://your-shop.example.com';
-const SLACK_PLACEHOLDER = 'https://hooks.slack.com/services/REPLACE/WITH/YOURS';
+const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
+const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
+const SLACK_PLACEHOLDER = 'https://slack.com';
+const SLACK_TOKEN = 'xoxb-e2e-order-alerts';
 const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
 const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
+const APPROVAL_TOKEN = 'e2e_approval_system_token';
 const ORDER_COUNT = 200;
 /** The shop answers at most this many orders a page, whatever the sweep asks: 4 pages. */
 const SHOP_PAGE_CAP = 50;
@@ -54,10 +66,17 @@ const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
 
-/** The template's approval rules, first match wins (see its "Approval rules" note). */
+/**
+ * The template's approval rules, first match wins (see its "Approval rules" note); Needs Review
+ * posts to finance too.
+ */
 function expectedBranch(order: ShopOrder): ApprovalBranch {
-	if (order.risk === 'high' || order.customer.orders_count <= 1) return 'finance';
-	return order.total >= 500 ? 'manager' : 'auto';
+	const { riskRecommendation: risk, total_price: total } = order;
+	if (risk === 'CANCEL' || risk === 'INVESTIGATE' || order.customer.orders_count <= 1)
+		return 'finance';
+	if (total === undefined || order.currency !== 'EUR') return 'finance';
+	if (Number(total) >= 500) return 'manager';
+	return risk === 'ACCEPT' ? 'auto' : 'finance';
 }
 
 const idOf = (order: ShopOrder) => String(order.id);
@@ -80,6 +99,174 @@ async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promi
 	);
 }
 
+/** The HTTP nodes that call Shopify's Admin API (the shop's token), not the approval system. */
+const usesShopToken = (node: INode) =>
+	node.parameters.genericAuthType === 'httpHeaderAuth' &&
+	String(node.parameters.url).includes('/admin/api/');
+const postsToSlack = (node: INode) => node.parameters.nodeCredentialType === 'slackApi';
+
+/** A Slack credential the alert nodes post with; the recorded requests carry its token. */
+async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
+	return await n8n.createCredential({
+		name: 'Slack bot',
+		type: 'slackApi',
+		data: { accessToken: SLACK_TOKEN },
+	});
+}
+
+/** Slack's chat.postMessage, answering as Slack does. */
+async function startSlack(): Promise<RecordingEndpoint> {
+	return await startRecordingEndpoint(() => ({ status: 200, body: { ok: true, ts: '1.0' } }));
+}
+
+/** The list requests of the sweep: its first page reaches 72 hours back, then it pages. */
+const isSweepPage = (request: ShopRequest) =>
+	request.route === 'orders.json' &&
+	(request.query.page_info !== undefined ||
+		Date.parse(request.query.created_at_min) < Date.now() - 24 * HOUR_MS);
+/** The list requests of the intake's poll: the others. */
+const isPoll = (request: ShopRequest) => request.route === 'orders.json' && !isSweepPage(request);
+
+/**
+ * The intake template as a user sets it up: the addresses of the shop, the approval system and
+ * Slack; Shopify's signing secret, the shop's access token (HTTP nodes and poll), the approval
+ * system's token and a Slack bot; published. Besides `edit` (a change the test names), only the
+ * poll interval may change, for test speed.
+ */
+async function publishIntake(
+	n8n: N8nInstance,
+	shop: MockShopApi,
+	{
+		pollEverySeconds,
+		edit = (template) => template,
+		publish = true,
+		slack,
+	}: {
+		pollEverySeconds?: number;
+		/** Where the alerts post; none expected when not given. */
+		slack?: RecordingEndpoint;
+		/** False: only saved, as a user tries the workflow in the editor before publishing it. */
+		publish?: boolean;
+		/** What the user changed in the template besides its placeholders and credentials. */
+		edit?: (template: WorkflowDefinition) => WorkflowDefinition;
+	} = {},
+): Promise<CreatedWorkflow & { credentials: Record<string, CreatedCredential> }> {
+	const signingSecret = await n8n.createCredential({
+		name: 'Shopify webhook secret',
+		type: 'webhookSigningSecretApi',
+		data: { secret: SIGNING_SECRET, previousSecrets: '' },
+	});
+	const shopToken = await n8n.createCredential({
+		name: 'Shop API token',
+		type: 'httpHeaderAuth',
+		data: { name: 'X-Shopify-Access-Token', value: ACCESS_TOKEN },
+	});
+	const pollToken = await n8n.createCredential({
+		name: 'Shop API token (poll)',
+		type: 'hybridSyncHttpAuthApi',
+		data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
+	});
+	const approvalToken = await n8n.createCredential({
+		name: 'Approval system token',
+		type: 'httpHeaderAuth',
+		data: { name: 'Authorization', value: `Bearer ${APPROVAL_TOKEN}` },
+	});
+	let template = edit(
+		loadTemplate('hybrid-order-intake.json', {
+			[SHOP_PLACEHOLDER]: shop.url,
+			[APPROVALS_PLACEHOLDER]: shop.url,
+			...(slack ? { [SLACK_PLACEHOLDER]: slack.url } : {}),
+		}),
+	);
+	if (pollEverySeconds !== undefined) {
+		template = patchNode(template, 'Shop Orders Poll (Safety Net)', (node) => ({
+			...node,
+			parameters: { ...node.parameters, pollIntervalSeconds: pollEverySeconds },
+		}));
+	}
+	template = withCredential(
+		template,
+		(node) => node.name === 'Shopify Order Created',
+		'SIGNING_SECRET',
+		signingSecret,
+	);
+	template = withCredential(
+		template,
+		(node) => node.name === 'Shop Orders Poll (Safety Net)',
+		'POLL_TOKEN',
+		pollToken,
+	);
+	template = withCredential(template, usesShopToken, 'SHOP_TOKEN', shopToken);
+	template = withCredential(
+		template,
+		(node) => node.name === 'Post Approval',
+		'APPROVAL_TOKEN',
+		approvalToken,
+	);
+	const slackBot = await slackCredential(n8n);
+	template = withCredential(template, postsToSlack, 'SLACK_BOT', slackBot);
+	const credentials = {
+		SIGNING_SECRET: signingSecret,
+		POLL_TOKEN: pollToken,
+		SHOP_TOKEN: shopToken,
+		APPROVAL_TOKEN: approvalToken,
+		SLACK_BOT: slackBot,
+	};
+	const workflow = await n8n.createWorkflow(template, credentials);
+	if (publish) await n8n.activateWorkflow(workflow);
+	return { ...workflow, credentials };
+}
+
+/** The nightly template as a user sets it up after the intake: the same shop, token and Slack. */
+function nightlyFor(
+	intake: Awaited<ReturnType<typeof publishIntake>>,
+	shop: MockShopApi,
+	slack: RecordingEndpoint,
+): WorkflowDefinition {
+	const template = patchNode(
+		loadTemplate('nightly-reconciliation.json', {
+			[SHOP_PLACEHOLDER]: shop.url,
+			[SLACK_PLACEHOLDER]: slack.url,
+		}),
+		'Process Recovered Orders',
+		(node) => ({
+			...node,
+			parameters: { ...node.parameters, workflowId: { __rl: true, value: intake.id, mode: 'id' } },
+		}),
+	);
+	return withCredential(
+		withCredential(template, usesShopToken, 'SHOP_TOKEN', intake.credentials.SHOP_TOKEN),
+		postsToSlack,
+		'SLACK_BOT',
+		intake.credentials.SLACK_BOT,
+	);
+}
+
+/**
+ * The nightly workflow published with its time moved to a moment a little ahead (the workflow's
+ * zone is UTC), so the sweep runs once during the test as it runs once a night: a daily time fires
+ * again only 24 hours later.
+ */
+async function publishSweepSoon(
+	n8n: N8nInstance,
+	nightly: WorkflowDefinition,
+): Promise<CreatedWorkflow> {
+	const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
+	const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
+	const tonight = patchNode(nightly, 'Every Night at 3:30 UTC', (node) => ({
+		...node,
+		parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
+	}));
+	const workflow = await n8n.createWorkflow(tonight);
+	await n8n.activateWorkflow(workflow);
+	if (Date.now() >= fireAt.getTime()) {
+		throw new Error(
+			`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
+		);
+	}
+	return workflow;
+}
+
 describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	const random = seededRandom(2026);
 	const shuffle = <T>(values: T[]): T[] => {
@@ -90,7 +277,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		}
 		return copy;
 	};
-	// Placed 3 to 1 hours ago: inside the sweep's 24 hours, before the poll's starting point.
+	// Placed 3 to 1 hours ago: inside the sweep's 72 hours, before the poll's starting point.
 	const orders = sampleOrders(ORDER_COUNT, {
 		startMs: Date.now() - 3 * HOUR_MS,
 		stepMs: 36_000,
@@ -106,13 +293,13 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	let n8n: N8nInstance;
 	let shop: MockShopApi;
 	let slack: RecordingEndpoint;
-	let intake: CreatedWorkflow;
+	let intake: Awaited<ReturnType<typeof publishIntake>>;
 	let nightly: WorkflowDefinition;
 	const answers: Array<{ status: number; body: unknown }> = [];
 
 	/** Shopify's delivery of the order's orders/create event; a retry carries the same event ID. */
 	const deliver = async (order: ShopOrder) => {
-		const delivery = shopifyDelivery(shop.summary(order.id), SIGNING_SECRET, {
+		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
 			eventId: `order-created-${order.id}`,
 		});
 		answers.push(await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery));
@@ -136,74 +323,16 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	};
 
 	beforeAll(async () => {
-		shop = await startMockShopApi({ orders, accessToken: ACCESS_TOKEN, maxLimit: SHOP_PAGE_CAP });
-		// Slack's incoming webhooks answer `ok`, not JSON; the alert node reads the answer as text.
-		slack = await startRecordingEndpoint(() => ({ status: 200, body: 'ok' }));
+		shop = await startMockShopApi({
+			orders,
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+			maxLimit: SHOP_PAGE_CAP,
+		});
+		slack = await startSlack();
 		n8n = await N8nInstance.start();
-		const signingSecret = await n8n.createCredential({
-			name: 'Shopify webhook secret',
-			type: 'webhookSigningSecretApi',
-			data: { secret: SIGNING_SECRET, previousSecrets: '' },
-		});
-		const shopToken = await n8n.createCredential({
-			name: 'Shop API token',
-			type: 'httpHeaderAuth',
-			data: { name: 'X-Shopify-Access-Token', value: ACCESS_TOKEN },
-		});
-		const pollToken = await n8n.createCredential({
-			name: 'Shop API token (poll)',
-			type: 'hybridSyncHttpAuthApi',
-			data: { authType: 'header', name: 'X-Shopify-Access-Token', secret: ACCESS_TOKEN },
-		});
-		const usesShopToken = (node: INode) => node.parameters.genericAuthType === 'httpHeaderAuth';
-
-		let intakeTemplate = patchNode(
-			loadTemplate('hybrid-order-intake.json', { [SHOP_PLACEHOLDER]: shop.url }),
-			'Shop Orders Poll (Safety Net)',
-			(node) => ({
-				...node,
-				parameters: { ...node.parameters, pollIntervalSeconds: POLL_EVERY_SECONDS },
-			}),
-		);
-		intakeTemplate = withCredential(
-			intakeTemplate,
-			(node) => node.name === 'Shopify Order Created',
-			'SIGNING_SECRET',
-			signingSecret,
-		);
-		intakeTemplate = withCredential(
-			intakeTemplate,
-			(node) => node.name === 'Shop Orders Poll (Safety Net)',
-			'POLL_TOKEN',
-			pollToken,
-		);
-		intakeTemplate = withCredential(intakeTemplate, usesShopToken, 'SHOP_TOKEN', shopToken);
-		intake = await n8n.createWorkflow(intakeTemplate, {
-			SIGNING_SECRET: signingSecret,
-			POLL_TOKEN: pollToken,
-			SHOP_TOKEN: shopToken,
-		});
-		await n8n.activateWorkflow(intake);
-
-		nightly = withCredential(
-			patchNode(
-				loadTemplate('nightly-reconciliation.json', {
-					[SHOP_PLACEHOLDER]: shop.url,
-					[SLACK_PLACEHOLDER]: `${slack.url}/services/T000/B000/e2e`,
-				}),
-				'Process Recovered Orders',
-				(node) => ({
-					...node,
-					parameters: {
-						...node.parameters,
-						workflowId: { __rl: true, value: intake.id, mode: 'id' },
-					},
-				}),
-			),
-			usesShopToken,
-			'SHOP_TOKEN',
-			shopToken,
-		);
+		intake = await publishIntake(n8n, shop, { pollEverySeconds: POLL_EVERY_SECONDS, slack });
+		nightly = nightlyFor(intake, shop, slack);
 	}, WAIT_MS);
 
 	afterAll(async () => {
@@ -211,30 +340,6 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		await shop?.close();
 		await slack?.close();
 	});
-
-	/**
-	 * The nightly rule moved to a moment a little ahead (UTC), so the sweep runs once during the
-	 * test as it runs once a night: a daily time fires again only 24 hours later.
-	 */
-	async function publishSweepSoon(): Promise<CreatedWorkflow> {
-		const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
-		const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
-		const tonight = patchNode(nightly, 'Every Night at 2:00', (node) => ({
-			...node,
-			parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
-		}));
-		const workflow = await n8n.createWorkflow({
-			...tonight,
-			settings: { ...tonight.settings, timezone: 'UTC' },
-		});
-		await n8n.activateWorkflow(workflow);
-		if (Date.now() >= fireAt.getTime()) {
-			throw new Error(
-				`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
-			);
-		}
-		return workflow;
-	}
 
 	it(
 		'approves each delivered order once, on its branch, whatever is duplicated, concurrent, shuffled or failed once',
@@ -296,7 +401,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		'sweeps once at night: recovers the 5 % the webhooks lost through the intake, once each, and alerts',
 		async () => {
 			const runsBefore = accepted();
-			const sweep = await publishSweepSoon();
+			const sweep = await publishSweepSoon(n8n, nightly);
 			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
 			const execution = await n8n.getExecution(sweepRun.id);
 			const reconcile = (output: number) =>
@@ -321,14 +426,17 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			]);
 			expect(reconcile(6)).toEqual(reconcile(5));
 			expect(slack.requests.map((request) => request.body)).toEqual([
-				{ text: expect.stringContaining('recovered 10 of 200 orders (5 %)') },
+				{
+					channel: '#order-alerts',
+					text: expect.stringContaining('recovered 10 of 200 orders (5 %)'),
+				},
 			]);
+			expect(slack.requests[0].headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
 
 			expect(approvedBranches()).toEqual(onceOnItsBranch(orders));
-			// The sweep read its window page by page. The poll (its requests carry the cursor) kept
-			// asking, and was never answered one of the 200: they were placed before it started.
-			const listed = shop.requests.filter((request) => request.path === '/api/orders');
-			const sweepPages = listed.filter((request) => !request.query.updated_at_min);
+			// The sweep read its window page by page. The poll kept asking, and was never answered
+			// one of the 200: they were placed before it started.
+			const sweepPages = shop.requests.filter(isSweepPage);
 			expect(sweepPages.map((request) => Boolean(request.query.page_info))).toEqual([
 				false,
 				true,
@@ -336,22 +444,29 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				true,
 			]);
 			expect(sweepPages.flatMap((request) => request.served)).toHaveLength(ORDER_COUNT);
-			const polls = listed.filter((request) => request.query.updated_at_min);
+			// Shopify refuses a next page that repeats the first page's filters: only its link's.
+			expect(sweepPages.slice(1).map((request) => Object.keys(request.query).sort())).toEqual(
+				Array.from({ length: 3 }, () => ['limit', 'page_info']),
+			);
+			const polls = shop.requests.filter(isPoll);
 			expect(polls.length).toBeGreaterThan(0);
 			expect(polls.flatMap((request) => request.served)).toEqual([]);
 
-			// One more intake run, the sweep's call: it entered without claiming (the sweep holds it).
-			const intakeRuns = await n8n.waitForExecutions(intake.id, runsBefore + 1, WAIT_MS);
-			expect(intakeRuns).toHaveLength(runsBefore + 1);
-			const recovery = await n8n.getExecution(intakeRuns[0].id);
-			expect(recovery.status).toBe('success');
-			expect(recovery.data.resultData.runData['Claim Order']).toBeUndefined();
+			// One intake run per recovered order, the sweep's calls: each entered without claiming
+			// (the sweep holds the order).
+			const intakeRuns = await n8n.waitForExecutions(intake.id, runsBefore + lost.length, WAIT_MS);
+			expect(intakeRuns).toHaveLength(runsBefore + lost.length);
+			const recoveries = await details(intakeRuns.slice(0, lost.length));
+			expect(recoveries.filter((run) => run.status !== 'success')).toEqual([]);
+			expect(recoveries.filter((run) => run.data.resultData.runData['Claim Order'])).toEqual([]);
 			expect(
-				sorted(outputItems(recovery, 'Order From Sweep').map((item) => `${item.orderId}`)),
+				recoveries.map((run) =>
+					outputItems(run, 'Order From Sweep').map((item) => `${item.orderId}`),
+				),
+			).toEqual(expect.arrayContaining(lost.map((order) => [idOf(order)])));
+			expect(
+				sorted(recoveries.flatMap((run) => outputItems(run, 'Mark Order Done').map(keyOf))),
 			).toEqual(sorted(lost.map(idOf)));
-			expect(sorted(outputItems(recovery, 'Mark Order Done').map(keyOf))).toEqual(
-				sorted(lost.map(idOf)),
-			);
 		},
 		2 * WAIT_MS,
 	);
@@ -368,11 +483,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			});
 			const [, , lateWebhook, neverDelivered] = placedNow;
 			const answeredToPoll = () =>
-				new Set(
-					shop.requests
-						.filter((request) => request.query.updated_at_min)
-						.flatMap((request) => request.served),
-				);
+				new Set(shop.requests.filter(isPoll).flatMap((request) => request.served));
 
 			shop.insert(placedNow);
 			// Two webhooks race the poll; the other two are lost (for now).
@@ -405,3 +516,508 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		2 * WAIT_MS,
 	);
 });
+
+const ROUTE_NODE = 'Route by Risk and Value';
+const RULES_NODE = 'Approval Rules';
+
+interface RoutingCase {
+	edge: string;
+	order: ShopOrder;
+	/** The Switch output the order must leave by. */
+	route: string;
+}
+
+interface Routing {
+	/** Order ID -> the name of the Switch output it left by. */
+	routes: Map<string, string>;
+	/** The error of every execution that did not succeed. */
+	errors: Array<string | undefined>;
+	approvals: MockShopApi['approvals'];
+}
+
+let nextEdgeOrderId = 5_300_000_001;
+
+/**
+ * A returning (12 orders) customer's order of 120 EUR placed an hour ago that Shopify recommends
+ * accepting, with `facts` changed: only the facts a case names can change its route.
+ */
+function edgeOrder(facts: Partial<ShopOrder>): ShopOrder {
+	const id = nextEdgeOrderId++;
+	const placedAt = new Date(Date.now() - HOUR_MS).toISOString();
+	return {
+		id,
+		name: `#E${id % 1000}`,
+		total_price: '120.00',
+		currency: 'EUR',
+		riskRecommendation: 'ACCEPT',
+		customer: { id: 2_000_000_000 + id, orders_count: 12 },
+		created_at: placedAt,
+		updated_at: placedAt,
+		...facts,
+	};
+}
+
+/**
+ * Publishes the intake (as shipped, or as `edit` changes it) in a fresh n8n, delivers each case's
+ * order through Shopify's signed webhook, and answers which Switch output each order left by.
+ */
+async function routeThroughIntake(
+	cases: RoutingCase[],
+	edit?: (template: WorkflowDefinition) => WorkflowDefinition,
+): Promise<Routing> {
+	const shop = await startMockShopApi({
+		orders: cases.map(({ order }) => order),
+		accessToken: ACCESS_TOKEN,
+		approvalToken: APPROVAL_TOKEN,
+	});
+	const n8n = await N8nInstance.start();
+	try {
+		const intake = await publishIntake(n8n, shop, { edit });
+		for (const { order } of cases) {
+			const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET);
+			const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
+			if (answer.status !== 200)
+				throw new Error(`Delivery of ${order.id} answered ${answer.status}`);
+		}
+		const runs = await n8n.waitForExecutions(intake.id, cases.length, WAIT_MS);
+		const outputNames = switchOutputNames(intake, ROUTE_NODE);
+		const routing: Routing = { routes: new Map(), errors: [], approvals: shop.approvals };
+		for (const run of runs) {
+			const execution = await n8n.getExecution(run.id);
+			if (execution.status !== 'success')
+				routing.errors.push(execution.data.resultData.error?.message);
+			outputNames.forEach((name, output) => {
+				for (const item of outputItems(execution, ROUTE_NODE, output))
+					routing.routes.set(String(item.orderId), name);
+			});
+		}
+		return routing;
+	} finally {
+		await n8n.stop();
+		await shop.close();
+	}
+}
+
+/** The orders of the cases that leave by one of `routes`. */
+const idsRoutedTo = (cases: RoutingCase[], ...routes: string[]) =>
+	sorted(cases.filter(({ route }) => routes.includes(route)).map(({ order }) => idOf(order)));
+const idsApprovedOn = (routing: Routing, branch: ApprovalBranch) =>
+	sorted(routing.approvals.filter((approval) => approval.branch === branch).map((a) => a.orderId));
+
+/**
+ * Where the intake routes each order, checked at the edges of its rules in a real n8n: the order
+ * comes in through Shopify's signed webhook, is looked up in the shop and routed by the template's
+ * own Switch.
+ */
+describe('hybrid order intake routes each order on the facts it has, failing closed', () => {
+	const cases: RoutingCase[] = [
+		{
+			edge: 'a total just under the threshold (Shopify sends "499.99", a string)',
+			order: edgeOrder({ total_price: '499.99' }),
+			route: 'Auto-Approve',
+		},
+		{
+			edge: 'a total at the threshold',
+			order: edgeOrder({ total_price: '500.00' }),
+			route: 'Manager Approval',
+		},
+		{ edge: 'no total', order: edgeOrder({ total_price: undefined }), route: 'Needs Review' },
+		{
+			edge: "a first-time customer's order",
+			order: edgeOrder({ customer: { id: 2_100_000_001, orders_count: 1 } }),
+			route: 'Finance Review',
+		},
+		{
+			edge: 'a high-risk order (Shopify recommends cancelling)',
+			order: edgeOrder({ riskRecommendation: 'CANCEL' }),
+			route: 'Finance Review',
+		},
+		{
+			edge: 'an order Shopify recommends investigating',
+			order: edgeOrder({ riskRecommendation: 'INVESTIGATE' }),
+			route: 'Finance Review',
+		},
+		{
+			edge: 'an order without a risk recommendation',
+			order: edgeOrder({ riskRecommendation: 'NONE' }),
+			route: 'Needs Review',
+		},
+		{
+			edge: 'another currency than the rules',
+			order: edgeOrder({ currency: 'USD' }),
+			route: 'Needs Review',
+		},
+	];
+	let routing: Routing;
+
+	beforeAll(async () => {
+		routing = await routeThroughIntake(cases);
+	}, WAIT_MS);
+
+	it('runs every order to its end without an error', () => {
+		expect(routing.errors).toEqual([]);
+	});
+
+	it.each(cases)('routes $edge to $route', ({ order, route }) => {
+		expect(routing.routes.get(idOf(order))).toBe(route);
+	});
+
+	it('approves automatically only the orders whose every fact is present and within the rules', () => {
+		expect(idsApprovedOn(routing, 'auto')).toEqual(idsRoutedTo(cases, 'Auto-Approve'));
+		expect(idsApprovedOn(routing, 'manager')).toEqual(idsRoutedTo(cases, 'Manager Approval'));
+		expect(idsApprovedOn(routing, 'finance')).toEqual(
+			idsRoutedTo(cases, 'Finance Review', 'Needs Review'),
+		);
+	});
+
+	it('gives every approval a reason that states the rule it met', () => {
+		const reasons = Object.fromEntries(
+			routing.approvals.map((approval) => [approval.orderId, String(approval.body.reason)]),
+		);
+		const reasonOf = (edge: string) => reasons[idOf(cases.find((c) => c.edge === edge)!.order)];
+
+		expect(reasonOf('a total at the threshold')).toBe('A total of 500 EUR or more: 500 EUR');
+		expect(reasonOf('no total')).toMatch(/^No rule matched.*total missing EUR/);
+		expect(reasonOf('a high-risk order (Shopify recommends cancelling)')).toMatch(
+			/^Finance reviews risk CANCEL or INVESTIGATE .*risk is CANCEL/,
+		);
+	});
+});
+
+/**
+ * An analyst's changes, made on a copy of the template exactly as in the editor: one value changed
+ * in Approval Rules (the manager threshold), and a Fraud Hold branch added by one new value there
+ * and one Switch rule, wired to Needs Review. No Code node, no JavaScript.
+ */
+describe('an analyst changes the rules in Approval Rules and one Switch rule', () => {
+	const fraudHoldRule = {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+			conditions: [
+				{
+					id: 'fraud-hold-large',
+					leftValue: '={{ $json.total }}',
+					rightValue: "={{ $('Approval Rules').item.json.fraudHoldFrom }}",
+					operator: { type: 'number', operation: 'gte' },
+				},
+				{
+					id: 'fraud-hold-new-customer',
+					leftValue: '={{ $json.customerOrdersCount }}',
+					rightValue: "={{ $('Approval Rules').item.json.newCustomerMaxOrders }}",
+					operator: { type: 'number', operation: 'lte' },
+				},
+			],
+			combinator: 'and',
+		},
+		renameOutput: true,
+		outputKey: 'Fraud Hold',
+	};
+	const firstTimeCustomer = () => ({ id: nextEdgeOrderId + 7_000, orders_count: 1 });
+	const cases: RoutingCase[] = [
+		{
+			edge: '499.99, now above the lowered threshold',
+			order: edgeOrder({ total_price: '499.99' }),
+			route: 'Manager Approval',
+		},
+		{
+			edge: '299.99, under it',
+			order: edgeOrder({ total_price: '299.99' }),
+			route: 'Auto-Approve',
+		},
+		{
+			edge: "a first-time customer's 1,200 EUR order",
+			order: edgeOrder({ total_price: '1200.00', customer: firstTimeCustomer() }),
+			route: 'Fraud Hold',
+		},
+		{
+			edge: "a first-time customer's 120 EUR order",
+			order: edgeOrder({ customer: firstTimeCustomer() }),
+			route: 'Finance Review',
+		},
+		{ edge: 'no total', order: edgeOrder({ total_price: undefined }), route: 'Needs Review' },
+	];
+	let routing: Routing;
+
+	beforeAll(async () => {
+		routing = await routeThroughIntake(cases, (template) =>
+			addSwitchRuleFirst(
+				setApprovalRule(setApprovalRule(template, 'managerThreshold', 300), 'fraudHoldFrom', 1000),
+				fraudHoldRule,
+				'Needs Review',
+			),
+		);
+	}, WAIT_MS);
+
+	it('runs every order to its end without an error', () => {
+		expect(routing.errors).toEqual([]);
+	});
+
+	it.each(cases)('routes $edge to $route', ({ order, route }) => {
+		expect(routing.routes.get(idOf(order))).toBe(route);
+	});
+
+	it('posts each order on the branch of the output it left by; the held order goes to finance', () => {
+		expect(idsApprovedOn(routing, 'auto')).toEqual(idsRoutedTo(cases, 'Auto-Approve'));
+		expect(idsApprovedOn(routing, 'manager')).toEqual(idsRoutedTo(cases, 'Manager Approval'));
+		expect(idsApprovedOn(routing, 'finance')).toEqual(
+			idsRoutedTo(cases, 'Fraud Hold', 'Finance Review', 'Needs Review'),
+		);
+	});
+});
+
+/**
+ * The sweep hands the missing orders to the intake one per run. One of those runs fails, as any run
+ * can (here the intake's copy stops on a failed order lookup instead of giving the order back, and
+ * the shop fails that order's lookup): the other orders are still approved, the failure is posted
+ * to Slack, and the sweep still reports and alerts.
+ */
+describe('the nightly sweep, when one recovered order fails in the intake', () => {
+	const orders = sampleOrders(6, {
+		startMs: Date.now() - 2 * HOUR_MS,
+		stepMs: 60_000,
+		seed: 11,
+		firstId: 5_500_000_001,
+	});
+	const failing = orders[2];
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let slack: RecordingEndpoint;
+	let execution: ExecutionDetail;
+	const handOff = (output: number) => outputItems(execution, 'Process Recovered Orders', output);
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({
+			orders,
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+		});
+		slack = await startSlack();
+		n8n = await N8nInstance.start();
+		const intake = await publishIntake(n8n, shop, {
+			slack,
+			edit: (template) =>
+				patchNode(template, 'Get Full Order', (node) => ({ ...node, onError: 'stopWorkflow' })),
+		});
+		shop.failOrderLookups(failing.id, 100, 500);
+		const sweep = await publishSweepSoon(n8n, nightlyFor(intake, shop, slack));
+		const [run] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
+		execution = await n8n.getExecution(run.id);
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+		await slack?.close();
+	});
+
+	it('finishes the sweep; the failed hand-off leaves by its error output', () => {
+		expect(execution.status).toBe('success');
+		expect(handOff(1)).toEqual([
+			expect.objectContaining({ id: failing.id, error: expect.any(String) }),
+		]);
+	});
+
+	it('approves every other order', () => {
+		expect(sorted(shop.approvals.map((approval) => approval.orderId))).toEqual(
+			sorted(orders.filter((order) => order !== failing).map(idOf)),
+		);
+	});
+
+	it('still reports, alerts on the recovery rate, and posts the failed order to Slack', () => {
+		expect(outputItems(execution, 'Sweep Report')).toEqual([
+			expect.objectContaining({ processed: orders.length, recovered: orders.length, alert: true }),
+		]);
+		const texts = slack.requests.map((request) => String((request.body as IDataObject).text));
+		expect(texts).toEqual(
+			expect.arrayContaining([
+				expect.stringContaining(`recovered ${orders.length} of ${orders.length} orders`),
+				expect.stringMatching(
+					new RegExp(`order ${failing.id} needs a person: its recovery run failed`),
+				),
+			]),
+		);
+		expect(texts).toHaveLength(2);
+	});
+});
+
+/**
+ * Completed keys are kept 7 days (Mark Order Done's retention). An order placed before that and
+ * changed now (a refund, a new note) must not come in as a new order: its key has expired, so a
+ * claim would answer New and the order would be approved a second time. In a fresh n8n the key
+ * does not exist either, which is what an expired key looks like to Claim Order.
+ */
+describe('an order changed after its completed key expired is not approved again', () => {
+	const DAY_MS = 24 * HOUR_MS;
+	const POLLS_TO_WATCH = 3;
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN, approvalToken: APPROVAL_TOKEN });
+		n8n = await N8nInstance.start();
+		await publishIntake(n8n, shop, { pollEverySeconds: 1 });
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('lets the poll read orders by creation, so an old order changed now is not taken for a new one', async () => {
+		const placedLongAgo = new Date(Date.now() - 8 * DAY_MS).toISOString();
+		const [old] = sampleOrders(1, {
+			startMs: Date.parse(placedLongAgo),
+			seed: 3,
+			firstId: 5_400_000_001,
+		});
+		const polls = () => shop.requests.filter(isPoll);
+		await waitFor('the poll to ask the shop', () => polls().length > 0, WAIT_MS);
+
+		shop.insert({ ...old, updated_at: new Date().toISOString() });
+		const asked = polls().length;
+		await waitFor(
+			`${POLLS_TO_WATCH} more polls`,
+			() => polls().length >= asked + POLLS_TO_WATCH,
+			WAIT_MS,
+		);
+
+		expect(polls().flatMap((request) => request.served)).not.toContain(old.id);
+		expect(shop.approvals).toEqual([]);
+	});
+});
+
+/**
+ * Trying the rules in the editor, as the template's "Try the rules" note says: enable the Manual
+ * Trigger "Try the Rules" (its sample facts are pinned), then "Execute step" on the Switch, or
+ * "Execute workflow" from that trigger. The runs go through n8n's own manual-run endpoint, as the
+ * editor sends them. Neither may post an approval or touch the store the live orders use.
+ */
+describe('trying the rules on pinned sample facts in the editor', () => {
+	const TRY_NODE = 'Try the Rules';
+	/** The pinned sample facts by their `sampleCase`, and where the shipped rules route each. */
+	const expectedRoutes = {
+		'total 499.99, just under the threshold': 'Auto-Approve',
+		'total 500, at the threshold': 'Manager Approval',
+		'no total': 'Needs Review',
+		'a first-time customer': 'Finance Review',
+		'high risk (Shopify recommends cancelling)': 'Finance Review',
+		'another currency (USD)': 'Needs Review',
+		"a first-time customer's large order (1,200)": 'Finance Review',
+	};
+	const WRITING_NODES = ['Claim Order', 'Post Approval', 'Mark Order Done', 'Give Order Back'];
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let intake: CreatedWorkflow;
+	let runs = 0;
+
+	/** Runs the saved workflow as the editor does; answers the finished execution. */
+	const runManually = async (payload: IDataObject): Promise<ExecutionDetail> => {
+		const answer = await n8n.rest<IDataObject>('POST', `/workflows/${intake.id}/run`, payload);
+		expect(answer).toEqual({ executionId: expect.any(String) });
+		const [latest] = await n8n.waitForExecutions(intake.id, ++runs, WAIT_MS);
+		return await n8n.getExecution(latest.id);
+	};
+	const routesOf = (execution: ExecutionDetail) =>
+		Object.fromEntries(
+			switchOutputNames(intake, ROUTE_NODE).flatMap((name, output) =>
+				outputItems(execution, ROUTE_NODE, output).map((item) => [item.sampleCase, name]),
+			),
+		);
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({ accessToken: ACCESS_TOKEN, approvalToken: APPROVAL_TOKEN });
+		n8n = await N8nInstance.start();
+		intake = await publishIntake(n8n, shop, {
+			publish: false,
+			edit: (template) => patchNode(template, TRY_NODE, (node) => ({ ...node, disabled: false })),
+		});
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('ships the sample trigger disabled, so a published intake never runs it', () => {
+		const shipped = loadTemplate('hybrid-order-intake.json', {});
+		expect(shipped.nodes.find((node) => node.name === TRY_NODE)?.disabled).toBe(true);
+		expect(Object.keys(shipped.pinData ?? {})).toEqual([TRY_NODE]);
+	});
+
+	it('"Execute step" on the Switch routes every sample through Approval Rules, without waiting for a webhook', async () => {
+		const execution = await runManually({
+			destinationNode: { nodeName: ROUTE_NODE, mode: 'inclusive' },
+		});
+
+		expect(execution.status).toBe('success');
+		expect(routesOf(execution)).toEqual(expectedRoutes);
+		expect(Object.keys(execution.data.resultData.runData).sort()).toEqual(
+			[TRY_NODE, RULES_NODE, ROUTE_NODE].sort(),
+		);
+	});
+
+	it('"Execute workflow" from Try the Rules routes every sample to its end and writes nothing', async () => {
+		const execution = await runManually({ triggerToStartFrom: { name: TRY_NODE } });
+
+		expect(execution.status).toBe('success');
+		expect(routesOf(execution)).toEqual(expectedRoutes);
+		expect(
+			outputItems(execution, 'Sample Routed, Nothing Sent').map((item) => item.sampleCase),
+		).toHaveLength(Object.keys(expectedRoutes).length);
+		const ran = Object.keys(execution.data.resultData.runData);
+		expect(WRITING_NODES.filter((name) => ran.includes(name))).toEqual([]);
+		expect(shop.requests).toEqual([]);
+	});
+});
+
+/** What an analyst does in Approval Rules: a value set (an existing one changed, or a new one). */
+function setApprovalRule(
+	template: WorkflowDefinition,
+	name: string,
+	value: number | string,
+): WorkflowDefinition {
+	return patchNode(template, RULES_NODE, (node) => {
+		const { assignments } = node.parameters.assignments as { assignments: AssignmentValue[] };
+		const existing = assignments.some((assignment) => assignment.name === name);
+		const added: AssignmentValue = { id: `analyst-${name}`, name, value, type: typeof value };
+		return {
+			...node,
+			parameters: {
+				...node.parameters,
+				assignments: {
+					assignments: existing
+						? assignments.map((assignment) =>
+								assignment.name === name ? { ...assignment, value } : assignment,
+							)
+						: [...assignments, added],
+				},
+			},
+		};
+	});
+}
+
+/**
+ * A Switch rule added above the others, as an analyst drags a new rule to the top: the existing
+ * outputs keep the nodes they lead to, and the new output is wired to `to`.
+ */
+function addSwitchRuleFirst(
+	template: WorkflowDefinition,
+	rule: IDataObject,
+	to: string,
+): WorkflowDefinition {
+	const edited = patchNode(template, ROUTE_NODE, (node) => {
+		const rules = node.parameters.rules as { values: IDataObject[] };
+		const values = [rule, ...rules.values] as unknown as INodeParameters[];
+		return { ...node, parameters: { ...node.parameters, rules: { values } } };
+	});
+	const outputs = template.connections[ROUTE_NODE].main;
+	return {
+		...edited,
+		connections: {
+			...edited.connections,
+			[ROUTE_NODE]: {
+				main: [[{ node: to, type: NodeConnectionTypes.Main, index: 0 }], ...outputs],
+			},
+		},
+	};
+}

@@ -1,16 +1,18 @@
 import { verifyShopifySignature } from '../../lib/signatures';
 import {
+	asRestOrder,
 	sampleOrders,
 	shopifyDelivery,
 	startMockShopApi,
-	summarize,
 	type MockShopApi,
-	type OrderSummary,
+	type RestOrder,
 	type ShopOrder,
 } from './mockShopApi';
 
 const T0 = Date.parse('2026-03-01T08:00:00.000Z');
 const TOKEN = 'shpat_test_token';
+const APPROVAL_TOKEN = 'approval_test_token';
+const ADMIN = '/admin/api/2026-10';
 
 describe('mock shop API', () => {
 	let shop: MockShopApi;
@@ -26,21 +28,30 @@ describe('mock shop API', () => {
 			link: response.headers.get('link'),
 		};
 	};
-	const post = async (body: unknown) =>
+	const post = async (body: unknown, token = APPROVAL_TOKEN) =>
 		await fetch(`${shop.url}/api/approvals`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+			body: JSON.stringify(body),
+		});
+	const graphql = async (body: unknown) => {
+		const response = await fetch(`${shop.url}${ADMIN}/graphql.json`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN },
 			body: JSON.stringify(body),
 		});
+		return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+	};
+	const RISK_QUERY = 'query OrderRisk($id: ID!) { order(id: $id) { risk { recommendation } } }';
 	/** Follows the Link header as a client does; answers the ids in the order served and the pages. */
 	const walk = async (query: string) => {
 		const ids: number[] = [];
 		let pages = 0;
-		let next: string | null = `/api/orders?${query}`;
+		let next: string | null = `${ADMIN}/orders.json?${query}`;
 		while (next) {
 			const page = await get(next);
 			expect(page.status).toBe(200);
-			ids.push(...(page.body.orders as OrderSummary[]).map((order) => order.id));
+			ids.push(...(page.body.orders as RestOrder[]).map((order) => order.id));
 			pages += 1;
 			next = /<([^>]+)>;\s*rel="next"/.exec(page.link ?? '')?.[1] ?? null;
 		}
@@ -51,7 +62,12 @@ describe('mock shop API', () => {
 		// 12 orders a minute apart; two share a timestamp to test the keyset tie-break.
 		orders = sampleOrders(12, { startMs: T0, stepMs: 60_000 });
 		orders[6] = { ...orders[6], updated_at: orders[5].updated_at };
-		shop = await startMockShopApi({ orders, accessToken: TOKEN, maxLimit: 5 });
+		shop = await startMockShopApi({
+			orders,
+			accessToken: TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+			maxLimit: 5,
+		});
 	});
 
 	afterEach(async () => {
@@ -59,8 +75,9 @@ describe('mock shop API', () => {
 	});
 
 	it('answers 401 without the access token', async () => {
-		expect((await get('/api/orders', null)).status).toBe(401);
-		expect((await get('/api/orders', 'wrong')).status).toBe(401);
+		expect((await get(`${ADMIN}/orders.json`, null)).status).toBe(401);
+		expect((await get(`${ADMIN}/orders.json`, 'wrong')).status).toBe(401);
+		expect((await post({ orderId: '41', branch: 'auto' }, 'wrong')).status).toBe(401);
 	});
 
 	it('pages through every order once, in (updated_at, id) order, with the limit capped', async () => {
@@ -82,32 +99,80 @@ describe('mock shop API', () => {
 		);
 	});
 
-	it('lists summaries without risk or customer history', async () => {
-		const { body } = await get('/api/orders?limit=1');
+	it("lists orders in Shopify's REST shape: total_price a string, no risk, no customer history", async () => {
+		const { body } = await get(`${ADMIN}/orders.json?limit=1`);
+		const [listed] = body.orders as RestOrder[];
 
-		expect(body.orders).toEqual([summarize(orders[0])]);
-		expect((body.orders as Array<Record<string, unknown>>)[0]).not.toHaveProperty('risk');
+		expect(listed).toEqual(asRestOrder(orders[0]));
+		expect(typeof listed.total_price).toBe('string');
+		expect(listed).not.toHaveProperty('risk');
+		expect(listed.customer).not.toHaveProperty('orders_count');
 	});
 
 	it('answers 400 for a page_info it did not issue and for a bad date', async () => {
-		expect((await get('/api/orders?page_info=garbage')).status).toBe(400);
-		expect((await get('/api/orders?updated_at_min=yesterday')).status).toBe(400);
+		expect((await get(`${ADMIN}/orders.json?page_info=garbage`)).status).toBe(400);
+		expect((await get(`${ADMIN}/orders.json?updated_at_min=yesterday`)).status).toBe(400);
 	});
 
-	it('serves the full order with its risk, and the customer with its order count', async () => {
+	it('refuses a next page that carries a parameter besides page_info, limit and fields, as Shopify', async () => {
+		const first = await get(
+			`${ADMIN}/orders.json?status=any&limit=5&created_at_min=${orders[0].created_at}`,
+		);
+		const next = /<([^>]+)>;\s*rel="next"/.exec(first.link ?? '')![1];
+
+		expect(new URL(next).searchParams.get('created_at_min')).toBeNull();
+		expect((await get(`${next}&fields=id`)).status).toBe(200);
+		const withFilter = await get(`${next}&created_at_min=${orders[0].created_at}`);
+		expect(withFilter).toMatchObject({
+			status: 400,
+			body: {
+				errors: { created_at_min: 'created_at_min cannot be passed when page_info is present' },
+			},
+		});
+		expect((await get(`${next}&status=any`)).status).toBe(400);
+	});
+
+	it('serves the order, and the customer with its order count', async () => {
 		const order = orders[3];
 
-		expect((await get(`/api/orders/${order.id}`)).body.order).toMatchObject({
-			id: order.id,
-			risk: order.risk,
-			total: order.total,
+		expect((await get(`${ADMIN}/orders/${order.id}.json`)).body.order).toEqual(asRestOrder(order));
+		expect((await get(`${ADMIN}/customers/${order.customer.id}.json`)).body.customer).toMatchObject(
+			{
+				id: order.customer.id,
+				orders_count: order.customer.orders_count,
+			},
+		);
+		expect((await get(`${ADMIN}/orders/1.json`)).status).toBe(404);
+		expect((await get(`${ADMIN}/customers/1.json`)).status).toBe(404);
+	});
+
+	it("answers the GraphQL order risk query with Shopify's recommendation, and null for an unknown order", async () => {
+		const order = orders[3];
+		const risk = await graphql({
+			query: RISK_QUERY,
+			variables: { id: `gid://shopify/Order/${order.id}` },
 		});
-		expect((await get(`/api/customers/${order.customer.id}`)).body.customer).toMatchObject({
-			id: order.customer.id,
-			orders_count: order.customer.orders_count,
+
+		expect(risk).toEqual({
+			status: 200,
+			body: {
+				data: {
+					order: {
+						id: `gid://shopify/Order/${order.id}`,
+						risk: {
+							recommendation: order.riskRecommendation,
+							assessments: [{ riskLevel: expect.any(String) }],
+						},
+					},
+				},
+			},
 		});
-		expect((await get('/api/orders/1')).status).toBe(404);
-		expect((await get('/api/customers/1')).status).toBe(404);
+		expect(
+			(await graphql({ query: RISK_QUERY, variables: { id: 'gid://shopify/Order/1' } })).body,
+		).toEqual({ data: { order: null } });
+		expect((await graphql({ query: RISK_QUERY, variables: { id: String(order.id) } })).status).toBe(
+			400,
+		);
 	});
 
 	it('records approvals, refuses an unknown branch, and fails the ones it was told to', async () => {
@@ -131,10 +196,11 @@ describe('mock shop API', () => {
 		const many = sampleOrders(200, { startMs: T0, seed: 7 });
 
 		expect(sampleOrders(200, { startMs: T0, seed: 7 })).toEqual(many);
-		expect(many.some((order) => order.risk === 'high')).toBe(true);
+		for (const recommendation of ['ACCEPT', 'INVESTIGATE', 'CANCEL'])
+			expect(many.some((order) => order.riskRecommendation === recommendation)).toBe(true);
 		expect(many.some((order) => order.customer.orders_count <= 1)).toBe(true);
-		expect(many.some((order) => order.total >= 500)).toBe(true);
-		expect(many.some((order) => order.total < 500)).toBe(true);
+		expect(many.some((order) => Number(order.total_price) >= 500)).toBe(true);
+		expect(many.some((order) => Number(order.total_price) < 500)).toBe(true);
 	});
 });
 

@@ -5,44 +5,66 @@ import { listenLocally } from './localServer';
 import { recordRequest, type RequestRecord } from './requestRecord';
 
 /**
- * A shop's order API on 127.0.0.1 for the order templates' tests: in-memory orders, served in the
- * shape the templates expect, with every approval the workflows post recorded, and a helper that
- * signs webhook deliveries as Shopify does. It knows nothing about n8n.
+ * A Shopify shop on 127.0.0.1 for the order templates' tests, answering in the shapes of Shopify's
+ * Admin API (REST for orders and customers, GraphQL for order risk), plus the merchant's own
+ * approval system the templates post to. In-memory orders; every request and every approval is
+ * recorded; a helper signs webhook deliveries as Shopify does. It knows nothing about n8n.
  *
- * Routes (all under /api, JSON; 401 without the access token when one is set):
- *   GET  /orders          `{ orders }` ordered by (updated_at, id); filters `created_at_min`,
- *                         `updated_at_min` (inclusive, ISO 8601), `limit` (capped at `maxLimit`);
- *                         the next page is in `Link: <…?page_info=…>; rel="next"` (Shopify's keyset
- *                         paging: the token carries the filters, other filters beside it are ignored)
- *   GET  /orders/:id      `{ order }`: the summary plus the risk assessment and line items
- *   GET  /customers/:id   `{ customer: { id, orders_count, ... } }`: the customer's history
- *   POST /approvals       `{ orderId, branch, ... }` -> 201 `{ id, orderId, branch }`; recorded
+ * Shopify routes (JSON; 401 without `X-Shopify-Access-Token` when a token is set), under
+ * /admin/api/<version>/:
+ *   GET  orders.json         `{ orders }` ordered by (updated_at, id); filters `created_at_min`,
+ *                            `updated_at_min` (inclusive, ISO 8601), `status`, `limit` (capped at
+ *                            `maxLimit`); the next page is in `Link: <…?limit=…&page_info=…>;
+ *                            rel="next"`. As Shopify, a request with `page_info` may carry only
+ *                            `limit` and `fields` beside it: any other parameter is a 400.
+ *   GET  orders/:id.json     `{ order }`: `total_price` a decimal string, `currency`, `customer.id`
+ *                            (no `orders_count` there since 2022-04, no risk: REST order risks are
+ *                            deprecated since 2024-04)
+ *   GET  customers/:id.json  `{ customer: { id, orders_count, ... } }`
+ *   POST graphql.json        the `order(id:) { risk { recommendation assessments { riskLevel } } }`
+ *                            query only, with `variables.id` a `gid://shopify/Order/<id>`
+ * The approval system (not Shopify; `Authorization: Bearer <approvalToken>` when one is set):
+ *   POST /api/approvals      `{ orderId, branch, ... }` -> 201 `{ id, orderId, branch }`; recorded
  */
 
-export type Risk = 'low' | 'medium' | 'high';
+/** Shopify's `OrderRiskRecommendationResult` (GraphQL Admin API, `order.risk.recommendation`). */
+export type RiskRecommendation = 'ACCEPT' | 'INVESTIGATE' | 'CANCEL' | 'NONE';
 export type ApprovalBranch = 'auto' | 'manager' | 'finance';
 
 const BRANCHES: readonly ApprovalBranch[] = ['auto', 'manager', 'finance'];
+/** The riskLevel Shopify's assessments carry for each recommendation in these tests. */
+const RISK_LEVELS: Record<RiskRecommendation, string> = {
+	ACCEPT: 'LOW',
+	INVESTIGATE: 'MEDIUM',
+	CANCEL: 'HIGH',
+	NONE: 'NONE',
+};
+/** Beside `page_info`, Shopify accepts only these parameters. */
+const PAGE_INFO_COMPANIONS = new Set(['page_info', 'limit', 'fields']);
+const SHOPIFY_PATH = /^\/admin\/api\/(\d{4}-\d{2}|unstable)\/(.+)$/;
 
-/** An order as the shop holds it. */
+/** An order as the shop holds it: Shopify's fields the templates read, and its risk verdict. */
 export interface ShopOrder {
 	id: number;
 	name: string;
-	total: number;
+	/** A decimal string, as Shopify sends money. Missing on an order the routing must not guess. */
+	total_price?: string;
 	currency: string;
-	risk: Risk;
+	riskRecommendation: RiskRecommendation;
 	customer: { id: number; orders_count: number };
 	created_at: string;
 	updated_at: string;
 }
 
-/** What the list endpoint and the orders/create webhook carry: no risk, no customer history. */
-export interface OrderSummary {
+/** An order as Shopify's REST Admin API and its orders/create webhook carry it. */
+export interface RestOrder {
 	id: number;
+	admin_graphql_api_id: string;
 	name: string;
-	total: number;
+	total_price?: string;
 	currency: string;
-	customer: { id: number };
+	customer: { id: number; admin_graphql_api_id: string };
+	line_items: Array<Record<string, unknown>>;
 	created_at: string;
 	updated_at: string;
 }
@@ -55,17 +77,21 @@ export interface RecordedApproval {
 }
 
 export interface ShopRequest extends RequestRecord {
+	/** The path without the Admin API version, e.g. `orders.json`, or `/api/approvals`. */
+	route: string;
 	/** The IDs of the orders a list answer carried; empty for other routes. */
 	served: number[];
 }
 
 export interface MockShopApiOptions {
 	orders?: ShopOrder[];
-	/** Requests without `X-Shopify-Access-Token: <accessToken>` get 401. Default: no check. */
+	/** Shopify requests without `X-Shopify-Access-Token: <accessToken>` get 401. Default: no check. */
 	accessToken?: string;
-	/** Page size when the request names none. Default 50. */
+	/** Approval posts without `Authorization: Bearer <approvalToken>` get 401. Default: no check. */
+	approvalToken?: string;
+	/** Page size when the request names none. Default 50, as Shopify. */
 	defaultLimit?: number;
-	/** Larger requested page sizes are cut to this (many APIs cap pages). Default 250. */
+	/** Larger requested page sizes are cut to this, so tests see several pages. Default 250. */
 	maxLimit?: number;
 }
 
@@ -74,14 +100,16 @@ export interface MockShopApi {
 	url: string;
 	insert(orders: ShopOrder | ShopOrder[]): void;
 	order(id: number): ShopOrder;
-	/** The summary the list endpoint and the webhook carry. */
-	summary(id: number): OrderSummary;
+	/** The order as the REST API and the orders/create webhook carry it. */
+	restOrder(id: number): RestOrder;
 	/** Approvals answered 201, in arrival order. */
 	readonly approvals: RecordedApproval[];
 	/** Every request with the status it got. */
 	readonly requests: ShopRequest[];
 	/** The next `count` approval posts for this order answer `status` (and are not recorded). */
 	failApprovals(orderId: string, count: number, status?: number): void;
+	/** The next `count` requests for this order (REST `orders/<id>.json`) answer `status`. */
+	failOrderLookups(orderId: number, count: number, status?: number): void;
 	close(): Promise<void>;
 }
 
@@ -100,19 +128,39 @@ interface Answer {
 	served?: number[];
 }
 
-class BadRequest extends Error {}
+/** A 400 with Shopify's error body: `{ errors: { <param>: <message> } }` or a plain message. */
+class BadRequest extends Error {
+	constructor(
+		message: string,
+		readonly parameter?: string,
+	) {
+		super(message);
+	}
+}
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 250;
 
-export function summarize(order: ShopOrder): OrderSummary {
-	const { id, name, total, currency, customer, created_at, updated_at } = order;
-	return { id, name, total, currency, customer: { id: customer.id }, created_at, updated_at };
+const orderGid = (id: number) => `gid://shopify/Order/${id}`;
+
+export function asRestOrder(order: ShopOrder): RestOrder {
+	const { id, name, total_price, currency, customer, created_at, updated_at } = order;
+	return {
+		id,
+		admin_graphql_api_id: orderGid(id),
+		name,
+		total_price,
+		currency,
+		customer: { id: customer.id, admin_graphql_api_id: `gid://shopify/Customer/${customer.id}` },
+		line_items: [{ sku: `SKU-${id % 97}`, quantity: 1, price: total_price }],
+		created_at,
+		updated_at,
+	};
 }
 
 function parseTime(text: string, what: string): number {
 	const ms = Date.parse(text);
-	if (Number.isNaN(ms)) throw new BadRequest(`${what} is not a date: "${text}"`);
+	if (Number.isNaN(ms)) throw new BadRequest(`${what} is not a date: "${text}"`, what);
 	return ms;
 }
 
@@ -120,7 +168,7 @@ function readLimit(text: string | null, defaultLimit: number, maxLimit: number):
 	if (text === null || text === '') return defaultLimit;
 	const limit = Number(text);
 	if (!Number.isInteger(limit) || limit < 1)
-		throw new BadRequest(`limit must be >= 1, got "${text}"`);
+		throw new BadRequest(`limit must be >= 1, got "${text}"`, 'limit');
 	return Math.min(limit, maxLimit);
 }
 
@@ -133,7 +181,7 @@ function decodeToken(text: string): PageToken {
 	} catch {
 		// Reported below, like any token this API did not write.
 	}
-	throw new BadRequest(`page_info is not one this API issued: "${text}"`);
+	throw new BadRequest(`page_info is not one this API issued: "${text}"`, 'page_info');
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
@@ -154,14 +202,20 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 	const approvals: RecordedApproval[] = [];
 	const requests: ShopRequest[] = [];
 	const failures = new Map<string, { count: number; status: number }>();
+	const lookupFailures = new Map<number, { count: number; status: number }>();
 	let origin = '';
 
 	const updatedMs = (order: ShopOrder) => Date.parse(order.updated_at);
 	const inKeyOrder = () =>
 		[...byId.values()].sort((a, b) => updatedMs(a) - updatedMs(b) || a.id - b.id);
 
-	function listPage(query: URLSearchParams): Answer {
+	function listPage(url: URL): Answer {
+		const query = url.searchParams;
 		const pageInfo = query.get('page_info');
+		if (pageInfo !== null) {
+			const extra = [...query.keys()].find((name) => !PAGE_INFO_COMPANIONS.has(name));
+			if (extra) throw new BadRequest(`${extra} cannot be passed when page_info is present`, extra);
+		}
 		const first = (name: string) => {
 			const value = query.get(name);
 			return value ? parseTime(value, name) : null;
@@ -191,13 +245,31 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		const headers: Record<string, string> = {};
 		if (rest.length > page.length && last) {
 			const next = encodeToken({ ...token, after: [updatedMs(last), last.id] });
-			headers.link = `<${origin}/api/orders?limit=${token.limit}&page_info=${next}>; rel="next"`;
+			headers.link = `<${origin}${url.pathname}?limit=${token.limit}&page_info=${next}>; rel="next"`;
 		}
 		return {
 			status: 200,
-			body: { orders: page.map(summarize) },
+			body: { orders: page.map(asRestOrder) },
 			headers,
 			served: page.map((order) => order.id),
+		};
+	}
+
+	/** Shopify's GraphQL answer to the order risk query; `order: null` for an unknown ID. */
+	function orderRisk(body: unknown): Answer {
+		const { query, variables } = (body ?? {}) as { query?: string; variables?: { id?: string } };
+		if (typeof query !== 'string' || !/\border\s*\(\s*id:/.test(query) || !query.includes('risk'))
+			throw new BadRequest('this shop answers only the order risk query');
+		const id = /^gid:\/\/shopify\/Order\/(\d+)$/.exec(variables?.id ?? '')?.[1];
+		if (!id) throw new BadRequest(`variables.id must be an order GID, got "${variables?.id}"`);
+		const order = byId.get(Number(id));
+		const risk = order && {
+			recommendation: order.riskRecommendation,
+			assessments: [{ riskLevel: RISK_LEVELS[order.riskRecommendation] }],
+		};
+		return {
+			status: 200,
+			body: { data: { order: order ? { id: orderGid(order.id), risk } : null } },
 		};
 	}
 
@@ -221,42 +293,63 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 		};
 	}
 
-	async function answer(request: IncomingMessage, url: URL): Promise<Answer> {
+	async function answerShopify(request: IncomingMessage, url: URL, route: string): Promise<Answer> {
 		if (options.accessToken && request.headers['x-shopify-access-token'] !== options.accessToken)
-			return { status: 401, body: { errors: 'Invalid API key or access token' } };
+			return { status: 401, body: { errors: '[API] Invalid API key or access token' } };
 		const method = request.method ?? 'GET';
-		const path = url.pathname.replace(/\/$/, '');
-		if (method === 'GET' && path === '/api/orders') return listPage(url.searchParams);
-		const orderMatch = /^\/api\/orders\/(\d+)$/.exec(path);
+		if (method === 'GET' && route === 'orders.json') return listPage(url);
+		const orderMatch = /^orders\/(\d+)\.json$/.exec(route);
 		if (method === 'GET' && orderMatch) {
+			const failure = lookupFailures.get(Number(orderMatch[1]));
+			if (failure && failure.count > 0) {
+				failure.count -= 1;
+				return { status: failure.status, body: { errors: `Injected ${failure.status}` } };
+			}
 			const order = byId.get(Number(orderMatch[1]));
 			if (!order) return { status: 404, body: { errors: 'Not Found' } };
-			return { status: 200, body: { order: { ...order, line_items: lineItems(order) } } };
+			return { status: 200, body: { order: asRestOrder(order) } };
 		}
-		const customerMatch = /^\/api\/customers\/(\d+)$/.exec(path);
+		const customerMatch = /^customers\/(\d+)\.json$/.exec(route);
 		if (method === 'GET' && customerMatch) {
 			const id = Number(customerMatch[1]);
 			const order = [...byId.values()].find((candidate) => candidate.customer.id === id);
 			if (!order) return { status: 404, body: { errors: 'Not Found' } };
 			return { status: 200, body: { customer: { ...order.customer, state: 'enabled' } } };
 		}
-		if (method === 'POST' && path === '/api/approvals') {
+		if (method === 'POST' && route === 'graphql.json') return orderRisk(await readBody(request));
+		return { status: 404, body: { errors: 'Not Found' } };
+	}
+
+	async function answer(request: IncomingMessage, url: URL, route: string): Promise<Answer> {
+		if (SHOPIFY_PATH.test(url.pathname)) return await answerShopify(request, url, route);
+		if (request.method === 'POST' && url.pathname === '/api/approvals') {
+			if (
+				options.approvalToken &&
+				request.headers.authorization !== `Bearer ${options.approvalToken}`
+			)
+				return { status: 401, body: { error: 'approval system token missing or wrong' } };
 			return recordApproval(await readBody(request));
 		}
-		return { status: 404, body: { errors: `No route ${method} ${url.pathname}` } };
+		return { status: 404, body: { errors: `No route ${request.method} ${url.pathname}` } };
 	}
 
 	function handle(request: IncomingMessage, response: ServerResponse): void {
 		const url = new URL(request.url ?? '/', origin);
+		const route = SHOPIFY_PATH.exec(url.pathname)?.[2] ?? url.pathname;
 		const send = ({ status, body, headers = {}, served = [] }: Answer) => {
 			response.writeHead(status, { 'content-type': 'application/json', ...headers });
 			response.end(JSON.stringify(body));
-			requests.push({ ...recordRequest(request, url, status), served });
+			requests.push({ ...recordRequest(request, url, status), route, served });
 		};
-		answer(request, url).then(send, (error: unknown) =>
+		answer(request, url, route).then(send, (error: unknown) =>
 			send(
 				error instanceof BadRequest
-					? { status: 400, body: { errors: error.message } }
+					? {
+							status: 400,
+							body: {
+								errors: error.parameter ? { [error.parameter]: error.message } : error.message,
+							},
+						}
 					: { status: 500, body: { errors: `Mock failed: ${(error as Error).message}` } },
 			),
 		);
@@ -276,20 +369,19 @@ export async function startMockShopApi(options: MockShopApiOptions = {}): Promis
 			if (!order) throw new Error(`No order ${id}`);
 			return order;
 		},
-		summary: (id) => summarize(api.order(id)),
+		restOrder: (id) => asRestOrder(api.order(id)),
 		approvals,
 		requests,
 		failApprovals(orderId, count, status = 503) {
 			failures.set(orderId, { count, status });
 		},
+		failOrderLookups(orderId, count, status = 503) {
+			lookupFailures.set(orderId, { count, status });
+		},
 		close: listening.close,
 	};
 	if (options.orders) api.insert(options.orders);
 	return api;
-}
-
-function lineItems(order: ShopOrder): Array<Record<string, unknown>> {
-	return [{ sku: `SKU-${order.id % 97}`, quantity: 1, price: order.total }];
 }
 
 /** A small deterministic generator (mulberry32): the same seed gives the same orders. */
@@ -308,8 +400,9 @@ export function seededRandom(seed: number): () => number {
 const CUSTOMER_ID_OFFSET = 2_000_000_000;
 
 /**
- * `count` orders placed one every `stepMs` from `startMs`, with totals from 20 to 1,200, one in ten
- * of high risk and one in five from a first-time customer: every approval rule gets its share.
+ * `count` orders in EUR placed one every `stepMs` from `startMs`, with totals from 20 to 1,200; one
+ * in ten Shopify recommends cancelling, two in ten investigating, and one in five comes from a
+ * first-time customer: every approval rule gets its share.
  */
 export function sampleOrders(
 	count: number,
@@ -332,9 +425,9 @@ export function sampleOrders(
 		return {
 			id: firstId + index,
 			name: `#${1001 + index}`,
-			total: Math.round((20 + random() * 1180) * 100) / 100,
+			total_price: (20 + random() * 1180).toFixed(2),
 			currency: 'EUR',
-			risk: riskDraw < 0.1 ? 'high' : riskDraw < 0.4 ? 'medium' : 'low',
+			riskRecommendation: riskDraw < 0.1 ? 'CANCEL' : riskDraw < 0.3 ? 'INVESTIGATE' : 'ACCEPT',
 			customer: {
 				id: CUSTOMER_ID_OFFSET + firstId + index,
 				orders_count: random() < 0.2 ? 1 : 2 + Math.floor(random() * 30),

@@ -15,5 +15,6 @@ export {
 	outputItems,
 	patchNode,
 	shippedTemplates,
+	switchOutputNames,
 	withCredential,
 } from './templates';

@@ -87,3 +87,24 @@ export function outputItems(
 	const runs = execution.data.resultData.runData[nodeName] ?? [];
 	return runs.flatMap((run) => (run.data?.main[output] ?? []).map((item) => item.json));
 }
+
+/**
+ * The names of a Switch node's outputs as the canvas shows them, by output index: each rule's
+ * output key (or its number), then the fallback output when it is an extra one. Read from the node
+ * itself, so a test never counts the outputs a second time.
+ */
+export function switchOutputNames(
+	workflow: Pick<WorkflowDefinition, 'nodes'>,
+	name: string,
+): string[] {
+	const node = workflow.nodes.find((candidate) => candidate.name === name);
+	if (node?.type !== 'n8n-nodes-base.switch') throw new Error(`No Switch node "${name}"`);
+	const rules = (node.parameters.rules as { values?: IDataObject[] } | undefined)?.values ?? [];
+	const options = (node.parameters.options ?? {}) as IDataObject;
+	const names = rules.map((rule, index) =>
+		rule.renameOutput === true ? String(rule.outputKey) : String(index),
+	);
+	if (options.fallbackOutput === 'extra')
+		names.push(String(options.renameFallbackOutput || 'Fallback'));
+	return names;
+}
