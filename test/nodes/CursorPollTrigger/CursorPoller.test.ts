@@ -80,10 +80,9 @@ async function stopTrigger(): Promise<void> {
 }
 
 async function storedCursor(): Promise<CursorState | undefined> {
-	const [record] = await openStore({ backend: 'embedded' }).inspect('cursor-poll-trigger', [
-		`${WORKFLOW_ID}:${NODE_ID}:`,
-	]);
-	return record?.result as CursorState | undefined;
+	return (await openStore({ backend: 'embedded' }).cursors.read(`${WORKFLOW_ID}:${NODE_ID}:`)) as
+		| CursorState
+		| undefined;
 }
 
 function finishedRun(error?: ExecutionError): IRun {
