@@ -176,10 +176,10 @@ function loadSqlite(): typeof import('node:sqlite') {
 }
 
 /**
- * The default store: one SQLite file on the n8n host. Cursors have a table of their own, outside
- * the entry count and its eviction. Every batch runs in one `BEGIN IMMEDIATE`
+ * The default store: one SQLite file on the n8n host. Every batch runs in one `BEGIN IMMEDIATE`
  * transaction, which takes the file's write lock before reading, so read-decide-write is atomic
- * for every connection, in this process or another one sharing the file.
+ * for every connection, in this process or another one sharing the file. Cursors have a table of
+ * their own, outside the entry count and its eviction.
  */
 export class EmbeddedStore implements IdempotencyStore {
 	readonly description: string;

@@ -3,8 +3,9 @@ import type { CursorStore } from './CursorStore';
 /**
  * The one store every node of this package talks to: the Signed Webhook Trigger's dedup window,
  * Idempotency Check's claim / complete / release, Reconcile's look-ups and, through its `cursors`
- * port, the Cursor Poll Trigger's committed cursor. Backends (embedded SQLite, Redis, PostgreSQL) implement this interface and
- * pass the same contract test suite (test/lib/store/storeContract.ts).
+ * port, the Cursor Poll Trigger's committed cursor. Backends (embedded SQLite, Redis, PostgreSQL)
+ * implement this interface and pass the same contract test suites (test/lib/store/storeContract.ts,
+ * test/lib/store/cursorContract.ts).
  *
  * State machine of one key (see shared reliability patterns):
  *   absent/released/expired --claim--> inProgress (lease) --complete--> completed (retention)

@@ -160,6 +160,25 @@ describe('CursorPollTrigger commit after success', () => {
 	});
 });
 
+describe('CursorPollTrigger upgrade', () => {
+	it('goes on from a cursor the previous release kept in the idempotency store', async () => {
+		const key = `${WORKFLOW_ID}:${NODE_ID}:`;
+		const committed = { value: BASE + 4000, seenIds: [['rec-e', BASE + 4000]] };
+		// As the previous release committed it: a completed record of its namespace, kept ten years.
+		await openStore({ backend: 'embedded' }).complete(
+			'cursor-poll-trigger',
+			[{ key, result: committed }],
+			{ retentionMs: 10 * 365 * 86_400_000 },
+		);
+		api.insert({ id: 'rec-new', updatedAt: BASE + 60_000 });
+
+		const fake = await startTrigger();
+
+		expect(emittedIds(await emission(fake, 0))).toEqual(['rec-new']);
+		expect(await storedCursor()).toEqual(committed);
+	});
+});
+
 describe('CursorPollTrigger commit on emit', () => {
 	it('commits the cursor at once, without waiting for the run', async () => {
 		const fake = await startTrigger({ commitMode: 'onEmit' });
