@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 
+import type { CursorStore } from './CursorStore';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -38,6 +39,8 @@ import {
 	decodeResult,
 	validateClaim,
 	validateComplete,
+	validateCursorKey,
+	validateCursorWrite,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -103,6 +106,7 @@ CREATE TABLE IF NOT EXISTS entity_versions (
 	PRIMARY KEY (namespace, entity)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entity_versions_by_expiry ON entity_versions (expires_at);
+CREATE TABLE IF NOT EXISTS cursors (key TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS store_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO store_meta (name, value) VALUES ('evicted', 0) ON CONFLICT (name) DO NOTHING;
 `;
@@ -156,6 +160,8 @@ interface Statements {
 	upsertVersion: StatementSync;
 	purgeExpiredVersions: StatementSync;
 	evictVersions: StatementSync;
+	selectCursor: StatementSync;
+	upsertCursor: StatementSync;
 }
 
 function loadSqlite(): typeof import('node:sqlite') {
@@ -172,10 +178,12 @@ function loadSqlite(): typeof import('node:sqlite') {
 /**
  * The default store: one SQLite file on the n8n host. Every batch runs in one `BEGIN IMMEDIATE`
  * transaction, which takes the file's write lock before reading, so read-decide-write is atomic
- * for every connection, in this process or another one sharing the file.
+ * for every connection, in this process or another one sharing the file. Cursors have a table of
+ * their own, outside the entry count and its eviction.
  */
 export class EmbeddedStore implements IdempotencyStore {
 	readonly description: string;
+	readonly cursors: CursorStore;
 	private readonly db: DatabaseSync;
 	private readonly statements: Statements;
 	private readonly maxEntries: number;
@@ -229,6 +237,7 @@ export class EmbeddedStore implements IdempotencyStore {
 				throw error;
 			}
 			this.statements = this.prepareStatements();
+			this.cursors = this.cursorPort();
 		} catch (error) {
 			this.db.close();
 			throw new StoreError(
@@ -307,6 +316,29 @@ export class EmbeddedStore implements IdempotencyStore {
 					SELECT namespace, entity FROM entity_versions ORDER BY expires_at LIMIT ?)
 				RETURNING namespace, entity AS key, 'version' AS state, expires_at`,
 			),
+			selectCursor: prepare('SELECT state FROM cursors WHERE key = ?'),
+			upsertCursor: prepare(
+				'INSERT INTO cursors (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state',
+			),
+		};
+	}
+
+	/** A single statement each: SQLite runs it atomically, and a write waits for the file's lock. */
+	private cursorPort(): CursorStore {
+		return {
+			read: async (key) => {
+				validateCursorKey(key);
+				this.assertOpen();
+				return this.guard('read a cursor', () => {
+					const row = this.statements.selectCursor.get(key) as { state: string } | undefined;
+					return decodeResult(row?.state);
+				});
+			},
+			write: async (key, state) => {
+				const text = validateCursorWrite(key, state);
+				this.assertOpen();
+				this.guard('write a cursor', () => this.statements.upsertCursor.run(key, text));
+			},
 		};
 	}
 

@@ -1,8 +1,11 @@
+import type { CursorStore } from './CursorStore';
+
 /**
  * The one store every node of this package talks to: the Signed Webhook Trigger's dedup window,
- * Idempotency Check's claim / complete / release, Reconcile's look-ups and the Cursor Poll
- * Trigger's boundary ids. Backends (embedded SQLite, Redis, PostgreSQL) implement this interface and
- * pass the same contract test suite (test/lib/store/storeContract.ts).
+ * Idempotency Check's claim / complete / release, Reconcile's look-ups and, through its `cursors`
+ * port, the Cursor Poll Trigger's committed cursor. Backends (embedded SQLite, Redis, PostgreSQL)
+ * implement this interface and pass the same contract test suites (test/lib/store/storeContract.ts,
+ * test/lib/store/cursorContract.ts).
  *
  * State machine of one key (see shared reliability patterns):
  *   absent/released/expired --claim--> inProgress (lease) --complete--> completed (retention)
@@ -157,6 +160,9 @@ export interface VersionOptions {
 export interface IdempotencyStore {
 	/** Human name for messages and logs, e.g. `embedded (/home/n8n/.n8n/hybrid-sync/store.sqlite)`. */
 	readonly description: string;
+
+	/** Poll cursors, apart from keys and versions, on the same connection. */
+	readonly cursors: CursorStore;
 
 	claim(
 		namespace: string,

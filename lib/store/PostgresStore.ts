@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Pool, type PoolClient } from 'pg';
 
+import type { CursorStore } from './CursorStore';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -39,6 +40,8 @@ import {
 	decodeResult,
 	validateClaim,
 	validateComplete,
+	validateCursorKey,
+	validateCursorWrite,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -55,7 +58,10 @@ export interface PostgresStoreOptions {
 	ssl?: boolean;
 	/** Defaults to `public`; created when missing. */
 	schema?: string;
-	/** Defaults to `hybrid_sync_keys`; created on first use, with `<table>_versions` beside it. */
+	/**
+	 * Defaults to `hybrid_sync_keys`; created on first use, with `<table>_versions` and
+	 * `<table>_cursors` beside it.
+	 */
 	table?: string;
 	clock?: Clock;
 }
@@ -115,13 +121,14 @@ function quoteIdentifier(name: string, what: string): string {
 }
 
 /**
- * The ordering guard's table beside the keys table. PostgreSQL would cut a name over 63 bytes
- * short, possibly to the keys table's own name, so a long one is replaced by a hashed one.
+ * A table beside the keys table (the ordering guard's versions, the cursors). PostgreSQL would cut
+ * a name over 63 bytes short, possibly to the keys table's own name, so a long one is replaced by
+ * a hashed one.
  */
-function versionsTableName(table: string): string {
-	const name = `${table}_versions`;
+function besideTableName(table: string, kind: 'versions' | 'cursors'): string {
+	const name = `${table}_${kind}`;
 	if (Buffer.byteLength(name, 'utf8') <= MAX_IDENTIFIER_BYTES) return name;
-	return `hybrid_sync_versions_${createHash('sha256').update(table, 'utf8').digest('hex').slice(0, 32)}`;
+	return `hybrid_sync_${kind}_${createHash('sha256').update(table, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 /** Keys up to 8 KB do not fit a btree entry, so the primary key holds their SHA-256 instead. */
@@ -152,6 +159,27 @@ const optionalNumber = (value: string | null): number | undefined =>
  */
 export class PostgresStore implements IdempotencyStore {
 	readonly description: string;
+	/** One row per cursor, never purged: one statement per read or write. */
+	readonly cursors: CursorStore = {
+		read: async (key) => {
+			validateCursorKey(key);
+			await this.prepare();
+			const [row] = await this.query<{ state: string }>(
+				`SELECT state FROM ${this.qualifiedCursorsTable} WHERE key_hash = $1`,
+				[keyHash(key)],
+			);
+			return decodeResult(row?.state);
+		},
+		write: async (key, state) => {
+			const text = validateCursorWrite(key, state);
+			await this.prepare();
+			await this.query(
+				`INSERT INTO ${this.qualifiedCursorsTable} (key_hash, key, state) VALUES ($1, $2, $3)
+				ON CONFLICT (key_hash) DO UPDATE SET state = excluded.state`,
+				[keyHash(key), key, text],
+			);
+		},
+	};
 	private readonly pool: Pool;
 	private readonly address: string;
 	private readonly user: string;
@@ -159,6 +187,7 @@ export class PostgresStore implements IdempotencyStore {
 	private readonly qualifiedTable: string;
 	private readonly expiryIndex: string;
 	private readonly qualifiedVersionsTable: string;
+	private readonly qualifiedCursorsTable: string;
 	private readonly clock: Clock;
 	private ready: Promise<void> | undefined;
 	private nextPurgeAt = 0;
@@ -170,7 +199,8 @@ export class PostgresStore implements IdempotencyStore {
 		this.qualifiedTable = `${quoteIdentifier(schema, 'schema')}.${quoteIdentifier(table, 'table')}`;
 		// PostgreSQL shortens a name over 63 bytes itself.
 		this.expiryIndex = quote(`${table}_expires_at`);
-		this.qualifiedVersionsTable = `${quoteIdentifier(schema, 'schema')}.${quote(versionsTableName(table))}`;
+		this.qualifiedVersionsTable = `${quoteIdentifier(schema, 'schema')}.${quote(besideTableName(table, 'versions'))}`;
+		this.qualifiedCursorsTable = `${quoteIdentifier(schema, 'schema')}.${quote(besideTableName(table, 'cursors'))}`;
 		this.address = `${options.host}:${options.port}`;
 		this.user = options.user;
 		this.description = `postgres (${options.user}@${this.address}/${options.database}, ${schema}.${table})`;
@@ -754,6 +784,12 @@ export class PostgresStore implements IdempotencyStore {
 				// Unnamed: PostgreSQL picks a free name, where a shortened one could meet the keys table's.
 				await client.query(`CREATE INDEX ON ${this.qualifiedVersionsTable} (expires_at)`);
 			}
+			// IF NOT EXISTS is safe here: the advisory lock above keeps other creators out.
+			await client.query(`CREATE TABLE IF NOT EXISTS ${this.qualifiedCursorsTable} (
+				key_hash bytea PRIMARY KEY,
+				key text NOT NULL,
+				state text NOT NULL
+			)`);
 			await client.query('COMMIT');
 		} catch (error) {
 			await client.query('ROLLBACK').catch(() => undefined);

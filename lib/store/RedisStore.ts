@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import Redis from 'ioredis';
 
+import type { CursorStore } from './CursorStore';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -34,6 +35,8 @@ import {
 	decodeResult,
 	validateClaim,
 	validateComplete,
+	validateCursorKey,
+	validateCursorWrite,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -300,6 +303,17 @@ const SCRIPTS = {
  */
 export class RedisStore implements IdempotencyStore {
 	readonly description: string;
+	/** A plain string per cursor under its own key space, without TTL: one GET or SET each. */
+	readonly cursors: CursorStore = {
+		read: async (key) => {
+			validateCursorKey(key);
+			return decodeResult(await this.command(async () => this.client.get(this.cursorKey(key))));
+		},
+		write: async (key, state) => {
+			const text = validateCursorWrite(key, state);
+			await this.command(async () => this.client.set(this.cursorKey(key), text));
+		},
+	};
 	private readonly client: Redis;
 	private readonly address: string;
 	private readonly keyPrefix: string;
@@ -481,6 +495,20 @@ export class RedisStore implements IdempotencyStore {
 	 */
 	private versionKey(namespace: string, entity: string): string {
 		return `${this.keyPrefix}v${namespace.length}:{${namespace}}:${entity}`;
+	}
+
+	/** After a `c`, where neither key records (a digit) nor versions (`v`) start. */
+	private cursorKey(key: string): string {
+		return `${this.keyPrefix}c:${key}`;
+	}
+
+	private async command<T>(work: () => Promise<T>): Promise<T> {
+		await this.connect();
+		try {
+			return await work();
+		} catch (error) {
+			throw this.failure(error);
+		}
 	}
 
 	private async run<T = ScriptReply[]>(

@@ -18,11 +18,16 @@ export const MAX_FINGERPRINT_BYTES = 1024;
 /** Tokens this package makes are 36 characters; the bound only keeps foreign values sane. */
 export const MAX_TOKEN_BYTES = 256;
 /**
- * Stored results are meant for small replies (an id, a status), not whole payloads. The Cursor Poll
- * Trigger keeps its cursor (with the versions seen inside the lookback window) as a result too, which
- * is why the bound is 1 MB rather than a few KB: about 20,000 boundary versions.
+ * Stored results are meant for small replies (an id, a status), not whole payloads: the bound this
+ * package had before cursors were kept as results.
  */
-export const MAX_RESULT_BYTES = 1024 * 1024;
+export const MAX_RESULT_BYTES = 64 * 1024;
+/**
+ * A Cursor Poll Trigger state holds its boundary and the ids seen inside the lookback window: about
+ * 20,000 of them fit. Also the bound results had while cursors were kept as results, so every cursor
+ * the previous release stored fits here.
+ */
+export const MAX_CURSOR_BYTES = 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -74,26 +79,62 @@ function validateTokens(tokens: ReadonlyArray<string | undefined>): void {
 	});
 }
 
-/** JSON text of a result, or undefined for no result. Throws before anything is written. */
-function encodeResult(result: unknown, position: number): string | undefined {
+/** JSON text of a value (undefined for undefined), refused over `maxBytes` before anything is written. */
+function encodeJson(
+	value: unknown,
+	what: string,
+	maxBytes: number,
+	advice: string,
+): string | undefined {
 	let text: string | undefined;
 	try {
-		text = JSON.stringify(result);
+		text = JSON.stringify(value);
 	} catch (error) {
 		throw new StoreError(
-			`The result at position ${position} cannot be stored as JSON: ${(error as Error).message}`,
+			`${what} cannot be stored as JSON: ${(error as Error).message}`,
 			'invalidKey',
 			{ cause: error },
 		);
 	}
 	if (text === undefined) return undefined;
 	const bytes = Buffer.byteLength(text, 'utf8');
-	if (bytes > MAX_RESULT_BYTES) {
+	if (bytes > maxBytes) {
 		throw new StoreError(
-			`The result at position ${position} is ${bytes} bytes as JSON; the store keeps results up to ${MAX_RESULT_BYTES} bytes (store an id or a summary instead)`,
+			`${what} is ${bytes} bytes as JSON; the store keeps ${advice}`,
 			'invalidKey',
 		);
 	}
+	return text;
+}
+
+function encodeResult(result: unknown, position: number): string | undefined {
+	return encodeJson(
+		result,
+		`The result at position ${position}`,
+		MAX_RESULT_BYTES,
+		`results up to ${MAX_RESULT_BYTES} bytes (store an id or a summary instead)`,
+	);
+}
+
+export function validateCursorKey(key: string): void {
+	const problem = describeTextProblem(key, MAX_KEY_BYTES);
+	if (problem) throw new StoreError(`The cursor key ${problem}`, 'invalidKey');
+}
+
+/** Answers the state as JSON text. */
+export function validateCursorWrite(key: string, state: unknown): string {
+	validateCursorKey(key);
+	const text = encodeJson(
+		state,
+		'The cursor state',
+		MAX_CURSOR_BYTES,
+		`cursor states up to ${MAX_CURSOR_BYTES} bytes (shorten the lookback window)`,
+	);
+	if (text === undefined)
+		throw new StoreError(
+			'The cursor state is undefined; a cursor needs a JSON value',
+			'invalidKey',
+		);
 	return text;
 }
 

@@ -1,10 +1,11 @@
 import type { ITriggerFunctions } from 'n8n-workflow';
 
 import type { CursorState } from '../../lib/poll/contracts';
+import { readCursor } from '../../lib/store/CursorStore';
 import { openStoreFor } from '../shared/storeDescription';
 
-const CURSOR_NAMESPACE = 'cursor-poll-trigger';
-const CURSOR_RETENTION_MS = 10 * 365 * 86_400_000;
+/** Where releases before the store's cursor port kept this trigger's cursors, as completed records. */
+const LEGACY_CURSOR_NAMESPACE = 'cursor-poll-trigger';
 
 export interface CursorStore {
 	read(): Promise<CursorState | undefined>;
@@ -13,8 +14,8 @@ export interface CursorStore {
 
 /**
  * The committed cursor of one trigger in the package's store (not workflow static data, which n8n
- * writes only on the next emit), so a commit is durable at once. Kept as a completed record under
- * `key` (workflow, node, cursor generation).
+ * writes only on the next emit), so a commit is durable at once. Kept in the store's cursor port
+ * under `key` (workflow, node, cursor generation).
  */
 export async function openCursorStore(
 	context: ITriggerFunctions,
@@ -23,14 +24,8 @@ export async function openCursorStore(
 ): Promise<CursorStore> {
 	const store = await openStoreFor(context, backend);
 	return {
-		async read() {
-			const [record] = await store.inspect(CURSOR_NAMESPACE, [key]);
-			return record?.result as CursorState | undefined;
-		},
-		async commit(state) {
-			await store.complete(CURSOR_NAMESPACE, [{ key, result: state }], {
-				retentionMs: CURSOR_RETENTION_MS,
-			});
-		},
+		read: async () =>
+			(await readCursor(store, key, LEGACY_CURSOR_NAMESPACE)) as CursorState | undefined,
+		commit: async (state) => await store.cursors.write(key, state),
 	};
 }

@@ -48,7 +48,7 @@ export const completeProperties: INodeProperties[] = [
 		name: 'result',
 		type: 'json',
 		default: '={{ { "status": "done" } }}',
-		description: 'Small JSON value (an ID, a status), at most 1 MB',
+		description: 'Small JSON value (an ID, a status), at most 64 KB',
 		displayOptions: { show: { operation: ['complete'], storeResult: [true] } },
 	},
 	{

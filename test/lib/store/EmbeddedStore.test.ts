@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
-import { StoreError } from '../../../lib/store/IdempotencyStore';
+import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
+import { describeCursorContract } from './cursorContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
@@ -17,12 +18,14 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** The file each contract store was opened on, so a peer connection can open the same one. */
 const contractPaths = new WeakMap<object, string>();
-describeStoreContract('embedded', async (clock, sameDataAs) => {
+const openContractStore = async (clock: Clock, sameDataAs?: IdempotencyStore) => {
 	const path = (sameDataAs && contractPaths.get(sameDataAs)) ?? freshPath();
 	const store = new EmbeddedStore({ path, clock });
 	contractPaths.set(store, path);
 	return store;
-});
+};
+describeStoreContract('embedded', openContractStore);
+describeCursorContract('embedded', openContractStore);
 
 /** The file layout of the release before fencing tokens and crash counts. */
 const PREVIOUS_SCHEMA = `
@@ -60,6 +63,19 @@ describeLegacyRecords('embedded', () => ({
 		return new EmbeddedStore({ path, clock });
 	},
 }));
+
+it('adds the cursor table to a file of the release before it, next to its keys', async () => {
+	const path = freshPath();
+	const db = new DatabaseSync(path);
+	db.exec(PREVIOUS_SCHEMA);
+	db.close();
+	const store = new EmbeddedStore({ path, clock: testClock().clock });
+	await store.cursors.write('poll', { value: 1, seenIds: [] });
+	await store.close();
+	const reopened = new EmbeddedStore({ path, clock: testClock().clock });
+	expect(await reopened.cursors.read('poll')).toEqual({ value: 1, seenIds: [] });
+	await reopened.close();
+});
 
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
@@ -171,6 +187,25 @@ describe('EmbeddedStore', () => {
 			expect(countRows(path)).toBe(100);
 			const survivors = await store.inspect('ns', ['k0', 'k149', 'k150', 'k249']);
 			expect(survivors.map((record) => record !== undefined)).toEqual([false, false, true, true]);
+			await store.close();
+		});
+
+		it('keeps cursors outside the bound: never evicted, never counted', async () => {
+			const path = freshPath();
+			const store = new EmbeddedStore({
+				path,
+				maxEntries: 2,
+				clock: testClock().clock,
+				logger: quiet,
+			});
+			await store.cursors.write('poll-1', { value: 1, seenIds: [] });
+			await store.cursors.write('poll-2', { value: 2, seenIds: [] });
+			await store.markSeen('ns', ['a', 'b'], { ttlMs: 60_000 });
+			expect(await store.evictions()).toBe(0);
+			await store.markSeen('ns', ['c'], { ttlMs: 60_000 });
+			expect(await store.evictions()).toBe(1);
+			expect(await store.cursors.read('poll-1')).toEqual({ value: 1, seenIds: [] });
+			expect(await store.cursors.read('poll-2')).toEqual({ value: 2, seenIds: [] });
 			await store.close();
 		});
 

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 
 import { Client } from 'pg';
 
+import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { closeAllStores } from '../../../lib/store/openStore';
+import { describeCursorContract } from './cursorContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -26,10 +28,10 @@ afterAll(async () => {
 	await postgres?.stop();
 });
 
-describeStoreContract(
-	'postgres',
-	async (clock) => new PostgresStore({ ...postgres.connection, clock }),
-);
+const openContractStore = async (clock: Clock) =>
+	new PostgresStore({ ...postgres.connection, clock });
+describeStoreContract('postgres', openContractStore);
+describeCursorContract('postgres', openContractStore);
 
 async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
 	const client = new Client(postgres.connection);
@@ -108,6 +110,18 @@ describe('PostgresStore', () => {
 				).rows,
 		);
 		expect(rows).toEqual([{ n: 1 }]);
+	});
+
+	it('creates the cursors table beside the keys table, also for a keys table already there', async () => {
+		const schema = `cursors_${Date.now()}`;
+		await open({ schema, table: 'keys' }).markSeen('ns', ['k'], { ttlMs: 60_000 });
+		await withClient(async (client) => await client.query(`DROP TABLE "${schema}".keys_cursors`));
+		await open({ schema, table: 'keys' }).cursors.write('poll', { value: 1, seenIds: [] });
+		const rows = await withClient(
+			async (client) =>
+				(await client.query(`SELECT key, state FROM "${schema}".keys_cursors`)).rows,
+		);
+		expect(rows).toEqual([{ key: 'poll', state: '{"value":1,"seenIds":[]}' }]);
 	});
 
 	it('creates the table once when many stores meet an empty schema at the same time', async () => {

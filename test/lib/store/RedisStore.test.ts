@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
 
+import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { RedisStore } from '../../../lib/store/RedisStore';
 import { closeAllStores } from '../../../lib/store/openStore';
+import { describeCursorContract } from './cursorContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -24,7 +26,9 @@ afterAll(async () => {
 	await redis?.stop();
 });
 
-describeStoreContract('redis', async (clock) => new RedisStore({ ...redis.connection, clock }));
+const openContractStore = async (clock: Clock) => new RedisStore({ ...redis.connection, clock });
+describeStoreContract('redis', openContractStore);
+describeCursorContract('redis', openContractStore);
 
 describeLegacyRecords('redis', () => ({
 	open: async (namespace, records, clock) => {
@@ -73,6 +77,17 @@ describe('RedisStore', () => {
 			const ttl = await raw.pttl(keys[0]);
 			expect(ttl).toBeGreaterThan(55_000);
 			expect(ttl).toBeLessThanOrEqual(60_000);
+		} finally {
+			raw.disconnect();
+		}
+	});
+
+	it('writes a cursor under its key prefix with no TTL', async () => {
+		const raw = new Redis({ ...redis.connection, lazyConnect: true });
+		try {
+			await open({ keyPrefix: 'cursor-prefix:' }).cursors.write('poll', { value: 1, seenIds: [] });
+			expect(await raw.keys('cursor-prefix:*')).toEqual(['cursor-prefix:c:poll']);
+			expect(await raw.pttl('cursor-prefix:c:poll')).toBe(-1);
 		} finally {
 			raw.disconnect();
 		}

@@ -11,6 +11,7 @@ import {
 	type IdempotencyStore,
 	StoreError,
 } from '../../../lib/store/IdempotencyStore';
+import { MAX_RESULT_BYTES } from '../../../lib/store/validation';
 
 export const T0 = 1_750_000_000_000;
 const LEASE = { leaseMs: 30_000 };
@@ -335,14 +336,14 @@ export function describeStoreContract(
 				expect(records[results.length]).not.toHaveProperty('result');
 			});
 
-			it('refuses a result over 1 MB and writes nothing of the batch', async () => {
+			it('refuses a result over 64 KB and writes nothing of the batch', async () => {
 				await claimOne('small');
 				const error = await store
 					.complete(
 						ns,
 						[
 							{ key: 'small', result: 1 },
-							{ key: 'big', result: 'x'.repeat(1_100_000) },
+							{ key: 'big', result: 'x'.repeat(MAX_RESULT_BYTES - 1) },
 						],
 						RETENTION,
 					)
@@ -350,7 +351,7 @@ export function describeStoreContract(
 				expect(error).toBeInstanceOf(StoreError);
 				expect(error).toMatchObject({
 					reason: 'invalidKey',
-					message: expect.stringMatching(/position 1.*1048576 bytes/),
+					message: expect.stringMatching(/position 1 is 65537 bytes as JSON.*up to 65536 bytes/),
 				});
 				expect((await inspectOne('small'))?.state).toBe('inProgress');
 			});

@@ -80,10 +80,9 @@ async function stopTrigger(): Promise<void> {
 }
 
 async function storedCursor(): Promise<CursorState | undefined> {
-	const [record] = await openStore({ backend: 'embedded' }).inspect('cursor-poll-trigger', [
-		`${WORKFLOW_ID}:${NODE_ID}:`,
-	]);
-	return record?.result as CursorState | undefined;
+	return (await openStore({ backend: 'embedded' }).cursors.read(`${WORKFLOW_ID}:${NODE_ID}:`)) as
+		| CursorState
+		| undefined;
 }
 
 function finishedRun(error?: ExecutionError): IRun {
@@ -158,6 +157,25 @@ describe('CursorPollTrigger commit after success', () => {
 
 		expect(runs.map(({ items }) => items[0].length)).toEqual(DATASET.map(() => 1));
 		expect(await storedCursor()).toBeUndefined();
+	});
+});
+
+describe('CursorPollTrigger upgrade', () => {
+	it('goes on from a cursor the previous release kept in the idempotency store', async () => {
+		const key = `${WORKFLOW_ID}:${NODE_ID}:`;
+		const committed = { value: BASE + 4000, seenIds: [['rec-e', BASE + 4000]] };
+		// As the previous release committed it: a completed record of its namespace, kept ten years.
+		await openStore({ backend: 'embedded' }).complete(
+			'cursor-poll-trigger',
+			[{ key, result: committed }],
+			{ retentionMs: 10 * 365 * 86_400_000 },
+		);
+		api.insert({ id: 'rec-new', updatedAt: BASE + 60_000 });
+
+		const fake = await startTrigger();
+
+		expect(emittedIds(await emission(fake, 0))).toEqual(['rec-new']);
+		expect(await storedCursor()).toEqual(committed);
 	});
 });
 
