@@ -20,6 +20,7 @@ import {
 import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
 import {
+	keyTokens,
 	loadTemplate,
 	N8nInstance,
 	outputItems,
@@ -393,6 +394,16 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				outputItems(execution, 'Give Order Back'),
 			);
 			expect(givenBack.map(keyOf)).toEqual([idOf(failsOnce)]);
+			// Every claim was finished with its own fencing token, read from the claim across the
+			// HTTP nodes that replaced the item.
+			const claimTokens = keyTokens(executions, 'Claim Order');
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(
+				[
+					...keyTokens(executions, 'Mark Order Done'),
+					...keyTokens(executions, 'Give Order Back'),
+				].sort(),
+			).toEqual(claimTokens);
 		},
 		2 * WAIT_MS,
 	);
@@ -467,6 +478,10 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(
 				sorted(recoveries.flatMap((run) => outputItems(run, 'Mark Order Done').map(keyOf))),
 			).toEqual(sorted(lost.map(idOf)));
+			// Each recovery completed with the token of the sweep's claim.
+			const sweepTokens = keyTokens([execution], 'Compare With Handled Orders');
+			expect(sweepTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(keyTokens(recoveries, 'Mark Order Done')).toEqual(sweepTokens);
 		},
 		2 * WAIT_MS,
 	);
@@ -512,6 +527,9 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(cameVia[idOf(neverDelivered)]).toBe('poll');
 			const lateRun = newRuns.find((execution) => execution.id === runs[0].id)!;
 			expect(outputItems(lateRun, 'Claim Order', 1).map(keyOf)).toEqual([idOf(lateWebhook)]);
+			// The poll's run completed its orders with its claim's tokens too.
+			expect(keyTokens(newRuns, 'Mark Order Done')).toEqual(keyTokens(newRuns, 'Claim Order'));
+			expect(keyTokens(newRuns, 'Claim Order').filter((line) => line.endsWith(' -'))).toEqual([]);
 		},
 		2 * WAIT_MS,
 	);
