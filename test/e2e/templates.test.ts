@@ -57,7 +57,9 @@ describe('workflow templates in a real n8n', () => {
 					['complete', 'release'].includes(String(node.parameters.operation)),
 			);
 			for (const node of finishing) {
-				const outputs = configuredOutputs(node.parameters).map((output) => output.displayName);
+				const outputs: string[] = configuredOutputs(node.parameters).map(
+					(output) => output.displayName,
+				);
 				const mustLead = [
 					...outputs.filter((name) => name !== 'Completed' && name !== 'Released'),
 					...(node.onError === 'continueErrorOutput' ? ['Error'] : []),
