@@ -20,6 +20,7 @@ import {
 import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
 import {
+	keyTokens,
 	loadTemplate,
 	N8nInstance,
 	outputItems,
@@ -393,6 +394,16 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				outputItems(execution, 'Give Order Back'),
 			);
 			expect(givenBack.map(keyOf)).toEqual([idOf(failsOnce)]);
+			// Every claim was finished with its own fencing token, read from the claim across the
+			// HTTP nodes that replaced the item.
+			const claimTokens = keyTokens(executions, 'Claim Order');
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(
+				[
+					...keyTokens(executions, 'Mark Order Done'),
+					...keyTokens(executions, 'Give Order Back'),
+				].sort(),
+			).toEqual(claimTokens);
 		},
 		2 * WAIT_MS,
 	);
@@ -467,6 +478,10 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(
 				sorted(recoveries.flatMap((run) => outputItems(run, 'Mark Order Done').map(keyOf))),
 			).toEqual(sorted(lost.map(idOf)));
+			// Each recovery completed with the token of the sweep's claim.
+			const sweepTokens = keyTokens([execution], 'Compare With Handled Orders');
+			expect(sweepTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(keyTokens(recoveries, 'Mark Order Done')).toEqual(sweepTokens);
 		},
 		2 * WAIT_MS,
 	);
@@ -512,6 +527,9 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(cameVia[idOf(neverDelivered)]).toBe('poll');
 			const lateRun = newRuns.find((execution) => execution.id === runs[0].id)!;
 			expect(outputItems(lateRun, 'Claim Order', 1).map(keyOf)).toEqual([idOf(lateWebhook)]);
+			// The poll's run completed its orders with its claim's tokens too.
+			expect(keyTokens(newRuns, 'Mark Order Done')).toEqual(keyTokens(newRuns, 'Claim Order'));
+			expect(keyTokens(newRuns, 'Claim Order').filter((line) => line.endsWith(' -'))).toEqual([]);
 		},
 		2 * WAIT_MS,
 	);
@@ -837,6 +855,143 @@ describe('the nightly sweep, when one recovered order fails in the intake', () =
 			]),
 		);
 		expect(texts).toHaveLength(2);
+	});
+});
+
+/**
+ * A run overtaken by a later one: its approval call took longer than its lease, Shopify's retry
+ * claimed the order and finished it, then the slow run goes on. Its Mark Order Done must change
+ * nothing and say so: the order leaves by Lost Claim to Slack. The slowness is made exact instead of
+ * timed: the intake's copy waits after Post Approval until the test resumes it (a Wait node, as n8n
+ * resumes one through its waiting webhook), and Claim Order's lease is cut to its minimum.
+ */
+describe('a run that lost its claim to a later one', () => {
+	const HOLD_NODE = 'Held Until Resumed';
+	const [order] = sampleOrders(1, {
+		startMs: Date.now() - HOUR_MS,
+		seed: 17,
+		firstId: 5_600_000_001,
+	});
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let slack: RecordingEndpoint;
+	let intake: CreatedWorkflow;
+
+	/** Claim Order's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
+	const slowAfterApproval = (template: WorkflowDefinition): WorkflowDefinition => {
+		const shortLease = patchNode(template, 'Claim Order', (node) => ({
+			...node,
+			parameters: { ...node.parameters, leaseMinutes: 0.01 },
+		}));
+		const hold: INode = {
+			id: 'e2e-hold-after-approval',
+			name: HOLD_NODE,
+			type: 'n8n-nodes-base.wait',
+			typeVersion: 1.1,
+			position: [2940, 200],
+			webhookId: '5a0d1e30-7b21-4c3a-9e11-3c00000e2e01',
+			parameters: { resume: 'webhook', options: {} },
+		};
+		const postApproval = shortLease.connections['Post Approval'].main;
+		return {
+			...shortLease,
+			nodes: [...shortLease.nodes, hold],
+			connections: {
+				...shortLease.connections,
+				'Post Approval': {
+					main: [
+						[{ node: HOLD_NODE, type: NodeConnectionTypes.Main, index: 0 }],
+						...postApproval.slice(1),
+					],
+				},
+				[HOLD_NODE]: { main: postApproval.slice(0, 1) },
+			},
+		};
+	};
+	const deliver = async () => {
+		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
+			eventId: `order-created-${order.id}`,
+		});
+		const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
+		expect(answer.status).toBe(200);
+	};
+	/** The waiting runs, oldest first, once there are `count`. */
+	const waitingRuns = async (count: number): Promise<ExecutionSummary[]> => {
+		let waiting: ExecutionSummary[] = [];
+		await waitFor(
+			`${count} run(s) held after the approval`,
+			async () => {
+				waiting = (await n8n.listExecutions(intake.id)).filter((run) => run.status === 'waiting');
+				return waiting.length >= count;
+			},
+			WAIT_MS,
+		);
+		return waiting.reverse();
+	};
+	/** Resumes a held run through n8n's waiting webhook, with the run's own resume token. */
+	const resume = async (run: ExecutionSummary) => {
+		const { data } = await n8n.getExecution(run.id);
+		const response = await fetch(
+			`${n8n.baseUrl}/webhook-waiting/${run.id}?signature=${data.resumeToken ?? ''}`,
+		);
+		expect(response.status).toBe(200);
+	};
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({
+			orders: [order],
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+		});
+		slack = await startSlack();
+		n8n = await N8nInstance.start();
+		intake = await publishIntake(n8n, shop, { slack, edit: slowAfterApproval });
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+		await slack?.close();
+	});
+
+	it('leaves the later run its completion and alerts on the overtaken one', async () => {
+		await deliver();
+		const [slow] = await waitingRuns(1);
+		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Claim Order');
+		const leaseEnds = Date.parse(String((claim.idempotency as IDataObject).leaseExpiresAt));
+		await waitFor("the slow run's lease to run out", () => Date.now() > leaseEnds, WAIT_MS);
+
+		// Shopify's retry claims the order, which the slow run still works on, and finishes it.
+		await deliver();
+		const fast = (await waitingRuns(2)).find((run) => run.id !== slow.id)!;
+		await resume(fast);
+		await waitFor(
+			'the retry to finish',
+			async () =>
+				(await n8n.listExecutions(intake.id)).some(
+					(run) => run.id === fast.id && run.status === 'success',
+				),
+			WAIT_MS,
+		);
+		await resume(slow);
+		const runs = await n8n.waitForExecutions(intake.id, 2, WAIT_MS);
+
+		expect(runs.map((run) => run.status)).toEqual(['success', 'success']);
+		const [slowRun, fastRun] = await Promise.all([
+			n8n.getExecution(slow.id),
+			n8n.getExecution(fast.id),
+		]);
+		expect(keyTokens([fastRun], 'Mark Order Done')).toEqual(keyTokens([fastRun], 'Claim Order'));
+		expect(outputItems(slowRun, 'Mark Order Done')).toEqual([]);
+		expect(keyTokens([slowRun], 'Mark Order Done', 1)).toEqual(keyTokens([slowRun], 'Claim Order'));
+		expect(outputItems(slowRun, 'Mark Order Done', 1)).toEqual([
+			expect.objectContaining({ idempotency: expect.objectContaining({ status: 'lostClaim' }) }),
+		]);
+		expect(slack.requests.map((request) => (request.body as IDataObject).text)).toEqual([
+			expect.stringMatching(
+				new RegExp(`order ${order.id} needs a person: this run lost its claim to another run`),
+			),
+		]);
 	});
 });
 

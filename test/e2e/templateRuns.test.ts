@@ -11,6 +11,7 @@ import {
 import { waitFor } from '../support/waitFor';
 import {
 	N8nInstance,
+	keyTokens,
 	loadTemplate,
 	outputItems,
 	patchNode,
@@ -286,6 +287,15 @@ describe('templates run end to end in a real n8n', () => {
 				outputItems(execution, 'Give Back For Retry'),
 			);
 			expect(givenBack.map(keyOf)).toEqual(['pi_flaky']);
+			// Mark Fulfilled and Give Back For Retry each sent back the token of the claim they finish.
+			const claimTokens = keyTokens(executions, 'Claim Payment');
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(
+				[
+					...keyTokens(executions, 'Mark Fulfilled'),
+					...keyTokens(executions, 'Give Back For Retry'),
+				].sort(),
+			).toEqual(claimTokens);
 			const mismatched = executions.flatMap((execution) =>
 				outputItems(execution, 'Claim Payment', 4),
 			);

@@ -1,5 +1,6 @@
 import type { INode } from 'n8n-workflow';
 
+import { configuredOutputs } from '../../nodes/IdempotencyCheck/outputs';
 import { builtNodeDescription, PACKAGE_PREFIX } from '../support/builtNodeTypes';
 import { N8nInstance, shippedTemplates } from './harness';
 
@@ -40,6 +41,44 @@ describe('workflow templates in a real n8n', () => {
 			});
 		}
 	});
+
+	/**
+	 * After the business step the item is the step's answer, not the claim's item: the default
+	 * Fencing Token (`$json.idempotency.token`) would find nothing and the key would be finished
+	 * without fencing. And an overtaken run (Lost Claim), a dead letter or a failed Complete must
+	 * show up somewhere, not end silently.
+	 */
+	it.each(templates)(
+		'$file finishes each claim with its token and leads every Complete and Release outcome somewhere',
+		({ workflow }) => {
+			const finishing = workflow.nodes.filter(
+				(node) =>
+					node.type === `${PACKAGE_PREFIX}idempotencyCheck` &&
+					['complete', 'release'].includes(String(node.parameters.operation)),
+			);
+			for (const node of finishing) {
+				const outputs: string[] = configuredOutputs(node.parameters).map(
+					(output) => output.displayName,
+				);
+				const mustLead = [
+					...outputs.filter((name) => name !== 'Completed' && name !== 'Released'),
+					...(node.onError === 'continueErrorOutput' ? ['Error'] : []),
+				];
+				const connected = workflow.connections[node.name]?.main ?? [];
+				const leadNowhere = mustLead.filter((name) => {
+					const index = name === 'Error' ? outputs.length : outputs.indexOf(name);
+					return (connected[index] ?? []).length === 0;
+				});
+				expect({ node: node.name, fencing: node.parameters.fencing, leadNowhere }).toEqual({
+					node: node.name,
+					fencing: expect.stringMatching(
+						/^=\{\{ \$\('[^']+'\)\.item\.json\.idempotency\.token \}\}$/,
+					),
+					leadNowhere: [],
+				});
+			}
+		},
+	);
 
 	it.each(templates)('$file is accepted by n8n as a workflow', async ({ workflow }) => {
 		const created = await n8n.createWorkflow({

@@ -11,6 +11,7 @@ export {
 	type WorkflowDefinition,
 } from './n8n-instance';
 export {
+	keyTokens,
 	loadTemplate,
 	outputItems,
 	patchNode,

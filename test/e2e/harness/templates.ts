@@ -108,3 +108,18 @@ export function switchOutputNames(
 		names.push(String(options.renameFallbackOutput || 'Fallback'));
 	return names;
 }
+
+/**
+ * Each item a node put on one output over the executions, as `key token`: its idempotency key and
+ * the fencing token it held (`-` for none). A claim and the Complete or Release that finished it
+ * give the same line, so a test can match the one to the other.
+ */
+export function keyTokens(executions: ExecutionDetail[], nodeName: string, output = 0): string[] {
+	return executions
+		.flatMap((execution) => outputItems(execution, nodeName, output))
+		.map((item) => {
+			const idempotency = (item.idempotency ?? {}) as IDataObject;
+			return `${String(idempotency.key)} ${String(idempotency.token ?? '-')}`;
+		})
+		.sort();
+}
