@@ -118,7 +118,9 @@ describe('Cursor Poll Trigger in a real n8n', () => {
 		await waitFor('25 records delivered', () => sink.succeeded.size === 25);
 
 		expect(Object.fromEntries([...sink.succeeded].filter(([, count]) => count > 1))).toEqual({});
-		const executions = await n8n.listExecutions(workflow.id);
+		// The sink counts a run's records before n8n marks that run finished: wait for the runs, then
+		// count them (the failed one and at least four that succeeded).
+		const executions = await n8n.waitForExecutions(workflow.id, 5);
 		expect(executions.some((execution) => execution.status === 'error')).toBe(true);
 		// Pages of 4 and at most 2 per poll: the 25 records needed several polls.
 		expect(
