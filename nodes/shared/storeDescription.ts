@@ -14,6 +14,7 @@ import type {
 import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
 import { openStore } from '../../lib/store/openStore';
 import { PostgresStore, type PostgresStoreOptions } from '../../lib/store/PostgresStore';
+import { embeddedStoreWarningForThisProcess } from '../../lib/store/queueModeWarning';
 import { RedisStore, type RedisStoreOptions } from '../../lib/store/RedisStore';
 
 /** The store choice every node of this package offers, so all of them can share keys. */
@@ -100,7 +101,24 @@ export async function openStoreFor(
 			...postgresOptions(await context.getCredentials('hybridSyncPostgresApi')),
 		});
 	}
+	warnOnceAboutEmbeddedStoreInQueueMode(context);
 	return openStore({ backend: 'embedded' });
+}
+
+let warnedAboutEmbeddedStore = false;
+
+/** Once per process, in n8n's log: the embedded store under queue mode dedups per process only. */
+function warnOnceAboutEmbeddedStoreInQueueMode(
+	context: IExecuteFunctions | IWebhookFunctions | ITriggerFunctions,
+): void {
+	if (warnedAboutEmbeddedStore) return;
+	const warning = embeddedStoreWarningForThisProcess();
+	if (warning === undefined) return;
+	warnedAboutEmbeddedStore = true;
+	context.logger.warn(warning, {
+		workflowId: context.getWorkflow().id,
+		node: context.getNode().name,
+	});
 }
 
 /** A real round trip (create the table or load the script, read one key), then disconnect. */
