@@ -106,10 +106,11 @@ export async function startQueueProcess({ name, kind, port, env, folder, logDir 
 
 /**
  * Starts main, then the webhook processors and workers side by side, on free ports, with their
- * folders under `folder` and one log file each in `logDir`. `startMain(env, port)` may replace how
- * main is started (the tests start it as an owner-logged-in harness instance); it answers an
- * object with `stop()`. Answers every process and `stop()`, which stops the webhook processors
- * first (no new work), then main, then the workers (their running executions finish).
+ * folders under `folder` and one log file each in `logDir`; `extraEnv` goes to every process.
+ * `startMain(env, port)` may replace how main is started (the tests start it as an owner-logged-in
+ * harness instance); it answers an object with `stop()`. Answers every process and `stop()`,
+ * which stops the webhook processors first (no new work), then main, then the workers (their
+ * running executions finish).
  */
 export async function startQueueTopology({
 	database,
@@ -118,12 +119,16 @@ export async function startQueueTopology({
 	folder,
 	logDir,
 	startMain,
+	extraEnv = {},
 }) {
 	const ports = new Map();
 	for (const { name } of QUEUE_PROCESSES) ports.set(name, await getFreePort());
 	const webhookProcessors = QUEUE_PROCESSES.filter((p) => p.kind === 'webhook');
 	const webhookUrl = `http://localhost:${ports.get(webhookProcessors[0].name)}/`;
-	const env = sharedQueueEnv({ database, queueRedis, encryptionKey, webhookUrl });
+	const env = {
+		...sharedQueueEnv({ database, queueRedis, encryptionKey, webhookUrl }),
+		...extraEnv,
+	};
 
 	const started = [];
 	const stopAll = async () => {
@@ -135,11 +140,7 @@ export async function startQueueTopology({
 	try {
 		const mainPort = ports.get('main');
 		const main = startMain
-			? {
-					name: 'main',
-					kind: 'main',
-					...(await startMain({ ...env, ...processEnv('main', mainPort) }, mainPort)),
-				}
+			? await startCustomMain(startMain, { ...env, ...processEnv('main', mainPort) }, mainPort)
 			: await startQueueProcess({
 					name: 'main',
 					kind: 'main',
@@ -168,6 +169,11 @@ export async function startQueueTopology({
 		await stopAll();
 		throw error;
 	}
+}
+
+async function startCustomMain(startMain, env, port) {
+	const started = await startMain(env, port);
+	return { name: 'main', kind: 'main', stop: () => started.stop() };
 }
 
 /** A fresh folder for the processes' user folders. */
