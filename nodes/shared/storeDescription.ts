@@ -47,6 +47,28 @@ export function storeProperties(displayOptions?: IDisplayOptions): INodeProperti
 				'Where keys are recorded. Nodes and workflows that use the same store see the same keys.',
 			...(displayOptions ? { displayOptions } : {}),
 		},
+		...embeddedStoreNotice(displayOptions),
+	];
+}
+
+/**
+ * Under the Store choice when it is Embedded and this n8n runs in queue mode: descriptions are
+ * built when n8n loads the node, in the process (main) that serves them to the editor.
+ */
+function embeddedStoreNotice(displayOptions?: IDisplayOptions): INodeProperties[] {
+	const warning = embeddedStoreWarningForThisProcess();
+	if (warning === undefined) return [];
+	return [
+		{
+			displayName: warning,
+			name: 'embeddedStoreQueueModeNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: {
+				...displayOptions,
+				show: { ...displayOptions?.show, storeBackend: ['embedded'] },
+			},
+		},
 	];
 }
 
