@@ -86,22 +86,25 @@ export async function startQueueProcess({ name, kind, port, env, folder, logDir 
 		logFile: path.join(logDir, `${name}.log`),
 	};
 	fs.mkdirSync(startArgs.userFolder, { recursive: true });
-	const handle = { name, kind, logFile: startArgs.logFile, running: await startN8n(startArgs) };
-	return Object.assign(handle, {
+	let running = await startN8n(startArgs);
+	return {
+		name,
+		kind,
+		logFile: startArgs.logFile,
 		get baseUrl() {
-			return handle.running.baseUrl;
+			return running.baseUrl;
 		},
 		get process() {
-			return handle.running.process;
+			return running.process;
 		},
 		async stop() {
-			await handle.running.stop();
+			await running.stop();
 		},
 		async restart() {
-			await handle.running.stop();
-			handle.running = await startN8n(startArgs);
+			await running.stop();
+			running = await startN8n(startArgs);
 		},
-	});
+	};
 }
 
 /**

@@ -142,6 +142,21 @@ describe('Signed Webhook Trigger in queue mode (main, 2 webhook processors, 2 wo
 			BULK_TIMEOUT_MS,
 		);
 	});
+	it('shows a notice under an Embedded store choice in the editor of a queue-mode n8n', async () => {
+		const [description] = await cluster.main.rest<
+			Array<{ properties: Array<{ name: string; type: string; displayName: string }> }>
+		>('POST', '/node-types', {
+			nodeInfos: [{ name: 'n8n-nodes-hybrid-sync.signedWebhookTrigger', version: 1 }],
+		});
+
+		expect(
+			description.properties.find((property) => property.name === 'embeddedStoreQueueModeNotice'),
+		).toMatchObject({
+			type: 'notice',
+			displayName: expect.stringContaining('EXECUTIONS_MODE=queue'),
+		});
+	});
+
 	it("warns in each webhook processor's log when a trigger keeps its keys in the embedded store", async () => {
 		const path = 'queue-embedded-events';
 		const created = await cluster.main.createWorkflow(

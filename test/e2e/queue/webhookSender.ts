@@ -4,8 +4,8 @@ import { signStandardWebhooks } from '../../lib/webhook/signedDeliveries';
  * A webhook provider as the queue-mode tests need one: it signs each attempt with Standard
  * Webhooks at the moment it sends it, spreads deliveries over every webhook processor in turn (the
  * load balancer's round robin), and retries an attempt that got no answer at all on the next
- * processor, as a balancer fails over. Optionally it also retries a refusal that says when to
- * (503 or 429 with Retry-After), as providers do.
+ * processor, as a balancer fails over. With `retryFailures` it also retries every answer that is
+ * not a 2xx, after Retry-After when given, else after a second, as Standard Webhooks senders do.
  */
 
 export interface Delivery {
@@ -19,9 +19,7 @@ export interface Answer {
 	/** The trigger's answer: `duplicate: true` for an event it has already seen. */
 	body: { received?: boolean; duplicate?: boolean; id?: string; error?: string };
 	retryAfter: string | null;
-	/** Attempts that got no answer before this one. */
-	connectionRetries: number;
-	/** With `retryRefusals`: the 503/429 answers before this one. */
+	/** With `retryFailures`: the answers other than 2xx before this one. */
 	refusals: Answer[];
 }
 
@@ -34,7 +32,7 @@ export class WebhookSender {
 	constructor(
 		private readonly urls: readonly string[],
 		private readonly secret: string,
-		private readonly options: { retryRefusals?: boolean } = {},
+		private readonly options: { retryFailures?: boolean } = {},
 	) {}
 
 	/** One delivery to the next processor in turn, retried as the options say. */
@@ -42,10 +40,11 @@ export class WebhookSender {
 		const refusals: Answer[] = [];
 		for (;;) {
 			const answer = await this.attempt(delivery);
-			const refused = (answer.status === 503 || answer.status === 429) && answer.retryAfter;
-			if (!this.options.retryRefusals || !refused) return { ...answer, refusals };
+			const failed = answer.status < 200 || answer.status > 299;
+			if (!this.options.retryFailures || !failed) return { ...answer, refusals };
 			refusals.push(answer);
-			await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter) * 1000));
+			const waitSeconds = answer.retryAfter ? Number(answer.retryAfter) : 1;
+			await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
 		}
 	}
 
@@ -70,7 +69,6 @@ export class WebhookSender {
 					status: response.status,
 					body: parseAnswer(text),
 					retryAfter: response.headers.get('retry-after'),
-					connectionRetries,
 					refusals: [],
 				};
 			} catch (error) {
