@@ -54,7 +54,7 @@ export class QueueCluster {
 		readonly main: N8nInstance,
 		readonly webhookProcessors: QueueProcess[],
 		readonly workers: QueueProcess[],
-		/** With the server's pid, to freeze it (SIGSTOP) and thaw it (SIGCONT). */
+		/** With the server's pid, to wait for it to exit when a test shuts it down. */
 		readonly storeRedis: RedisConnection & { pid: number },
 		readonly database: PostgresConnection,
 		private readonly stopAll: () => Promise<void>,
@@ -72,13 +72,17 @@ export class QueueCluster {
 			await Promise.all(services.map((service) => service.stop()));
 			rmSync(folder, { recursive: true, force: true });
 		};
+		// Each one as it starts, so that a failure of another still stops it.
+		const started = async <C>(service: Promise<RunningService<C>>) => {
+			services.push(await service);
+			return await service;
+		};
 		try {
 			const [database, queueRedis, storeRedis] = await Promise.all([
-				startService('postgres'),
-				startService('redis'),
-				startService('redis'),
+				started(startService('postgres')),
+				started(startService('redis')),
+				started(startService('redis')),
 			]);
-			services.push(database, queueRedis, storeRedis);
 			let main: N8nInstance | undefined;
 			const topology = await startQueueTopology({
 				database: database.connection,
