@@ -195,11 +195,22 @@ function n8nEnv({ userFolder, port, brokerPort, env = {} }) {
 	};
 }
 
-async function waitUntilReady(baseUrl, child, logFile) {
+/**
+ * What each n8n command answers once it is ready. /healthz answers as soon as the HTTP server
+ * listens, still mid-migration; /healthz/readiness once the database (and, in queue mode, Redis)
+ * is connected; /rest/settings once every REST controller of the main process is registered.
+ * `n8n webhook` serves no REST API, and `n8n worker` serves only its health check, on
+ * QUEUE_HEALTH_CHECK_PORT with QUEUE_HEALTH_CHECK_ACTIVE=true (start it with that as `port`).
+ */
+const READINESS_PROBES = {
+	start: ['/healthz', '/healthz/readiness', '/rest/settings'],
+	webhook: ['/healthz', '/healthz/readiness'],
+	worker: ['/healthz', '/healthz/readiness'],
+};
+
+async function waitUntilReady(baseUrl, child, logFile, probes) {
 	const deadline = Date.now() + READY_TIMEOUT_MS;
-	// /healthz answers as soon as the HTTP server listens, still mid-migration; /healthz/readiness
-	// once the database is migrated and every REST controller is registered.
-	for (const probe of ['/healthz', '/healthz/readiness', '/rest/settings']) {
+	for (const probe of probes) {
 		while (!(await fetch(baseUrl + probe).then((response) => response.ok, () => false))) {
 			if (child.exitCode !== null || child.signalCode !== null) {
 				const reason = child.signalCode ?? `exit ${child.exitCode}`;
@@ -214,11 +225,22 @@ async function waitUntilReady(baseUrl, child, logFile) {
 }
 
 /**
- * Starts `n8n start` on `port` with its data in `<userFolder>/.n8n`, after installing the package
- * from `packageDir` into it (`packageDir: null` skips that). Output goes to `logFile`, or to this
- * process's stdio when there is none. Resolves once the REST API answers.
+ * Starts `n8n start` (or `command`: `webhook`, `worker`) on `port` with its data in
+ * `<userFolder>/.n8n`, after installing the package from `packageDir` into it (`packageDir: null`
+ * skips that). Output goes to `logFile`, or to this process's stdio when there is none. Resolves
+ * once the process reports itself ready (see READINESS_PROBES).
  */
-export async function startN8n({ userFolder, port, env = {}, logFile, packageDir = REPO_DIR, runtimeDir }) {
+export async function startN8n({
+	userFolder,
+	port,
+	env = {},
+	logFile,
+	packageDir = REPO_DIR,
+	runtimeDir,
+	command = 'start',
+}) {
+	const probes = READINESS_PROBES[command];
+	if (!probes) throw new Error(`Unknown n8n command "${command}": start, webhook or worker`);
 	const { nodeBin, n8nBin } = await ensureN8nRuntime({ runtimeDir });
 	// Otherwise the readiness probe could be answered by whatever already listens there.
 	await probePort(port).catch(() => {
@@ -229,7 +251,7 @@ export async function startN8n({ userFolder, port, env = {}, logFile, packageDir
 	const brokerPort = env.N8N_RUNNERS_BROKER_PORT ?? (await getFreePort());
 	if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
 	const logFd = logFile ? fs.openSync(logFile, 'a') : undefined;
-	const child = spawn(nodeBin, [n8nBin, 'start'], {
+	const child = spawn(nodeBin, [n8nBin, command], {
 		env: n8nEnv({ userFolder, port, brokerPort, env }),
 		stdio: logFd === undefined ? 'inherit' : ['ignore', logFd, logFd],
 	});
@@ -245,7 +267,7 @@ export async function startN8n({ userFolder, port, env = {}, logFile, packageDir
 		clearTimeout(timer);
 	};
 	try {
-		await waitUntilReady(baseUrl, child, logFile);
+		await waitUntilReady(baseUrl, child, logFile, probes);
 	} catch (error) {
 		await stop();
 		throw error;

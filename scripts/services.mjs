@@ -188,6 +188,8 @@ async function startRedisOn(redisServer, port) {
 		host: HOST,
 		port,
 		password,
+		// Lets a test that shuts the server down wait until it has exited.
+		pid: child.pid,
 		async stop() {
 			process.removeListener('exit', stopNow);
 			if (child.exitCode === null && child.signalCode === null) {

@@ -14,6 +14,7 @@ import type {
 import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
 import { openStore } from '../../lib/store/openStore';
 import { PostgresStore, type PostgresStoreOptions } from '../../lib/store/PostgresStore';
+import { embeddedStoreWarningForThisProcess } from '../../lib/store/queueModeWarning';
 import { RedisStore, type RedisStoreOptions } from '../../lib/store/RedisStore';
 
 /** The store choice every node of this package offers, so all of them can share keys. */
@@ -45,6 +46,28 @@ export function storeProperties(displayOptions?: IDisplayOptions): INodeProperti
 			description:
 				'Where keys are recorded. Nodes and workflows that use the same store see the same keys.',
 			...(displayOptions ? { displayOptions } : {}),
+		},
+		...embeddedStoreNotice(displayOptions),
+	];
+}
+
+/**
+ * Under the Store choice when it is Embedded and this n8n runs in queue mode: descriptions are
+ * built when n8n loads the node, in the process (main) that serves them to the editor.
+ */
+function embeddedStoreNotice(displayOptions?: IDisplayOptions): INodeProperties[] {
+	const warning = embeddedStoreWarningForThisProcess();
+	if (warning === undefined) return [];
+	return [
+		{
+			displayName: warning,
+			name: 'embeddedStoreQueueModeNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: {
+				...displayOptions,
+				show: { ...displayOptions?.show, storeBackend: ['embedded'] },
+			},
 		},
 	];
 }
@@ -100,7 +123,24 @@ export async function openStoreFor(
 			...postgresOptions(await context.getCredentials('hybridSyncPostgresApi')),
 		});
 	}
+	warnOnceAboutEmbeddedStoreInQueueMode(context);
 	return openStore({ backend: 'embedded' }, context.logger);
+}
+
+let warnedAboutEmbeddedStore = false;
+
+/** Once per process, in n8n's log: the embedded store under queue mode dedups per process only. */
+function warnOnceAboutEmbeddedStoreInQueueMode(
+	context: IExecuteFunctions | IWebhookFunctions | ITriggerFunctions,
+): void {
+	if (warnedAboutEmbeddedStore) return;
+	const warning = embeddedStoreWarningForThisProcess();
+	if (warning === undefined) return;
+	warnedAboutEmbeddedStore = true;
+	context.logger.warn(warning, {
+		workflowId: context.getWorkflow().id,
+		node: context.getNode().name,
+	});
 }
 
 /** A real round trip (create the table or load the script, read one key), then disconnect. */

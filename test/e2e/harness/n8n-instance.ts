@@ -84,6 +84,8 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	/** Install this repo's built package into the nodes folder (needs `npm run build`). */
 	installPackage?: boolean;
+	/** The port to listen on; a free one when not given. */
+	port?: number;
 }
 
 /** A real n8n process in a temporary user folder, with an owner logged in over its REST API. */
@@ -96,9 +98,9 @@ export class N8nInstance {
 		private readonly startArgs: Parameters<N8nRuntime['startN8n']>[0],
 	) {}
 
-	static async start({ env = {}, installPackage = true }: StartOptions = {}): Promise<N8nInstance> {
+	static async start({ env = {}, installPackage = true, ...options }: StartOptions = {}): Promise<N8nInstance> {
 		const runtime = await loadN8nRuntime();
-		const port = await runtime.getFreePort();
+		const port = options.port ?? (await runtime.getFreePort());
 		const startArgs = {
 			userFolder: mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-')),
 			port,
