@@ -1,6 +1,6 @@
 import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
-import { leaseProperty } from '../shared/lease';
+import { leaseProperty, maxAttemptsProperty } from '../shared/lease';
 import { keyProperty } from '../shared/readKey';
 import { storeProperties } from '../shared/storeDescription';
 
@@ -107,16 +107,10 @@ const againstStoreProperties: INodeProperties[] = [
 		'How long the claims of recovered records protect this run: longer than processing them takes',
 		{ show: { mode: ['againstStore'], claimRecovered: [true] } },
 	),
-	{
-		displayName: 'Max Attempts',
-		name: 'maxAttempts',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 3,
-		description:
-			"A record whose key already used this many claims and whose last run crashed (its lease ran out) is dead-lettered instead of recovered again. Use the Idempotency Check's value.",
-		displayOptions: { show: { mode: ['againstStore'], claimRecovered: [true] } },
-	},
+	maxAttemptsProperty(
+		"A record whose key already used this many claims and whose last run crashed (its lease ran out) is dead-lettered instead of recovered again. Use the Idempotency Check's value.",
+		{ show: { mode: ['againstStore'], claimRecovered: [true] } },
+	),
 	{
 		displayName: 'Alert Threshold (%)',
 		name: 'alertThresholdPercent',

@@ -14,6 +14,20 @@ export const leaseProperty = (
 	displayOptions,
 });
 
+/** How many claims a key may use before it is dead-lettered, as each node describes it. */
+export const maxAttemptsProperty = (
+	description: string,
+	displayOptions: IDisplayOptions,
+): INodeProperties => ({
+	displayName: 'Max Attempts',
+	name: 'maxAttempts',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 3,
+	description,
+	displayOptions,
+});
+
 /** The Lease parameter in milliseconds, as the store takes it. */
 export const readLeaseMs = (context: IExecuteFunctions): number =>
 	(context.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;

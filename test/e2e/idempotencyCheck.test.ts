@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import {
 	N8nInstance,
 	type WorkflowDefinition,
 } from './harness';
+import { stripeDelivery } from './stripeDelivery';
 
 /**
  * The Idempotency Check inside a real n8n, wired the way the README recommends: a signed webhook
@@ -163,7 +163,8 @@ const fencingWorkflow = (businessOrigin: string) =>
 		inARow('Webhook', 'Claim Event', 'Business Step', 'Mark Done'),
 	);
 
-function stripeDelivery(eventId: string): RequestInit {
+/** A Stripe `payment_intent.succeeded` event, signed as Stripe signs it. */
+function paymentDelivery(eventId: string): RequestInit {
 	const body = JSON.stringify({
 		id: eventId,
 		object: 'event',
@@ -171,16 +172,7 @@ function stripeDelivery(eventId: string): RequestInit {
 		created: Math.floor(Date.now() / 1000),
 		data: { object: { id: `pi_${eventId}`, amount: 4200, currency: 'eur' } },
 	});
-	const timestamp = Math.floor(Date.now() / 1000);
-	const signature = createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex');
-	return {
-		method: 'POST',
-		headers: {
-			'content-type': 'application/json',
-			'stripe-signature': `t=${timestamp},v1=${signature}`,
-		},
-		body,
-	};
+	return stripeDelivery(body, SECRET);
 }
 
 /** The items a node put on one of its outputs in an execution (none when it did not run). */
@@ -206,7 +198,7 @@ describe('Idempotency Check in a real n8n: claim, call, complete or release', ()
 		const url = n8n.webhookUrl(WEBHOOK_PATH);
 		const responses = await Promise.all(
 			ids.flatMap((id) =>
-				Array.from({ length: copies }, async () => await fetch(url, stripeDelivery(id))),
+				Array.from({ length: copies }, async () => await fetch(url, paymentDelivery(id))),
 			),
 		);
 		delivered += responses.length;

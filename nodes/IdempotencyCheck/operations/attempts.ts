@@ -1,21 +1,16 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { maxAttemptsProperty } from '../../shared/lease';
 import { DAY_MS } from './routeRecord';
 
 /** Claim and Release share these: a lost run (crash) and a failed run (release) count alike. */
 const show = { show: { operation: ['claim', 'release'] } };
 
 export const attemptProperties: INodeProperties[] = [
-	{
-		displayName: 'Max Attempts',
-		name: 'maxAttempts',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 3,
-		description:
-			'Claims a key may use. Release after this many claims, or a Claim taking over a crashed run (lease ran out) after this many, moves the key to Dead Letter; later claims report it there instead of New. Use the same value on Claim and Release.',
-		displayOptions: show,
-	},
+	maxAttemptsProperty(
+		'Claims a key may use. Release after this many claims, or a Claim taking over a crashed run (lease ran out) after this many, moves the key to Dead Letter; later claims report it there instead of New. Use the same value on Claim and Release.',
+		show,
+	),
 	{
 		displayName: 'Dead Letter Retention (Days)',
 		name: 'deadLetterRetentionDays',
