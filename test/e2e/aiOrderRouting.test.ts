@@ -15,6 +15,7 @@ import {
 	type MockShopApi,
 	type ShopOrder,
 } from '../support/mockShopApi';
+import { countBy, rulesBranch } from '../support/orderRules';
 import {
 	keyTokens,
 	loadTemplate,
@@ -52,16 +53,6 @@ const WAIT_MS = 600_000;
 
 const STRICTNESS: ApprovalBranch[] = ['auto', 'manager', 'finance'];
 
-/** The template's approval rules, first match wins; Needs Review posts to finance too. */
-function rulesBranch(order: ShopOrder): ApprovalBranch {
-	const { riskRecommendation: risk, total_price: total } = order;
-	if (risk === 'CANCEL' || risk === 'INVESTIGATE' || order.customer.orders_count <= 1)
-		return 'finance';
-	if (total === undefined || order.currency !== 'EUR') return 'finance';
-	if (Number(total) >= 500) return 'manager';
-	return risk === 'ACCEPT' ? 'auto' : 'finance';
-}
-
 const stricterOf = (a: ApprovalBranch, b: ApprovalBranch) =>
 	STRICTNESS.indexOf(a) >= STRICTNESS.indexOf(b) ? a : b;
 
@@ -74,12 +65,6 @@ const idOf = (order: ShopOrder) => String(order.id);
 const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
 /** The order a model call is about: the prompt starts with the order's name. */
 const orderNameIn = (call: ChatCall) => /^Order (#\d+):/.exec(call.prompt)?.[1];
-
-function countBy(values: Array<string | undefined>): Record<string, number> {
-	const counts: Record<string, number> = {};
-	for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
-	return counts;
-}
 
 /** The AI intake as a user sets it up, with the model's credential pointing at the local server. */
 async function publishAiIntake(
@@ -319,6 +304,7 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			// The slow answer was cut off by the model node's timeout, not answered late.
 			const slowCall = openAi.calls.find((call) => orderNameIn(call) === autoSlow.name);
 			expect(slowCall?.status).toBe(0);
+			expect(bodyOf(autoSlow)?.modelReason).toMatch(/timed out|timeout/i);
 
 			// One model call per order, none for the retries, which stopped at Claim Order as
 			// Duplicate carrying the stored routing.
