@@ -38,7 +38,8 @@ import {
  * Shopify delivers it.
  *
  * Only placeholders change (addresses, credentials) and, for test speed, the model's timeout: 3 s
- * instead of 20 s, with the slow answer 8 s late.
+ * instead of 20 s, with the slow answer 8 s late. The last test publishes a second copy with the
+ * step turned off as the notes say (Ask the Model disabled), on its own webhook path.
  */
 
 const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
