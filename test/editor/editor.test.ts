@@ -330,8 +330,12 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 			return { ...workflow, nodes };
 		}
 
-		/** Ours from their built descriptions; n8n's HTTP Request from its Authentication choice. */
+		/**
+		 * Ours from their built descriptions; n8n's HTTP Request from its Authentication choice; the
+		 * AI intake's OpenAI Chat Model its one credential.
+		 */
 		function credentialTypesNeeded(node: INode): string[] {
+			if (node.type === '@n8n/n8n-nodes-langchain.lmChatOpenAi') return ['openAiApi'];
 			if (node.type !== 'n8n-nodes-base.httpRequest') return requiredCredentialTypes(node);
 			const { authentication, genericAuthType, nodeCredentialType } = node.parameters;
 			if (authentication === 'genericCredentialType') return [genericAuthType as string];
