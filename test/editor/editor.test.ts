@@ -265,6 +265,12 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 
 		it('shows the fields to match for Compare Inputs', async () => {
 			await selectParameterOption(page, 'mode', 'Compare Inputs');
+			// The panel re-renders its parameter list after the mode changes: read it once it has.
+			await page
+				.getByTestId('ndv')
+				.locator('label[for="resolve"]')
+				.filter({ hasText: 'When There Are Differences' })
+				.waitFor();
 
 			const parameters = await visibleParameters(page);
 			expect(parameters).toMatchObject({ resolve: 'When There Are Differences' });
