@@ -35,9 +35,9 @@ function connect(wires: Array<[from: string, output: number, to: string]>): ICon
 	return connections;
 }
 
-/** POSTs `{ eventId, via }` for each item to `url`; a failed call leaves through the error output. */
-const businessStep = (name: string, url: string, via: string, position: [number, number]) => ({
-	...node(
+/** POSTs `{ eventId, via }` for each item to `url`. */
+const businessStep = (name: string, url: string, via: string, position: [number, number]) =>
+	node(
 		name,
 		'n8n-nodes-base.httpRequest',
 		4.2,
@@ -54,9 +54,7 @@ const businessStep = (name: string, url: string, via: string, position: [number,
 			options: {},
 		},
 		position,
-	),
-	onError: 'continueErrorOutput' as const,
-});
+	);
 
 /** Complete or Release of the key `claimedBy` claimed, with that claim's fencing token. */
 const finishClaim = (
@@ -135,7 +133,11 @@ export function cursorPollWorkflow(options: {
 		nodes: [
 			trigger,
 			claim,
-			businessStep('Business Step', businessUrl, 'poll', [480, 0]),
+			// A failed call leaves through the error output, to Give Back.
+			{
+				...businessStep('Business Step', businessUrl, 'poll', [480, 0]),
+				onError: 'continueErrorOutput',
+			},
 			// Above Release: n8n's v1 order runs the upper branch first, so a run's successful records
 			// are completed before the failed one fails the run.
 			finishClaim('Mark Done', 'complete', 'Claim Order', namespace, store, [720, -100]),
