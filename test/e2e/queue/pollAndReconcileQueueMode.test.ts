@@ -73,7 +73,9 @@ async function startBusinessEndpoint(failingOnce: Set<string>) {
 	return {
 		url: origin,
 		calls,
-		hold: () => (held = []),
+		hold: () => {
+			held = [];
+		},
 		heldCalls: () => held?.length ?? 0,
 		release: () => {
 			const waiting = held ?? [];
