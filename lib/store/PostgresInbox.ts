@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type {
 	DeliveryInbox,
 	InboxBounds,
-	InboxEntry,
 	InboxEntryWithBody,
 	InboxPage,
 	InboxQuery,
@@ -14,7 +13,13 @@ import type {
 } from './DeliveryInbox';
 import type { Clock } from './IdempotencyStore';
 import {
+	ENTRY_COLUMNS,
 	type EncodedEvent,
+	type EntryRow,
+	type RejectionRow,
+	entryFromRow,
+	pageOf,
+	rejectionFromRow,
 	validateGet,
 	validateInboxFilter,
 	validateInboxQuery,
@@ -51,9 +56,6 @@ const PURGE_BATCH = 10_000;
 /** Event ids up to 8 KB do not fit a btree entry, so the primary key holds their SHA-256. */
 const eventHash = (eventId: string): Buffer =>
 	createHash('sha256').update(eventId, 'utf8').digest();
-
-const ENTRY_COLUMNS =
-	'event_id, event_type, scheme, path, envelope, headers, body_hash, received_at, last_received_at, receipts, expires_at';
 
 /** Created under the store's advisory lock, so IF NOT EXISTS cannot race. */
 export function inboxSchema(tables: InboxTables): string[] {
@@ -113,32 +115,6 @@ function indexName(table: string, kind: string): string {
 	return `"hybrid_sync_${kind}_${createHash('sha256').update(table).digest('hex').slice(0, 32)}"`;
 }
 
-interface EntryRow {
-	event_id: string;
-	event_type: string | null;
-	scheme: string;
-	path: string;
-	envelope: string;
-	headers: string;
-	body_hash: string;
-	/** bigint columns arrive as strings. */
-	received_at: string;
-	last_received_at: string;
-	receipts: number;
-	expires_at: string;
-}
-
-interface RejectionRow {
-	at: string;
-	path: string;
-	scheme: string;
-	reason: string;
-	status: number;
-	headers: string;
-	body_prefix: Buffer;
-	source_ip: string | null;
-}
-
 /**
  * `store.inbox` of the PostgreSQL store. A keep is one statement: the entries' upsert, the body's
  * upsert (or the retention of the bodies its repeats use) and the namespace's count, all atomic;
@@ -174,7 +150,7 @@ export class PostgresInbox implements DeliveryInbox {
 				outcomes[position] = {
 					eventId: row.event_id,
 					firstReceipt: row.receipts === 1,
-					entry: toEntry(namespace, row),
+					entry: entryFromRow(namespace, row),
 				};
 				if (row.entries !== null) entries = Number(row.entries);
 			}
@@ -318,7 +294,7 @@ export class PostgresInbox implements DeliveryInbox {
 		const found = new Map(rows.map((row) => [row.event_id, row]));
 		return eventIds.map((eventId) => {
 			const row = found.get(eventId);
-			return row ? { ...toEntry(namespace, row), rawBody: row.body ?? undefined } : undefined;
+			return row ? { ...entryFromRow(namespace, row), rawBody: row.body ?? undefined } : undefined;
 		});
 	}
 
@@ -339,11 +315,10 @@ export class PostgresInbox implements DeliveryInbox {
 				query.limit + 1,
 			],
 		);
-		const entries = rows.slice(0, query.limit).map((row) => toEntry(namespace, row));
-		const last = entries.at(-1);
-		return rows.length > query.limit && last
-			? { entries, next: { receivedAt: last.receivedAt, eventId: last.eventId } }
-			: { entries };
+		return pageOf(
+			rows.map((row) => entryFromRow(namespace, row)),
+			query.limit,
+		);
 	}
 
 	async purge(namespace: string, query: Omit<InboxQuery, 'limit' | 'after'>): Promise<number> {
@@ -414,23 +389,14 @@ export class PostgresInbox implements DeliveryInbox {
 	): Promise<RejectedDelivery[]> {
 		validateRejectionsQuery(namespace, query);
 		await this.access.prepare();
-		const rows = await this.access.query<RejectionRow>(
+		const rows = await this.access.query<RejectionRow & { body_prefix: Buffer }>(
 			`SELECT at, path, scheme, reason, status, headers, body_prefix, source_ip FROM ${this.tables.rejected}
 			WHERE namespace = $1 AND expires_at > $2 AND ($3::bigint IS NULL OR at >= $3)
 				AND ($4::bigint IS NULL OR at < $4)
 			ORDER BY at DESC, id DESC LIMIT $5`,
 			[namespace, this.access.clock(), query.from ?? null, query.to ?? null, query.limit],
 		);
-		return rows.map((row) => ({
-			path: row.path,
-			scheme: row.scheme,
-			reason: row.reason,
-			status: row.status,
-			at: Number(row.at),
-			headers: JSON.parse(row.headers) as Record<string, string>,
-			bodyPrefix: row.body_prefix.toString('utf8'),
-			sourceIp: row.source_ip,
-		}));
+		return rows.map((row) => rejectionFromRow(row, row.body_prefix.toString('utf8')));
 	}
 
 	async tally(namespace: string, since: number): Promise<InboxTally> {
@@ -498,20 +464,3 @@ const filterValues = (query: Omit<InboxQuery, 'limit' | 'after'>): unknown[] => 
 	query.to ?? null,
 	query.eventType ?? null,
 ];
-
-function toEntry(namespace: string, row: EntryRow): InboxEntry {
-	return {
-		namespace,
-		eventId: row.event_id,
-		eventType: row.event_type,
-		scheme: row.scheme,
-		path: row.path,
-		envelope: JSON.parse(row.envelope) as Record<string, unknown>,
-		headers: JSON.parse(row.headers) as Record<string, string>,
-		bodyHash: row.body_hash,
-		receivedAt: Number(row.received_at),
-		lastReceivedAt: Number(row.last_received_at),
-		receipts: Number(row.receipts),
-		expiresAt: Number(row.expires_at),
-	};
-}

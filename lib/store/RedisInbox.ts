@@ -15,6 +15,7 @@ import type {
 } from './DeliveryInbox';
 import type { Clock } from './IdempotencyStore';
 import {
+	pageOf,
 	validateGet,
 	validateInboxFilter,
 	validateInboxQuery,
@@ -287,11 +288,7 @@ export class RedisInbox implements DeliveryInbox {
 			});
 			if (entries.length > query.limit) break;
 		}
-		const page = entries.slice(0, query.limit);
-		const last = page.at(-1);
-		return entries.length > query.limit && last
-			? { entries: page, next: { receivedAt: last.receivedAt, eventId: last.eventId } }
-			: { entries: page };
+		return pageOf(entries, query.limit);
 	}
 
 	async purge(namespace: string, query: Omit<InboxQuery, 'limit' | 'after'>): Promise<number> {

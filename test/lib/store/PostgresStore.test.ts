@@ -6,7 +6,7 @@ import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { closeAllStores } from '../../../lib/store/openStore';
 import { describeCursorContract } from './cursorContract';
-import { describeInboxContract } from './inboxContract';
+import { describeInboxContract, oneEventDelivery, rejection } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -152,15 +152,10 @@ describe('PostgresStore', () => {
 		const time = testClock();
 		const store = open({ table: `hot_${Date.now()}`, clock: time.clock });
 		const keepOne = async (eventId: string) =>
-			await store.inbox.keep(
-				'hot-path',
-				{
-					rawBody: Buffer.from(`{"id":"${eventId}"}`),
-					events: [{ eventId, eventType: 'e', scheme: 's', path: 'p', envelope: {}, headers: {} }],
-					receivedAt: time.now(),
-				},
-				{ retentionMs: 60_000, maxEntries: 100 },
-			);
+			await store.inbox.keep('hot-path', oneEventDelivery(eventId, time.now()), {
+				retentionMs: 60_000,
+				maxEntries: 100,
+			});
 		// Creates the tables and runs the first purge, so what follows is the steady state.
 		await keepOne('warm-up');
 		const pool = (store as unknown as { pool: Pool }).pool;
@@ -173,20 +168,10 @@ describe('PostgresStore', () => {
 
 	it('creates the inbox tables beside the keys table', async () => {
 		const schema = `inbox_${Date.now()}`;
-		await open({ schema, table: 'keys' }).inbox.recordRejection(
-			'ns',
-			{
-				path: 'p',
-				scheme: 's',
-				reason: 'signatureMismatch',
-				status: 401,
-				at: Date.now(),
-				headers: {},
-				bodyPrefix: '',
-				sourceIp: null,
-			},
-			{ retentionMs: 60_000, maxEntries: 10 },
-		);
+		await open({ schema, table: 'keys' }).inbox.recordRejection('ns', rejection(Date.now()), {
+			retentionMs: 60_000,
+			maxEntries: 10,
+		});
 		const rows = await withClient(
 			async (client) =>
 				(

@@ -2,9 +2,10 @@ import Redis from 'ioredis';
 
 import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { RedisStore } from '../../../lib/store/RedisStore';
+import { bodyHashOf } from '../../../lib/store/inboxRules';
 import { closeAllStores } from '../../../lib/store/openStore';
 import { describeCursorContract } from './cursorContract';
-import { describeInboxContract } from './inboxContract';
+import { describeInboxContract, oneEventDelivery } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -108,15 +109,10 @@ describe('RedisStore', () => {
 	it('keeps a delivery and claims its event in one command each (the webhook hot path)', async () => {
 		const store = open();
 		const keepOne = async (eventId: string) =>
-			await store.inbox.keep(
-				'hot-path',
-				{
-					rawBody: Buffer.from(`{"id":"${eventId}"}`),
-					events: [{ eventId, eventType: 'e', scheme: 's', path: 'p', envelope: {}, headers: {} }],
-					receivedAt: Date.now(),
-				},
-				{ retentionMs: 60_000, maxEntries: 100 },
-			);
+			await store.inbox.keep('hot-path', oneEventDelivery(eventId, Date.now()), {
+				retentionMs: 60_000,
+				maxEntries: 100,
+			});
 		// Connects and loads the scripts, so what follows is the steady state.
 		await keepOne('warm-up');
 		await store.claim('hot-path', [{ key: 'warm-up' }], { leaseMs: 60_000 });
@@ -130,33 +126,21 @@ describe('RedisStore', () => {
 	});
 
 	it('keeps the inbox under its own key space, with native TTLs', async () => {
+		const bodyHash = bodyHashOf(oneEventDelivery('evt_1', 0).rawBody);
 		const raw = new Redis({ ...redis.connection, lazyConnect: true });
 		try {
 			await open({ keyPrefix: 'inbox-prefix:' }).inbox.keep(
 				'orders',
-				{
-					rawBody: Buffer.from('body'),
-					events: [
-						{
-							eventId: 'evt_1',
-							eventType: null,
-							scheme: 's',
-							path: 'p',
-							envelope: {},
-							headers: {},
-						},
-					],
-					receivedAt: Date.now(),
-				},
+				oneEventDelivery('evt_1', Date.now()),
 				{ retentionMs: 60_000, maxEntries: 100 },
 			);
 			const keys = (await raw.keys('inbox-prefix:*')).sort();
 			expect(keys).toEqual(
 				[
-					'inbox-prefix:i6:{orders}:b:230d8358dc8e8890b4c58deeb62912ee2f20357ae92a5cc861b98e68fe31acb5',
+					`inbox-prefix:i6:{orders}:b:${bodyHash}`,
 					'inbox-prefix:i6:{orders}:e:evt_1',
 					'inbox-prefix:i6:{orders}:idx',
-					'inbox-prefix:i6:{orders}:r:230d8358dc8e8890b4c58deeb62912ee2f20357ae92a5cc861b98e68fe31acb5',
+					`inbox-prefix:i6:{orders}:r:${bodyHash}`,
 				].sort(),
 			);
 			for (const key of keys) {
