@@ -373,6 +373,8 @@ export class EmbeddedInbox implements DeliveryInbox {
 
 	/** Past the bound, expired entries go first (uncounted), then the oldest live ones (counted). */
 	private keepWithinBound(namespace: string, added: number, maxEntries: number, now: number): void {
+		// Repeats and replaced expired rows add nothing: the count can only pass the bound by adding.
+		if (added === 0) return;
 		const { entries } = this.statements.addEntries.get(namespace, added) as { entries: number };
 		if (entries <= maxEntries) return;
 		const expired = this.statements.removeExpiredOf.all(namespace, now) as Array<{

@@ -93,6 +93,25 @@ it('adds the cursor table to a file of the release before it, next to its keys',
 	await reopened.close();
 });
 
+it('adds the inbox tables to a file of the release before it, next to its keys', async () => {
+	const path = freshPath();
+	const db = new DatabaseSync(path);
+	db.exec(PREVIOUS_SCHEMA);
+	db.close();
+	const time = testClock();
+	const store = new EmbeddedStore({ path, clock: time.clock });
+	await store.inbox.keep('ns', oneEventDelivery('evt_1', time.now()), {
+		retentionMs: 60_000,
+		maxEntries: 10,
+	});
+	await store.close();
+	const reopened = new EmbeddedStore({ path, clock: time.clock });
+	expect((await reopened.inbox.get('ns', ['evt_1']))[0]?.rawBody).toEqual(
+		oneEventDelivery('evt_1', 0).rawBody,
+	);
+	await reopened.close();
+});
+
 function countRows(path: string, where = 'true'): number {
 	const db = new DatabaseSync(path, { readOnly: true });
 	try {
