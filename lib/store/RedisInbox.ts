@@ -419,6 +419,7 @@ export class RedisInbox implements DeliveryInbox {
 		const key = `${this.access.base(namespace)}idx`;
 		const max = window.to === undefined ? '+inf' : `(${window.to}`;
 		let min: string | number = window.from ?? '-inf';
+		if (after && window.to !== undefined && after.receivedAt >= window.to) return;
 		if (after && (window.from === undefined || after.receivedAt >= window.from)) {
 			const ties = await this.access.command(
 				async (client) => await client.zrangebyscore(key, after.receivedAt, after.receivedAt),

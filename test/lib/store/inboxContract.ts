@@ -337,6 +337,16 @@ export function describeInboxContract(name: string, backend: InboxBackend): void
 						after: { receivedAt: T0, eventId: 'b1' },
 					}),
 				).toEqual(['c2']);
+				expect(
+					await listIds({
+						limit: 10,
+						to: T0 + 1000,
+						after: { receivedAt: T0 + 1000, eventId: 'a' },
+					}),
+				).toEqual([]);
+				expect(
+					await listIds({ limit: 10, from: T0 + 2000, after: { receivedAt: T0, eventId: 'a1' } }),
+				).toEqual(['a3']);
 			});
 
 			it('purges what the filter matches, answers how many, and leaves the rest with their bodies', async () => {
