@@ -30,12 +30,12 @@ import { byUtf8 } from './validation';
 /**
  * Key space of one namespace, under `<base>` = `<prefix>i<length>:{<namespace>}:` (the braces keep
  * a namespace in one Redis Cluster slot, so its scripts touch one node):
- *   `idx`       sorted set of event ids by receivedAt (ties by id, byte order): lists and the bound
- *   `e:<id>`    hash of one entry, with the native TTL of its expiry
- *   `b:<sha>`   raw body, stored once per namespace, living as long as its longest-lived entry
- *   `r:<sha>`   set of the event ids whose entries use that body, so a purge can drop it
- *   `rej`       sorted set of rejections by time (member: sequence number + JSON)
- *   `n`         hash of counters (dropped entries, rejection sequence)
+ *   `index`           sorted set of event ids by receivedAt (ties by id, byte order): lists, bound
+ *   `entry:<id>`      hash of one entry, with the native TTL of its expiry
+ *   `body:<sha>`      raw body, stored once per namespace, living as long as its longest-lived entry
+ *   `bodyrefs:<sha>`  set of the event ids whose entries use that body, so a purge can drop it
+ *   `rejected`        sorted set of rejections by time (member: sequence number + JSON)
+ *   `counts`          hash of counters (dropped entries, rejection sequence)
  * Scripts build the entry and body keys of a namespace from `<base>`: they always stay in its slot.
  */
 const INBOX_PRELUDE = `
@@ -53,21 +53,21 @@ local function extend(key, expiresAt)
 	if ttl == -1 or (ttl >= 0 and ttl < wanted) then redis.call('PEXPIRE', key, wanted) end
 end
 local function removeEntry(eventId)
-	local key = base .. 'e:' .. eventId
+	local key = base .. 'entry:' .. eventId
 	local values = redis.call('HMGET', key, 'bodyHash', 'expiresAt')
-	redis.call('ZREM', base .. 'idx', eventId)
+	redis.call('ZREM', base .. 'index', eventId)
 	if not values[1] then return 0 end
 	redis.call('DEL', key)
-	local refs = base .. 'r:' .. values[1]
+	local refs = base .. 'bodyrefs:' .. values[1]
 	redis.call('SREM', refs, eventId)
-	if redis.call('SCARD', refs) == 0 then redis.call('DEL', base .. 'b:' .. values[1]) end
+	if redis.call('SCARD', refs) == 0 then redis.call('DEL', base .. 'body:' .. values[1]) end
 	if tonumber(values[2]) > now then return 1 end
 	return 0
 end
 `;
 
 /**
- * KEYS: idx, counters, body, body refs, then one entry key per event. ARGV: now, base, receivedAt,
+ * KEYS: index, counts, body, body refs, then one entry key per event. ARGV: now, base, receivedAt,
  * retentionMs, maxEntries, bodyHash, rawBody, then per event its id, type ('' for none), scheme,
  * path, envelope and headers. Answers per event {1 first receipt / 0 repeat, ...FIELDS}.
  */
@@ -90,8 +90,8 @@ for index = 5, #KEYS do
 		found[10] = math.max(tonumber(found[10]), receivedAt + retentionMs)
 		redis.call('HSET', key, 'lastReceivedAt', found[8], 'receipts', found[9], 'expiresAt', found[10])
 		redis.call('PEXPIRE', key, found[10] - now)
-		extend(base .. 'b:' .. found[6], found[10])
-		extend(base .. 'r:' .. found[6], found[10])
+		extend(base .. 'body:' .. found[6], found[10])
+		extend(base .. 'bodyrefs:' .. found[6], found[10])
 	else
 		removeEntry(eventId)
 		first = 1
@@ -119,7 +119,7 @@ if bodyExpiresAt then
 	extend(idx, receivedAt + retentionMs)
 end
 for _, eventId in ipairs(redis.call('ZRANGE', idx, 0, 9)) do
-	if not loadEntry(base .. 'e:' .. eventId) then removeEntry(eventId) end
+	if not loadEntry(base .. 'entry:' .. eventId) then removeEntry(eventId) end
 end
 local excess = redis.call('ZCARD', idx) - maxEntries
 if excess > 0 then
@@ -138,7 +138,7 @@ local answers = {}
 for index, key in ipairs(KEYS) do
 	local found = loadEntry(key)
 	if found and ARGV[3] == '1' then
-		found[11] = redis.call('GET', base .. 'b:' .. found[6])
+		found[11] = redis.call('GET', base .. 'body:' .. found[6])
 	end
 	answers[index] = found
 end
@@ -150,7 +150,7 @@ const PURGE_SCRIPT = `${INBOX_PRELUDE}
 local removed = 0
 for index = 4, #ARGV do
 	local eventId = ARGV[index]
-	local key = base .. 'e:' .. eventId
+	local key = base .. 'entry:' .. eventId
 	if ARGV[3] == '' or redis.call('HGET', key, 'eventType') == ARGV[3] then
 		removed = removed + removeEntry(eventId)
 	end
@@ -229,11 +229,11 @@ export class RedisInbox implements DeliveryInbox {
 		const replies = await this.access.evaluate<Array<[number, ...EntryReply]>>(
 			SCRIPTS.keep,
 			[
-				`${base}idx`,
-				`${base}n`,
-				`${base}b:${bodyHash}`,
-				`${base}r:${bodyHash}`,
-				...request.events.map((event) => `${base}e:${event.eventId}`),
+				`${base}index`,
+				`${base}counts`,
+				`${base}body:${bodyHash}`,
+				`${base}bodyrefs:${bodyHash}`,
+				...request.events.map((event) => `${base}entry:${event.eventId}`),
 			],
 			[
 				this.access.clock(),
@@ -319,7 +319,7 @@ export class RedisInbox implements DeliveryInbox {
 		const stored: StoredRejection = { ...pickRejection(rejection), expiresAt };
 		await this.access.evaluate(
 			SCRIPTS.rejection,
-			[`${base}rej`, `${base}n`],
+			[`${base}rejected`, `${base}counts`],
 			[
 				this.access.clock(),
 				base,
@@ -337,7 +337,7 @@ export class RedisInbox implements DeliveryInbox {
 		query: { from?: number; to?: number; limit: number },
 	): Promise<RejectedDelivery[]> {
 		validateRejectionsQuery(namespace, query);
-		const key = `${this.access.base(namespace)}rej`;
+		const key = `${this.access.base(namespace)}rejected`;
 		// Newest first: entries not yet trimmed after they expired are the oldest, at the end.
 		const members = await this.access.command(
 			async (client) =>
@@ -368,8 +368,8 @@ export class RedisInbox implements DeliveryInbox {
 		const [members, dropped] = await this.access.command(
 			async (client) =>
 				await Promise.all([
-					client.zrangebyscore(`${base}rej`, since, '+inf'),
-					client.hget(`${base}n`, 'dropped'),
+					client.zrangebyscore(`${base}rejected`, since, '+inf'),
+					client.hget(`${base}counts`, 'dropped'),
 				]),
 		);
 		const rejected: Record<string, number> = {};
@@ -401,7 +401,7 @@ export class RedisInbox implements DeliveryInbox {
 		const base = this.access.base(namespace);
 		return await this.access.evaluate<unknown[]>(
 			SCRIPTS.load,
-			eventIds.map((eventId) => `${base}e:${eventId}`),
+			eventIds.map((eventId) => `${base}entry:${eventId}`),
 			[this.access.clock(), base, withBody ? 1 : 0],
 			withBody,
 		);
@@ -416,7 +416,7 @@ export class RedisInbox implements DeliveryInbox {
 		window: { from?: number; to?: number },
 		after?: InboxPosition,
 	): AsyncGenerator<string[]> {
-		const key = `${this.access.base(namespace)}idx`;
+		const key = `${this.access.base(namespace)}index`;
 		const max = window.to === undefined ? '+inf' : `(${window.to}`;
 		let min: string | number = window.from ?? '-inf';
 		if (after && window.to !== undefined && after.receivedAt >= window.to) return;

@@ -36,7 +36,7 @@ describeInboxContract('redis', {
 	storedBodies: async (_store, namespace, hash) => {
 		const raw = new Redis(redis.connection);
 		try {
-			return await raw.exists(`hybrid-sync:i${namespace.length}:{${namespace}}:b:${hash}`);
+			return await raw.exists(`hybrid-sync:i${namespace.length}:{${namespace}}:body:${hash}`);
 		} finally {
 			raw.disconnect();
 		}
@@ -137,10 +137,10 @@ describe('RedisStore', () => {
 			const keys = (await raw.keys('inbox-prefix:*')).sort();
 			expect(keys).toEqual(
 				[
-					`inbox-prefix:i6:{orders}:b:${bodyHash}`,
-					'inbox-prefix:i6:{orders}:e:evt_1',
-					'inbox-prefix:i6:{orders}:idx',
-					`inbox-prefix:i6:{orders}:r:${bodyHash}`,
+					`inbox-prefix:i6:{orders}:body:${bodyHash}`,
+					'inbox-prefix:i6:{orders}:entry:evt_1',
+					'inbox-prefix:i6:{orders}:index',
+					`inbox-prefix:i6:{orders}:bodyrefs:${bodyHash}`,
 				].sort(),
 			);
 			for (const key of keys) {
