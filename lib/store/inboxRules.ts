@@ -211,7 +211,12 @@ export function validateKeep(
 		validateLabel(`The path ${at}`, event.path);
 		// Unbounded here: the trigger's body limit already bounds what an envelope can hold.
 		const envelope = encodeJson(event.envelope, `The envelope ${at}`, Infinity, '');
-		if (envelope === undefined || typeof event.envelope !== 'object' || event.envelope === null) {
+		if (
+			envelope === undefined ||
+			typeof event.envelope !== 'object' ||
+			event.envelope === null ||
+			Array.isArray(event.envelope)
+		) {
 			throw new StoreError(`The envelope ${at} must be a JSON object`, 'invalidKey');
 		}
 		return { envelope, headers: encodeHeaders(`The headers ${at}`, event.headers) };
