@@ -15,6 +15,7 @@ import type { StoreConfig } from '../../../lib/store/openStore';
 
 const CHUNK = 20;
 const LEASE = { leaseMs: 600_000 };
+const KEEP_BOUNDS = { retentionMs: 600_000, maxEntries: 100_000 };
 const repositoryRoot = resolve(__dirname, '../../..');
 
 function shuffled<T>(items: readonly T[]): T[] {
@@ -26,11 +27,15 @@ function shuffled<T>(items: readonly T[]): T[] {
 	return copy;
 }
 
-/** Each store claims every key, in its own random order and in small batches, yielding between them. */
+/**
+ * Each store claims (or keeps) every key, in its own random order and in small batches, yielding
+ * between them.
+ */
 export async function raceInProcess(
 	stores: IdempotencyStore[],
 	namespace: string,
 	keys: string[],
+	operation: RaceOperation = 'claim',
 ): Promise<string[][]> {
 	return Promise.all(
 		stores.map(async (store) => {
@@ -38,10 +43,9 @@ export async function raceInProcess(
 			const order = shuffled(keys);
 			for (let start = 0; start < order.length; start += CHUNK) {
 				await new Promise((resume) => setImmediate(resume));
-				const batch = order.slice(start, start + CHUNK).map((key) => ({ key }));
-				for (const outcome of await store.claim(namespace, batch, LEASE)) {
-					if (outcome.status === 'claimed') won.push(outcome.key);
-				}
+				won.push(
+					...(await raceBatch(store, operation, namespace, order.slice(start, start + CHUNK))),
+				);
 			}
 			return won;
 		}),
@@ -87,7 +91,7 @@ export function findRaceProblem(winners: string[][], keys: string[]): string | u
 	const doubled = [...counts].filter(([, count]) => count > 1).map(([key]) => key);
 	const lost = keys.filter((key) => !counts.has(key));
 	if (doubled.length === 0 && lost.length === 0) return undefined;
-	return `${doubled.length} keys claimed more than once (e.g. ${doubled.slice(0, 3).join(', ')}), ${lost.length} never claimed (e.g. ${lost.slice(0, 3).join(', ')})`;
+	return `${doubled.length} keys won more than once (e.g. ${doubled.slice(0, 3).join(', ')}), ${lost.length} never won (e.g. ${lost.slice(0, 3).join(', ')})`;
 }
 
 /** The store modules as CommonJS in a temporary folder, so plain `node` children can load them. */
@@ -107,9 +111,56 @@ function compileStoreModules(): string {
 	return folder;
 }
 
+/** What a racer does with each batch: claim its keys, or keep them as the events of one delivery. */
+export type RaceOperation = 'claim' | 'keep';
+
+/** The keys this batch won: claims granted, or first receipts. */
+async function raceBatch(
+	store: IdempotencyStore,
+	operation: RaceOperation,
+	namespace: string,
+	batch: string[],
+): Promise<string[]> {
+	if (operation === 'claim') {
+		const outcomes = await store.claim(
+			namespace,
+			batch.map((key) => ({ key })),
+			LEASE,
+		);
+		return outcomes.filter((outcome) => outcome.status === 'claimed').map(({ key }) => key);
+	}
+	const events = batch.map((eventId) => ({
+		eventId,
+		eventType: null,
+		scheme: 'race',
+		path: 'race',
+		envelope: { id: eventId },
+		headers: {},
+	}));
+	const outcomes = await store.inbox.keep(
+		namespace,
+		{ rawBody: Buffer.from(batch.join(',')), events, receivedAt: Date.now() },
+		KEEP_BOUNDS,
+	);
+	return outcomes.filter((outcome) => outcome.firstReceipt).map(({ eventId }) => eventId);
+}
+
+/** The child's copy of `raceBatch`, in plain JavaScript (the children load no TypeScript). */
 const CHILD_SCRIPT = `
 const { openStore, closeAllStores } = require(process.env.STORE_MODULE);
-const { config, namespace, keys, chunk, lease } = JSON.parse(process.env.RACE);
+const { config, namespace, keys, chunk, operation, lease, keepBounds } = JSON.parse(process.env.RACE);
+async function raceBatch(store, batch) {
+	if (operation === 'claim') {
+		const outcomes = await store.claim(namespace, batch.map((key) => ({ key })), lease);
+		return outcomes.filter((outcome) => outcome.status === 'claimed').map(({ key }) => key);
+	}
+	const events = batch.map((eventId) => ({
+		eventId, eventType: null, scheme: 'race', path: 'race', envelope: { id: eventId }, headers: {},
+	}));
+	const request = { rawBody: Buffer.from(batch.join(',')), events, receivedAt: Date.now() };
+	const outcomes = await store.inbox.keep(namespace, request, keepBounds);
+	return outcomes.filter((outcome) => outcome.firstReceipt).map(({ eventId }) => eventId);
+}
 process.stdin.once('data', async (startAt) => {
 	await new Promise((resume) => setTimeout(resume, Number(String(startAt)) - Date.now()));
 	const order = [...keys];
@@ -124,10 +175,7 @@ process.stdin.once('data', async (startAt) => {
 			// A pause between batches, as between executions: SQLite hands its lock to waiting
 			// processes only when the holder lets go for a moment.
 			await new Promise((resume) => setTimeout(resume, 1));
-			const batch = order.slice(start, start + chunk).map((key) => ({ key }));
-			for (const outcome of await store.claim(namespace, batch, lease)) {
-				if (outcome.status === 'claimed') won.push(outcome.key);
-			}
+			won.push(...(await raceBatch(store, order.slice(start, start + chunk))));
 		}
 		process.stdout.write(JSON.stringify({ won }) + '\\n');
 	} catch (error) {
@@ -141,14 +189,15 @@ process.stdout.write('ready\\n');
 `;
 
 /**
- * Spawns `processes` Node children that each open the store from `config` and claim every key.
- * They start claiming at the same moment, once all of them have opened the store.
+ * Spawns `processes` Node children that each open the store from `config` and claim (or keep)
+ * every key. They start at the same moment, once all of them have opened the store.
  */
 export async function raceInProcesses(
 	config: StoreConfig,
 	namespace: string,
 	keys: string[],
 	processes: number,
+	operation: RaceOperation = 'claim',
 ): Promise<string[][]> {
 	const folder = compileStoreModules();
 	const script = join(folder, 'race-child.js');
@@ -160,7 +209,15 @@ export async function raceInProcesses(
 					...process.env,
 					NODE_PATH: join(repositoryRoot, 'node_modules'),
 					STORE_MODULE: join(folder, 'openStore.js'),
-					RACE: JSON.stringify({ config, namespace, keys, chunk: CHUNK, lease: LEASE }),
+					RACE: JSON.stringify({
+						config,
+						namespace,
+						keys,
+						chunk: CHUNK,
+						operation,
+						lease: LEASE,
+						keepBounds: KEEP_BOUNDS,
+					}),
 				},
 				stdio: ['pipe', 'pipe', 'pipe'],
 			});
@@ -235,6 +292,26 @@ export function describeStoreRaces(target: () => RaceTarget): void {
 
 		it('gives each key to exactly one of 6 processes', async () => {
 			const winners = await raceInProcesses(target().config, `processes-${randomUUID()}`, keys, 6);
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('gives each event its first receipt in exactly one of 20 keepers with their own connections', async () => {
+			const { open } = target();
+			stores = Array.from({ length: 20 }, open);
+			const winners = await raceInProcess(stores, `keep-${randomUUID()}`, keys, 'keep');
+			expect(findRaceProblem(winners, keys)).toBeUndefined();
+			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
+		}, 60_000);
+
+		it('gives each event its first receipt in exactly one of 6 processes keeping it', async () => {
+			const winners = await raceInProcesses(
+				target().config,
+				`keep-processes-${randomUUID()}`,
+				keys,
+				6,
+				'keep',
+			);
 			expect(findRaceProblem(winners, keys)).toBeUndefined();
 			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
 		}, 60_000);
