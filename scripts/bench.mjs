@@ -12,8 +12,8 @@ import { buildPackage, run, runSync } from './processes.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
-const SUITES = ['verifier', 'webhook', 'idempotency', 'pollDrain', 'reconcile'];
-const N8N_SUITES = ['webhook', 'idempotency', 'pollDrain', 'reconcile'];
+const SUITES = ['verifier', 'webhook', 'idempotency', 'pollDrain', 'reconcile', 'queueMode'];
+const N8N_SUITES = ['webhook', 'idempotency', 'pollDrain', 'reconcile', 'queueMode'];
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES.includes(name));

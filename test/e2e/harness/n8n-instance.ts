@@ -129,6 +129,11 @@ export class N8nInstance {
 		return this.running.baseUrl;
 	}
 
+	/** The n8n process's id (its task runner is a child of it), for benchmarks that read /proc. */
+	get pid(): number | undefined {
+		return this.running.process.pid;
+	}
+
 	get logFile(): string | undefined {
 		return this.startArgs.logFile;
 	}

@@ -57,6 +57,8 @@ export class QueueCluster {
 		/** With the server's pid, to wait for it to exit when a test shuts it down. */
 		readonly storeRedis: RedisConnection & { pid: number },
 		readonly database: PostgresConnection,
+		/** The queue's Redis (Bull, pub/sub, n8n's cache), for benchmarks that count its commands. */
+		readonly queueRedis: RedisConnection,
 		private readonly stopAll: () => Promise<void>,
 	) {}
 
@@ -107,6 +109,7 @@ export class QueueCluster {
 				topology.workers,
 				storeRedis.connection as RedisConnection & { pid: number },
 				database.connection,
+				queueRedis.connection,
 				async () => {
 					await topology.stop();
 					await stopServices();
