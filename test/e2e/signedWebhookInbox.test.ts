@@ -44,7 +44,7 @@ const paymentEvent = (id: string) =>
 		data: { object: { id: `pi_${id}`, amount: 4200, currency: 'eur' } },
 	});
 
-/** A business API failing the first call for each event; `successes` counts the calls that did the work. */
+/** A business API that fails the first call for each event and succeeds on the next. */
 async function flakyBusinessApi(): Promise<RecordingEndpoint> {
 	const calls = new Map<string, number>();
 	return await startRecordingEndpoint(({ body }) => {
@@ -57,6 +57,7 @@ async function flakyBusinessApi(): Promise<RecordingEndpoint> {
 	});
 }
 
+/** Calls of the business API that did the work for the event. */
 const successes = (api: RecordingEndpoint, eventId: string) =>
 	api.requests.filter(
 		(request) =>
