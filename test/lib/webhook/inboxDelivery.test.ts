@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { signatureSchemes } from '../../../lib/signatures';
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
+import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { RedisStore } from '../../../lib/store/RedisStore';
 import {
 	type DeliveryConfig,
@@ -15,6 +16,7 @@ import {
 import type { InboxConfig, KeptDelivery } from '../../../lib/webhook/inboxDelivery';
 import { RateLimiter } from '../../../lib/webhook/rateLimiter';
 import {
+	type PostgresConnection,
 	type RedisConnection,
 	type RunningService,
 	SERVICE_START_TIMEOUT_MS,
@@ -34,12 +36,13 @@ const HUBSPOT_SECRET = newSecret();
 const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-inbox-delivery-'));
 let fileNumber = 0;
 let redis: RunningService<RedisConnection>;
+let postgres: RunningService<PostgresConnection>;
 beforeAll(async () => {
-	redis = await startService('redis');
+	[redis, postgres] = await Promise.all([startService('redis'), startService('postgres')]);
 }, SERVICE_START_TIMEOUT_MS);
 afterAll(async () => {
 	rmSync(folder, { recursive: true, force: true });
-	await redis?.stop();
+	await Promise.all([redis?.stop(), postgres?.stop()]);
 });
 
 const backends: Array<{ backend: string; open: (clock: Clock) => IdempotencyStore }> = [
@@ -49,12 +52,13 @@ const backends: Array<{ backend: string; open: (clock: Clock) => IdempotencyStor
 			new EmbeddedStore({ path: join(folder, `store-${++fileNumber}.sqlite`), clock }),
 	},
 	{ backend: 'redis', open: (clock) => new RedisStore({ ...redis.connection, clock }) },
+	{ backend: 'postgres', open: (clock) => new PostgresStore({ ...postgres.connection, clock }) },
 ];
 
 /** The store's clock, moved by the tests (leases, receipts). */
 let storeNow: number;
 let store: IdempotencyStore;
-/** One per test: the Redis server is shared by every test of the file. */
+/** One per test: the Redis and PostgreSQL servers are shared by every test of the file. */
 let namespace: string;
 let namespaceNumber = 0;
 
