@@ -504,17 +504,19 @@ describe('Signed Webhook Trigger version 3: keep and claim before the answer', (
 		);
 	});
 
-	it('keeps the exact raw bytes; logs rejections apart; no secret or signature value in the store files', async () => {
-		const path = 'e2e-inbox-retry';
+	it('keeps the exact raw bytes of a 1 MB unicode body; logs rejections apart; no secret or signature value in the store files', async () => {
+		const path = 'e2e-inbox-bytes';
+		await publish(workflow('Bytes kept', [triggerNode(3, path)], []));
 		const body = JSON.stringify({
 			id: 'evt_bytes',
 			object: 'event',
 			type: 'invoice.paid',
-			data: { object: { note: 'Zoë 🧾 ' + 'ü'.repeat(2000) } },
+			data: { object: { note: 'Zoë 🧾 ' + 'ü'.repeat(500_000) } },
 		}).replace(':', ': ');
 		const signed = stripeDelivery(body, SECRET);
 		const forged = stripeDelivery(paymentEvent('evt_forged'), 'whsec_not_the_secret');
 
+		expect(Buffer.byteLength(body)).toBeGreaterThan(1_000_000);
 		expect((await post(path, signed)).status).toBe(200);
 		expect((await post(path, forged)).status).toBe(401);
 
@@ -530,7 +532,7 @@ describe('Signed Webhook Trigger version 3: keep and claim before the answer', (
 				reason: 'signatureInvalid',
 				status: 401,
 				headers: expect.objectContaining({ 'stripe-signature': '[redacted]' }),
-				bodyPrefix: paymentEvent('evt_forged').slice(0, 2048),
+				bodyPrefix: forged.body.slice(0, 2048),
 			}),
 		]);
 		const signatures = [signed, forged].map(
