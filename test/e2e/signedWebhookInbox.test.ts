@@ -413,7 +413,10 @@ describe('Signed Webhook Trigger version 3: keep and claim before the answer', (
 				body: { received: true, deadLetter: true, id: 'evt_poison' },
 			});
 			expect(await countExecutions(n8n, flow.id)).toBe(2);
-			expect(alwaysFailing.requests).toHaveLength(2);
+			// Counted by path: a port freed by another process can still be polled (/healthz) by it.
+			expect(alwaysFailing.requests.filter((request) => request.path === '/charges')).toHaveLength(
+				2,
+			);
 		} finally {
 			await alwaysFailing.close();
 		}
