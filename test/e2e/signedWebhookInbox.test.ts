@@ -198,6 +198,11 @@ class GatedBusinessStep {
 	readonly held: Array<{ eventId: string; answer: () => void }> = [];
 	private listening: LocalServer | undefined;
 	private readonly server = createServer((request, response) => {
+		// Only the business step's calls are held (a reused port can be polled by another process).
+		if (request.method !== 'POST' || request.url !== '/charges') {
+			response.writeHead(404).end();
+			return;
+		}
 		let body = '';
 		request.on('data', (chunk: Buffer) => (body += chunk.toString()));
 		request.on('end', () => {
