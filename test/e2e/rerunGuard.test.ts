@@ -8,7 +8,7 @@ import { EmbeddedStore } from '../../lib/store/EmbeddedStore';
 import { type RecordingEndpoint, startRecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
 import { idempotencyCheckNode, node, workflow } from '../support/workflowBuilder';
-import { type CreatedWorkflow, N8nInstance } from './harness';
+import { type CreatedWorkflow, type ExecutionDetail, N8nInstance } from './harness';
 import { waitForFinishedExecutions } from './harness/executionCounts';
 import { outputItems } from './harness/templates';
 import { stripeDelivery } from './stripeDelivery';
@@ -52,7 +52,9 @@ function guardedWorkflow(apiUrl: string) {
 			[0, 0],
 		),
 		webhookId: PATH,
-		credentials: { webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Stripe signing secret' } },
+		credentials: {
+			webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Stripe signing secret' },
+		},
 	};
 	const business = node(
 		'Call Business API',
@@ -121,7 +123,13 @@ describe('Re-run guard: a Claim before the business step', () => {
 	};
 
 	beforeAll(async () => {
-		api = await startRecordingEndpoint(() => ({ status: 201, body: { charged: true } }));
+		// The business API fails its first call for events named "fails-once", then succeeds.
+		api = await startRecordingEndpoint(({ body }) => {
+			const { eventId } = body as { eventId: string };
+			return eventId.includes('fails-once') && callsFor(eventId) === 0
+				? { status: 500, body: { error: 'temporarily unavailable' } }
+				: { status: 201, body: { charged: true } };
+		});
 		n8n = await N8nInstance.start({ env: { HYBRID_SYNC_STORE_PATH: storePath } });
 		const credential = await n8n.createCredential({
 			name: 'Stripe signing secret',
@@ -138,24 +146,37 @@ describe('Re-run guard: a Claim before the business step', () => {
 		rmSync(storeFolder, { recursive: true, force: true });
 	});
 
-	it('lets the first run through with no extra attempt, and sends a re-run of the finished execution to Duplicate', async () => {
-		const delivery = stripeDelivery(paymentEvent('evt_rerun_1'), SECRET);
-		const answer = await fetch(n8n.webhookUrl(PATH), delivery);
+	/** Sends the event and answers the execution it started. */
+	const deliver = async (eventId: string) => {
+		const before = (await n8n.listExecutions(flow.id)).length;
+		const answer = await fetch(n8n.webhookUrl(PATH), stripeDelivery(paymentEvent(eventId), SECRET));
 		expect(answer.status).toBe(200);
-		expect(await waitForFinishedExecutions(n8n, flow.id, 1, FINISHED_TIMEOUT_MS)).toEqual({
-			success: 1,
-		});
-		const [first] = await n8n.listExecutions(flow.id);
-		const firstRun = await n8n.getExecution(first.id);
-		const [triggered] = outputItems(firstRun, TRIGGER);
-		const token = (triggered.idempotency as IDataObject).token;
+		await waitForFinishedExecutions(n8n, flow.id, before + 1, FINISHED_TIMEOUT_MS);
+		const [latest] = await n8n.listExecutions(flow.id);
+		return await n8n.getExecution(latest.id);
+	};
+	const tokenOf = (execution: ExecutionDetail) =>
+		(outputItems(execution, TRIGGER)[0].idempotency as IDataObject).token;
+	const inspect = async (eventId: string) => {
+		const store = new EmbeddedStore({ path: storePath });
+		try {
+			return (await store.inspect(NAMESPACE, [eventId]))[0];
+		} finally {
+			await store.close();
+		}
+	};
+
+	it('lets the first run through with no extra attempt, and sends a re-run of the finished execution to Duplicate', async () => {
+		const firstRun = await deliver('evt_rerun_1');
+		const token = tokenOf(firstRun);
+		expect(firstRun.status).toBe('success');
 
 		expect(outputItems(firstRun, GUARD, NEW).map((item) => item.idempotency)).toEqual([
 			expect.objectContaining({ status: 'claimed', attempts: 1, token }),
 		]);
 		expect(callsFor('evt_rerun_1')).toBe(1);
 
-		const again = await rerun(first.id);
+		const again = await rerun(firstRun.id);
 
 		expect(again).toMatchObject({ mode: 'manual', status: 'success' });
 		expect(outputItems(again, GUARD, NEW)).toEqual([]);
@@ -164,16 +185,38 @@ describe('Re-run guard: a Claim before the business step', () => {
 		]);
 		expect(again.data.resultData.runData['Call Business API']).toBeUndefined();
 		expect(callsFor('evt_rerun_1')).toBe(1);
-		const store = new EmbeddedStore({ path: storePath });
-		try {
-			expect((await store.inspect(NAMESPACE, ['evt_rerun_1']))[0]).toMatchObject({
-				state: 'completed',
-				attempts: 1,
-				crashes: 0,
-				token,
-			});
-		} finally {
-			await store.close();
-		}
+		expect(await inspect('evt_rerun_1')).toMatchObject({
+			state: 'completed',
+			attempts: 1,
+			crashes: 0,
+			token,
+		});
+	});
+
+	it('lets a re-run of a failed execution that still holds the claim do the step, once; a re-run after that is a duplicate', async () => {
+		const failed = await deliver('evt_rerun_fails-once');
+		const token = tokenOf(failed);
+		expect(failed.status).toBe('error');
+		expect(await inspect('evt_rerun_fails-once')).toMatchObject({ state: 'inProgress', token });
+
+		const retried = await rerun(failed.id);
+		const last = await rerun(failed.id);
+
+		expect(retried.status).toBe('success');
+		expect(outputItems(retried, GUARD, NEW).map((item) => item.idempotency)).toEqual([
+			expect.objectContaining({ status: 'claimed', attempts: 1, token }),
+		]);
+		expect(outputItems(last, GUARD, DUPLICATE)).toHaveLength(1);
+		expect(
+			api.requests
+				.filter((request) => (request.body as IDataObject).eventId === 'evt_rerun_fails-once')
+				.map(({ status }) => status),
+		).toEqual([500, 201]);
+		expect(await inspect('evt_rerun_fails-once')).toMatchObject({
+			state: 'completed',
+			attempts: 1,
+			crashes: 0,
+			token,
+		});
 	});
 });
