@@ -6,9 +6,6 @@ import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
 
 const TOKEN_ON_ITEM = '={{ $json.idempotency?.token ?? "" }}';
 
-const READ_FROM_CLAIM_HINT =
-	"When a step before here replaces the item (an HTTP Request does), read the token from the node that claimed, e.g. {{ $('Claim').item.json.idempotency.token }}";
-
 /**
  * The token a Claim (or the Signed Webhook Trigger in inbox mode) put on its item, which Complete
  * and Release send back so the store acts only while that claim still holds the key. Read from
@@ -22,7 +19,7 @@ export const fencingTokenProperty: INodeProperties = {
 	default: TOKEN_ON_ITEM,
 	description:
 		"The token the Claim gave this item's key. The key is completed or released only while that claim still holds it; an item whose run was overtaken (its lease ran out and another run claimed the key, or another claim finished it) leaves through Lost Claim and changes nothing. Empty: act on whoever holds the key, as before tokens existed.",
-	hint: READ_FROM_CLAIM_HINT,
+	hint: "When a step before here replaces the item (an HTTP Request does), read the token from the node that claimed, e.g. {{ $('Claim').item.json.idempotency.token }}",
 	displayOptions: { show: { operation: ['complete', 'release'] } },
 };
 
@@ -33,7 +30,7 @@ export const fencingTokenProperty: INodeProperties = {
 export const claimFencingTokenProperty: INodeProperties = {
 	...fencingTokenProperty,
 	description:
-		"The token of a claim this item may already hold (the Signed Webhook Trigger's or an earlier Claim's). While that claim still holds the key the item goes to New again, with no extra attempt counted; once it completed the key, a re-run of the execution leaves through Duplicate. So a Claim placed before the business step lets the first run through and stops a re-run of a finished one. Empty: every claim is a new one.",
+		"The token of a claim this item may already hold in this Namespace (the Signed Webhook Trigger's or an earlier Claim's). While that claim still holds the key the item goes to New again, with no extra attempt counted; once it completed the key, a re-run of the execution leaves through Duplicate. So a Claim placed before the business step lets the first run through and stops a re-run of a finished one. Empty: every claim is a new one.",
 	displayOptions: { show: { operation: ['claim'] } },
 };
 
