@@ -37,7 +37,7 @@ export async function claimInOrder(
 	const claimable = requests.filter((_, index) => staleness[index] === undefined);
 	const claimed = await store.claim(
 		namespace,
-		claimable.map(({ key, fingerprint }) => ({ key, fingerprint })),
+		claimable.map(({ key, fingerprint, token }) => ({ key, fingerprint, token })),
 		options,
 	);
 	let next = 0;

@@ -16,6 +16,9 @@ import type { DeliveryInbox } from './DeliveryInbox';
  * Fencing: every granted claim carries a new token. Complete and release given a token act only
  * while the key is held by that claim; otherwise they answer `lostClaim` and write nothing.
  * Without a token they behave as before tokens existed (records written then have none either).
+ * A claim given the token of the claim that holds the key re-enters it (see ClaimRequest.token),
+ * so a re-run of a run that still holds its claim goes on, and a re-run of a finished one is a
+ * duplicate.
  * Every operation takes a batch and answers one outcome per input, in input order. Within a batch
  * the same key is handled in order, so the first claim of a key wins and later copies see it.
  */
@@ -55,6 +58,13 @@ export interface ClaimRequest {
 	key: string;
 	/** Hash of the payload fields that must match for the same key; compared when both sides have one. */
 	fingerprint?: string;
+	/**
+	 * The fencing token of a claim the caller may already hold (a re-run of the run it was given
+	 * to). While that claim still holds the key, even past its lease, the claim is granted again
+	 * to the same holder: same token, lease renewed from now, attempts and crashes unchanged. Any
+	 * other state is judged as without a token (completed: duplicate; another claim: inProgress).
+	 */
+	token?: string;
 }
 
 export type ClaimStatus = 'claimed' | 'duplicate' | 'inProgress' | 'deadLetter' | 'mismatch';

@@ -111,7 +111,7 @@ end
 
 /**
  * ARGV: now, leaseMs, maxAttempts (0 for none), retentionMs, then per key its fingerprint ('' for
- * none) and the token a granted claim gets.
+ * none), the token a new claim gets and the token the caller may already hold ('' for none).
  */
 const CLAIM_SCRIPT = `${LUA_PRELUDE}
 local leaseMs = tonumber(ARGV[2])
@@ -119,13 +119,20 @@ local maxAttempts = tonumber(ARGV[3])
 local retentionMs = tonumber(ARGV[4])
 local answers = {}
 for index, key in ipairs(KEYS) do
-	local fingerprint = ARGV[3 + 2 * index]
-	local token = ARGV[4 + 2 * index]
+	local fingerprint = ARGV[2 + 3 * index]
+	local token = ARGV[3 + 3 * index]
+	local held = ARGV[4 + 3 * index]
 	local found = load(key)
 	local crashed = leaseRanOut(found)
 	local status
 	if found and fingerprint ~= '' and found[3] and found[3] ~= fingerprint then
 		status = 'mismatch'
+	elseif found and found[1] == 'inProgress' and held ~= '' and found[10] == held then
+		status = 'claimed'
+		found[7] = now + leaseMs
+		found[8] = now + leaseMs + retentionMs
+		found[9] = now
+		save(key, found)
 	elseif found and found[1] == 'completed' then
 		status = 'duplicate'
 	elseif found and found[1] == 'deadLetter' then
@@ -382,7 +389,11 @@ export class RedisStore implements IdempotencyStore {
 	): Promise<ClaimOutcome[]> {
 		validateClaim(namespace, requests, options);
 		const keys = requests.map((request) => request.key);
-		const perKey = requests.flatMap((request) => [request.fingerprint ?? '', newClaimToken()]);
+		const perKey = requests.flatMap((request) => [
+			request.fingerprint ?? '',
+			newClaimToken(),
+			request.token ?? '',
+		]);
 		const replies = await this.run(SCRIPTS.claim, namespace, keys, [
 			Math.ceil(options.leaseMs),
 			options.maxAttempts ?? 0,

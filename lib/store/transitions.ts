@@ -56,7 +56,32 @@ function overtaken(found: KeyRecord | undefined, token: string | undefined): boo
 	return token !== undefined && found !== undefined && found.token !== token;
 }
 
-/** `token` is the new claim's fencing token, made by the caller (see claimToken.ts). */
+/**
+ * True when the request carries the token of the claim that still holds the key, lease run out
+ * or not: no other claim took the key over (that would have changed the token).
+ */
+function heldBy(found: KeyRecord, token: string | undefined): boolean {
+	return token !== undefined && found.state === 'inProgress' && found.token === token;
+}
+
+/**
+ * The same holder claiming again (a re-run of its run): its lease starts over, nothing else
+ * changes, so the re-run counts no attempt and a lease that ran out counts no crash.
+ */
+function reenter(found: KeyRecord, now: number, leaseMs: number, retentionMs: number): KeyRecord {
+	const leaseExpiresAt = now + Math.ceil(leaseMs);
+	return compactRecord({
+		...found,
+		leaseExpiresAt,
+		expiresAt: leaseExpiresAt + retentionMs,
+		updatedAt: now,
+	});
+}
+
+/**
+ * `token` is the fencing token a new claim gets, made by the caller (see claimToken.ts);
+ * `request.token` is the one the caller may already hold.
+ */
 export function decideClaim(
 	namespace: string,
 	found: KeyRecord | undefined,
@@ -67,6 +92,11 @@ export function decideClaim(
 ): Decision<ClaimStatus> & { record: KeyRecord } {
 	if (found && fingerprintsDiffer(found, request.fingerprint)) {
 		return { status: 'mismatch', record: found, write: false };
+	}
+	const retentionMs = Math.ceil(options.deadLetterRetentionMs ?? DEFAULT_ATTEMPTS_RETENTION_MS);
+	if (found && heldBy(found, request.token)) {
+		const record = reenter(found, now, options.leaseMs, retentionMs);
+		return { status: 'claimed', record, write: true };
 	}
 	const crashed = leaseRanOut(found, now);
 	const claimable = !found || found.state === 'released' || crashed;
@@ -79,7 +109,6 @@ export function decideClaim(
 					: 'inProgress';
 		return { status, record: found, write: false };
 	}
-	const retentionMs = Math.ceil(options.deadLetterRetentionMs ?? DEFAULT_ATTEMPTS_RETENTION_MS);
 	const crashes = (found?.crashes ?? 0) + (crashed ? 1 : 0);
 	if (crashed && options.maxAttempts !== undefined && found!.attempts >= options.maxAttempts) {
 		const record = compactRecord({

@@ -187,6 +187,7 @@ export function validateClaim(
 	validateNamespace(namespace);
 	validateKeys(requests.map((request) => request.key));
 	validateFingerprints(requests.map((request) => request.fingerprint));
+	validateTokens(requests.map((request) => request.token));
 	validateDuration('leaseMs', options.leaseMs);
 	if (options.maxAttempts !== undefined) validateMaxAttempts(options.maxAttempts);
 	if (options.deadLetterRetentionMs !== undefined)

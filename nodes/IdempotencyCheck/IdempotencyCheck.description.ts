@@ -4,7 +4,7 @@ import { keyProperty } from '../shared/readKey';
 import { storeProperties } from '../shared/storeDescription';
 import { claimProperties } from './operations/claim';
 import { completeProperties } from './operations/complete';
-import { fencingTokenProperty } from './operations/fencing';
+import { claimFencingTokenProperty, fencingTokenProperty } from './operations/fencing';
 import { attemptProperties } from './operations/attempts';
 
 export const idempotencyCheckProperties: INodeProperties[] = [
@@ -63,6 +63,7 @@ export const idempotencyCheckProperties: INodeProperties[] = [
 	...claimProperties,
 	...attemptProperties,
 	fencingTokenProperty,
+	claimFencingTokenProperty,
 	...completeProperties,
 	...storeProperties(),
 ];

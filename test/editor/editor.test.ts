@@ -165,6 +165,7 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 				key: 'Key',
 				namespace: 'Namespace',
 				leaseMinutes: 'Lease (Minutes)',
+				fencing: 'Fencing Token',
 				storeBackend: 'Store',
 			});
 			expect(await parameterValue(page, 'operation')).toBe('Claim');

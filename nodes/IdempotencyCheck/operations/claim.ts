@@ -14,6 +14,7 @@ import { readKey } from '../../shared/readKey';
 import { configuredOutputs, type OutputName } from '../outputs';
 import { type OrderingSettings, orderingOptions, readOrdering } from './ordering';
 import { readAttemptLimits } from './attempts';
+import { readToken } from './fencing';
 import { type OpenStore, routeRecord } from './routeRecord';
 
 const show = { show: { operation: ['claim'] } };
@@ -84,6 +85,7 @@ export async function claim(
 		errorOutput: 'Dead Letter',
 		prepare: (itemIndex) => ({
 			key: readKey(this, itemIndex),
+			token: readToken(this, itemIndex),
 			fingerprint: fingerprintFields.length
 				? payloadFingerprint(items[itemIndex].json, fingerprintFields)
 				: undefined,

@@ -606,6 +606,124 @@ export function describeStoreContract(
 			});
 		});
 
+		describe('re-entrant claims (a re-run holding its token)', () => {
+			const claimHolding = async (key: string, token: string, options = LEASE) =>
+				(await store.claim(ns, [{ key, token }], options))[0];
+
+			it('grants the holder its live claim again: same token, lease from now, no attempt counted', async () => {
+				const claimed = await claimOne('order-1');
+				time.advance(5000);
+				const again = await claimHolding('order-1', tokenOf(claimed.record));
+				expect(again).toEqual({
+					key: 'order-1',
+					status: 'claimed',
+					record: {
+						...claimed.record,
+						leaseExpiresAt: T0 + 5000 + LEASE.leaseMs,
+						expiresAt: T0 + 5000 + LEASE.leaseMs + DEFAULT_ATTEMPTS_RETENTION_MS,
+						updatedAt: T0 + 5000,
+					},
+				});
+				expect(await inspectOne('order-1')).toEqual(again.record);
+				time.advance(LEASE.leaseMs - 1);
+				expect((await claimOne('order-1')).status).toBe('inProgress');
+			});
+
+			it('grants a lapsed claim again while no other claim took it: no crash, not even at Max Attempts', async () => {
+				const claimed = await claimOne('order-1');
+				time.advance(LEASE.leaseMs + 1000);
+				const again = await claimHolding('order-1', tokenOf(claimed.record), {
+					...LEASE,
+					maxAttempts: 1,
+				});
+				expect(again.status).toBe('claimed');
+				expect(again.record).toMatchObject({
+					attempts: 1,
+					crashes: 0,
+					token: claimed.record.token,
+				});
+				expect(
+					(
+						await store.complete(ns, [{ key: 'order-1', token: claimed.record.token }], RETENTION)
+					)[0].status,
+				).toBe('completed');
+			});
+
+			it('answers a re-run of a finished claim duplicate, of a dead-lettered one deadLetter', async () => {
+				const [done, parked] = await store.claim(ns, [{ key: 'done' }, { key: 'parked' }], LEASE);
+				await store.complete(ns, [{ key: 'done', token: tokenOf(done.record) }], RETENTION);
+				await store.release(ns, [{ key: 'parked', token: tokenOf(parked.record) }], {
+					...RELEASE,
+					maxAttempts: 1,
+				});
+				const before = await store.inspect(ns, ['done', 'parked']);
+				const outcomes = await store.claim(
+					ns,
+					[
+						{ key: 'done', token: tokenOf(done.record) },
+						{ key: 'parked', token: tokenOf(parked.record) },
+					],
+					LEASE,
+				);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'deadLetter']);
+				expect(await store.inspect(ns, ['done', 'parked'])).toEqual(before);
+			});
+
+			it('leaves a key taken over by another claim to it: inProgress, nothing written', async () => {
+				const overtaken = await claimOne('order-1');
+				time.advance(LEASE.leaseMs);
+				const newer = await claimOne('order-1');
+				const late = await claimHolding('order-1', tokenOf(overtaken.record));
+				expect(late).toEqual({ key: 'order-1', status: 'inProgress', record: newer.record });
+				expect(await inspectOne('order-1')).toEqual(newer.record);
+			});
+
+			it('claims a released or absent key anew, with a new token', async () => {
+				const claimed = await claimOne('order-1');
+				const token = tokenOf(claimed.record);
+				await store.release(ns, [{ key: 'order-1', token }], RELEASE);
+				const outcomes = await store.claim(
+					ns,
+					[
+						{ key: 'order-1', token },
+						{ key: 'never', token },
+					],
+					LEASE,
+				);
+				expect(outcomes.map((outcome) => outcome.status)).toEqual(['claimed', 'claimed']);
+				expect(outcomes[0].record).toMatchObject({ attempts: 2, releases: 1 });
+				expect(outcomes[1].record).toMatchObject({ attempts: 1 });
+				const tokens = outcomes.map((outcome) => tokenOf(outcome.record));
+				expect(new Set([token, ...tokens]).size).toBe(3);
+			});
+
+			it('handles the holder and a stranger in one batch in order', async () => {
+				const claimed = await claimOne('a');
+				const token = tokenOf(claimed.record);
+				const outcomes = await store.claim(
+					ns,
+					[{ key: 'a', token }, { key: 'a' }, { key: 'a', token }],
+					LEASE,
+				);
+				expect(outcomes.map((outcome) => [outcome.status, outcome.record.token])).toEqual([
+					['claimed', token],
+					['inProgress', token],
+					['claimed', token],
+				]);
+				expect((await inspectOne('a'))?.attempts).toBe(1);
+			});
+
+			it('refuses a token that is not text before writing anything', async () => {
+				await expect(
+					store.claim(ns, [{ key: 'fine' }, { key: 'k', token: 'a\u0000b' }], LEASE),
+				).rejects.toMatchObject({
+					reason: 'invalidKey',
+					message: expect.stringMatching(/^The fencing token at position 1 contains a NUL/),
+				});
+				expect(await inspectOne('fine')).toBeUndefined();
+			});
+		});
+
 		describe('crashes', () => {
 			const CRASH_LIMIT = { ...LEASE, maxAttempts: 3, deadLetterRetentionMs: 86_400_000 };
 			const claimCounting = async (key: string) =>

@@ -111,6 +111,72 @@ describe('decideClaim', () => {
 		const old = omit(lapsed(), ['releases', 'crashes', 'token']);
 		expect(claim(old).record).toMatchObject({ attempts: 2, releases: 0, crashes: 1 });
 	});
+
+	describe('with the token of a claim the caller holds (a re-run)', () => {
+		const claimHolding = (found: KeyRecord | undefined, token = 'token-a') =>
+			decideClaim('ns', found, { key: 'k', token }, 'token-new', NOW, {
+				leaseMs: LEASE_MS,
+				deadLetterRetentionMs: RETENTION_MS,
+				maxAttempts: 1,
+			});
+		const renewed = {
+			leaseExpiresAt: NOW + LEASE_MS,
+			expiresAt: NOW + LEASE_MS + RETENTION_MS,
+			updatedAt: NOW,
+		};
+
+		it('grants the live claim again: same token, lease from now, no attempt counted', () => {
+			expect(claimHolding(held({ attempts: 2, releases: 1 }))).toEqual({
+				status: 'claimed',
+				write: true,
+				record: { ...held({ attempts: 2, releases: 1 }), ...renewed },
+			});
+		});
+
+		it('grants a lapsed claim again with no crash counted, even at maxAttempts', () => {
+			expect(claimHolding(lapsed({ crashes: 1 }))).toEqual({
+				status: 'claimed',
+				write: true,
+				record: { ...lapsed({ crashes: 1 }), ...renewed },
+			});
+		});
+
+		it('answers duplicate once the claim completed the key, dead letter once dead-lettered', () => {
+			const completed = held({ state: 'completed', leaseExpiresAt: undefined, completedAt: NOW });
+			expect(claimHolding(completed)).toMatchObject({ status: 'duplicate', write: false });
+			const parked = held({ state: 'deadLetter', leaseExpiresAt: undefined, completedAt: NOW });
+			expect(claimHolding(parked)).toMatchObject({ status: 'deadLetter', write: false });
+		});
+
+		it('leaves a key another claim holds to that claim', () => {
+			expect(claimHolding(held({ token: 'token-b' }))).toMatchObject({
+				status: 'inProgress',
+				write: false,
+				record: held({ token: 'token-b' }),
+			});
+		});
+
+		it('claims a released or absent key anew, with the new token', () => {
+			const released = held({ state: 'released', releases: 1, leaseExpiresAt: undefined });
+			expect(claimHolding(released).record).toMatchObject({ attempts: 2, token: 'token-new' });
+			expect(claimHolding(undefined).record).toMatchObject({ attempts: 1, token: 'token-new' });
+		});
+
+		it('still answers mismatch for another payload under the key', () => {
+			const found = held({ fingerprint: 'fp-a' });
+			const decision = decideClaim(
+				'ns',
+				found,
+				{ key: 'k', token: 'token-a', fingerprint: 'fp-b' },
+				'token-new',
+				NOW,
+				{
+					leaseMs: LEASE_MS,
+				},
+			);
+			expect(decision).toMatchObject({ status: 'mismatch', write: false, record: found });
+		});
+	});
 });
 
 describe('decideComplete', () => {

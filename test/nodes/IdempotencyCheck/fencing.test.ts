@@ -109,6 +109,42 @@ describe('Idempotency Check: fencing tokens and lost claims', () => {
 		expect(idempotencyOf(outputs[0][0]).token).toBe(idempotencyOf(claimed[0]).token);
 	});
 
+	describe('Claim given the token (the re-run guard)', () => {
+		const guard = async (items: INodeExecutionData[]) =>
+			await claim(items, { fencing: tokenOnItem });
+
+		it('lets an item holding its claim through to New again, same token, no attempt counted', async () => {
+			const [claimed] = await claim(events('evt_1'));
+
+			const [again] = await guard(claimed);
+
+			expect(idempotencyOf(again[0])).toMatchObject({
+				status: 'claimed',
+				attempts: 1,
+				token: idempotencyOf(claimed[0]).token,
+			});
+			expect(routed(await complete(again), COMPLETE_OUTPUTS)).toEqual({ Completed: ['evt_1'] });
+		});
+
+		it('sends a re-run of a finished claim to Duplicate', async () => {
+			const [claimed] = await claim(events('evt_1'));
+			await complete(claimed);
+
+			expect(routed(await guard(claimed), CLAIM_OUTPUTS)).toEqual({ Duplicate: ['evt_1'] });
+		});
+
+		it('sends an item whose claim was taken over to In Progress, leaving the newer claim be', async () => {
+			const [overtaken] = await claim(events('evt_1'), LEASE_OF_60_MS);
+			await sleep(150);
+			const [newer] = await claim(events('evt_1'));
+
+			const outputs = await guard(overtaken);
+
+			expect(routed(outputs, CLAIM_OUTPUTS)).toEqual({ 'In Progress': ['evt_1'] });
+			expect(routed(await complete(newer), COMPLETE_OUTPUTS)).toEqual({ Completed: ['evt_1'] });
+		});
+	});
+
 	it('acts on whoever holds the key for items without a token, as before tokens existed', async () => {
 		await claim(events('evt_1'));
 
