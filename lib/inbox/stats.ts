@@ -6,12 +6,62 @@ import type { SweepSummary } from './sweepSummary';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
+interface ChangeCounts {
+	lastHour: number;
+	lastDay: number;
+}
+
+/**
+ * Counts over a namespace's key records, fed page by page so a million keys are never held at
+ * once.
+ *
+ * Releases and crashes are counters on each key, not a log: "in the last hour" counts those of
+ * keys changed in the last hour. A key released long ago and touched again since counts its whole
+ * history; a quiet key counts nothing.
+ */
+export class KeyCounts {
+	readonly byState: Record<KeyState, number> = {
+		inProgress: 0,
+		completed: 0,
+		released: 0,
+		deadLetter: 0,
+	};
+	readonly releases: ChangeCounts = { lastHour: 0, lastDay: 0 };
+	readonly crashes: ChangeCounts = { lastHour: 0, lastDay: 0 };
+	total = 0;
+	stuck = 0;
+	oldestClaimedAt: number | undefined;
+
+	constructor(private readonly now: number) {}
+
+	add(records: Iterable<KeyRecord>): this {
+		for (const record of records) {
+			this.total++;
+			this.byState[record.state]++;
+			if (entryState(record, this.now) === 'stuck') this.stuck++;
+			if (record.state === 'inProgress' && record.claimedAt !== undefined) {
+				this.oldestClaimedAt = Math.min(this.oldestClaimedAt ?? record.claimedAt, record.claimedAt);
+			}
+			for (const [window, field] of WINDOWS) {
+				if (this.now - record.updatedAt > window) continue;
+				this.releases[field] += record.releases ?? 0;
+				this.crashes[field] += record.crashes ?? 0;
+			}
+		}
+		return this;
+	}
+}
+
+const WINDOWS = [
+	[HOUR_MS, 'lastHour'],
+	[DAY_MS, 'lastDay'],
+] as const;
+
 /** Everything the Stats operation read from the store, as plain values. */
 export interface StatsInput {
 	namespace: string;
 	now: number;
-	/** Every live key record of the namespace. */
-	records: readonly KeyRecord[];
+	keys: KeyCounts;
 	tallyLastHour: InboxTally;
 	tallyLastDay: InboxTally;
 	lastSweep: SweepSummary | null;
@@ -20,57 +70,21 @@ export interface StatsInput {
 	cursors: ReadonlyArray<{ key: string; state: unknown }>;
 }
 
-interface ChangeCounts {
-	lastHour: number;
-	lastDay: number;
-}
-
-/**
- * The one item a health check reads: counts an IF node can compare, ages in seconds.
- *
- * Releases and crashes are counters on each key, not a log: "in the last hour" counts those of
- * keys changed in the last hour. A key released long ago and touched again since counts its whole
- * history; a quiet key counts nothing.
- */
+/** The one item a health check reads: counts an IF node can compare, ages in seconds. */
 export function assembleStats(input: StatsInput) {
-	const { now } = input;
-	const byState: Record<KeyState, number> = {
-		inProgress: 0,
-		completed: 0,
-		released: 0,
-		deadLetter: 0,
-	};
-	const releases: ChangeCounts = { lastHour: 0, lastDay: 0 };
-	const crashes: ChangeCounts = { lastHour: 0, lastDay: 0 };
-	let stuck = 0;
-	let oldestClaimedAt: number | undefined;
-	for (const record of input.records) {
-		byState[record.state]++;
-		if (entryState(record, now) === 'stuck') stuck++;
-		if (record.state === 'inProgress' && record.claimedAt !== undefined) {
-			oldestClaimedAt = Math.min(oldestClaimedAt ?? record.claimedAt, record.claimedAt);
-		}
-		for (const [since, field] of [
-			[HOUR_MS, 'lastHour'],
-			[DAY_MS, 'lastDay'],
-		] as const) {
-			if (now - record.updatedAt > since) continue;
-			releases[field] += record.releases ?? 0;
-			crashes[field] += record.crashes ?? 0;
-		}
-	}
+	const { now, keys } = input;
 	return {
 		namespace: input.namespace,
 		at: new Date(now).toISOString(),
-		keys: { ...byState, total: input.records.length },
-		deadLetters: byState.deadLetter,
-		stuck,
+		keys: { ...keys.byState, total: keys.total },
+		deadLetters: keys.byState.deadLetter,
+		stuck: keys.stuck,
 		oldestInProgressSeconds:
-			oldestClaimedAt === undefined
+			keys.oldestClaimedAt === undefined
 				? null
-				: Math.max(0, Math.round((now - oldestClaimedAt) / 1000)),
-		releases,
-		crashes,
+				: Math.max(0, Math.round((now - keys.oldestClaimedAt) / 1000)),
+		releases: { ...keys.releases },
+		crashes: { ...keys.crashes },
 		deliveries: {
 			lastHour: describeTally(input.tallyLastHour),
 			lastDay: describeTally(input.tallyLastDay),

@@ -3,9 +3,11 @@ import {
 	cursorLag,
 	DAY_MS,
 	HOUR_MS,
+	KeyCounts,
 	type StatsInput,
 } from '../../../lib/inbox/stats';
 import type { InboxTally } from '../../../lib/store/DeliveryInbox';
+import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
 import { keyRecord, NOW } from './records';
 
 const tally = (fields: Partial<InboxTally> = {}): InboxTally => ({
@@ -16,15 +18,18 @@ const tally = (fields: Partial<InboxTally> = {}): InboxTally => ({
 	...fields,
 });
 
-const input = (fields: Partial<StatsInput>): StatsInput => ({
+const input = ({
+	records = [],
+	...fields
+}: Partial<StatsInput> & { records?: KeyRecord[] }): StatsInput => ({
 	namespace: 'webhook:orders',
 	now: NOW,
-	records: [],
 	tallyLastHour: tally(),
 	tallyLastDay: tally(),
 	lastSweep: null,
 	evictions: 0,
 	cursors: [],
+	keys: new KeyCounts(NOW).add(records),
 	...fields,
 });
 
