@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -12,6 +13,7 @@ import {
 	type CompleteOutcome,
 	type CompleteRequest,
 	type IdempotencyStore,
+	type KeyPage,
 	type KeyRecord,
 	type KeyState,
 	type MarkSeenOptions,
@@ -457,6 +459,21 @@ export class PostgresStore implements IdempotencyStore {
 		const now = this.clock();
 		const rows = await this.readRows(namespace, [...new Set(keys)]);
 		return keys.map((key) => liveRecord(namespace, rows.get(key), now));
+	}
+
+	/** Replaced by the PostgreSQL inbox in the next commit. */
+	readonly inbox: DeliveryInbox = new Proxy({} as DeliveryInbox, {
+		get: () => async () => {
+			throw new StoreError('The PostgreSQL inbox is not implemented yet', 'invalidConfig');
+		},
+	});
+
+	async listKeys(): Promise<KeyPage> {
+		throw new StoreError('PostgreSQL listKeys is not implemented yet', 'invalidConfig');
+	}
+
+	async requeue(): Promise<Array<KeyRecord | undefined>> {
+		throw new StoreError('PostgreSQL requeue is not implemented yet', 'invalidConfig');
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -14,6 +15,7 @@ import {
 	type CompleteRequest,
 	type CompleteStatus,
 	type IdempotencyStore,
+	type KeyPage,
 	type KeyRecord,
 	type KeyState,
 	type MarkSeenOptions,
@@ -461,6 +463,21 @@ export class RedisStore implements IdempotencyStore {
 		validateLookup(namespace, keys);
 		const replies = await this.run(SCRIPTS.inspect, namespace, keys, []);
 		return replies.map((reply, index) => toRecord(namespace, keys[index], reply));
+	}
+
+	/** Replaced by the Redis inbox in the next commit. */
+	readonly inbox: DeliveryInbox = new Proxy({} as DeliveryInbox, {
+		get: () => async () => {
+			throw new StoreError('The Redis inbox is not implemented yet', 'invalidConfig');
+		},
+	});
+
+	async listKeys(): Promise<KeyPage> {
+		throw new StoreError('Redis listKeys is not implemented yet', 'invalidConfig');
+	}
+
+	async requeue(): Promise<Array<KeyRecord | undefined>> {
+		throw new StoreError('Redis requeue is not implemented yet', 'invalidConfig');
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
