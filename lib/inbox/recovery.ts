@@ -18,12 +18,7 @@ export interface RecoveryWindow {
 	lookBackMs: number;
 }
 
-export const DEFAULT_RECOVERY_WINDOW: RecoveryWindow = {
-	graceMs: 2 * 60_000,
-	lookBackMs: 24 * 3_600_000,
-};
-
-/** The receivedAt range a sweep lists: [now - lookBack, now - grace). */
+/** The receivedAt range a sweep lists: [now - lookBack, now - grace], the grace's end included. */
 export function recoveryRange(window: RecoveryWindow, now: number): { from: number; to: number } {
 	if (!(window.graceMs >= 0) || !(window.lookBackMs > window.graceMs)) {
 		throw new InboxError(
@@ -31,7 +26,7 @@ export function recoveryRange(window: RecoveryWindow, now: number): { from: numb
 			'invalidOptions',
 		);
 	}
-	return { from: now - window.lookBackMs, to: now - window.graceMs };
+	return { from: now - window.lookBackMs, to: now - window.graceMs + 1 };
 }
 
 /**

@@ -37,10 +37,10 @@ describe('recoveryCandidate', () => {
 });
 
 describe('recoveryRange', () => {
-	it('lists from the look-back to the grace period before now', () => {
+	it('lists from the look-back to the grace period before now, both included', () => {
 		expect(recoveryRange({ graceMs: 1_000, lookBackMs: 10_000 }, NOW)).toEqual({
 			from: NOW - 10_000,
-			to: NOW - 1_000,
+			to: NOW - 999,
 		});
 	});
 
