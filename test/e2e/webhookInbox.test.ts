@@ -17,12 +17,14 @@ import {
 	workflow,
 } from '../support/workflowBuilder';
 import {
+	type CreatedCredential,
 	type CreatedWorkflow,
 	type ExecutionDetail,
 	loadTemplate,
 	N8nInstance,
 	outputItems,
 } from './harness';
+import { stripeDelivery } from './stripeDelivery';
 
 /**
  * The Webhook Inbox node in a real n8n, on the embedded store n8n uses (HYBRID_SYNC_STORE_PATH),
@@ -39,6 +41,7 @@ const CLAIM = { leaseMs: 5 * 60_000, maxAttempts: 3, deadLetterRetentionMs: 30 *
 class BusinessEndpoint {
 	readonly calls: string[] = [];
 	private held: Array<() => void> = [];
+	private readonly failing = new Set<string>();
 	private holding = false;
 	private listening: LocalServer | undefined;
 	private readonly server = createServer((request, response) => {
@@ -46,9 +49,11 @@ class BusinessEndpoint {
 		request.on('data', (chunk: Buffer) => (body += chunk.toString()));
 		request.on('end', () => {
 			const event = JSON.parse(body || '{}') as { eventId?: unknown; id?: unknown };
-			this.calls.push(String(event.eventId ?? event.id));
+			const eventId = String(event.eventId ?? event.id);
+			this.calls.push(eventId);
+			const status = this.failing.delete(eventId) ? 500 : 200;
 			const answer = () =>
-				response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+				response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
 			if (this.holding) this.held.push(answer);
 			else answer();
 		});
@@ -57,6 +62,11 @@ class BusinessEndpoint {
 	async start(): Promise<string> {
 		this.listening = await listenLocally(this.server);
 		return this.listening.origin;
+	}
+
+	/** The next call for this event fails with a 500. */
+	failNextCall(eventId: string): void {
+		this.failing.add(eventId);
 	}
 
 	hold(): void {
@@ -168,19 +178,7 @@ describe('Webhook Inbox in a real n8n', () => {
 				[
 					webhookNode(hookPath),
 					inboxNode('Inbox', { resource: 'delivery', ...inbox }, [200, 0]),
-					node(
-						'Business Step',
-						'n8n-nodes-base.httpRequest',
-						4.2,
-						{
-							method: 'POST',
-							url: `${businessOrigin}/events`,
-							sendBody: true,
-							bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
-							options: {},
-						},
-						[400, 0],
-					),
+					businessStepNode(),
 					idempotencyCheckNode(
 						'Mark Done',
 						{
@@ -198,6 +196,22 @@ describe('Webhook Inbox in a real n8n', () => {
 		await n8n.activateWorkflow(created);
 		return created;
 	};
+
+	/** Calls the business endpoint for the item's event (`id`, as the trigger and the inbox emit it). */
+	const businessStepNode = () =>
+		node(
+			'Business Step',
+			'n8n-nodes-base.httpRequest',
+			4.2,
+			{
+				method: 'POST',
+				url: `${businessOrigin}/events`,
+				sendBody: true,
+				bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
+				options: {},
+			},
+			[400, 0],
+		);
 
 	/** Starts one run of a webhook-started workflow; answers once n8n accepted it. */
 	const start = async (hookPath: string, body: IDataObject = {}) => {
@@ -376,6 +390,49 @@ describe('Webhook Inbox in a real n8n', () => {
 		});
 	});
 
+	/** Webhook -> Webhook Inbox Get -> Respond to Webhook with the binary: the raw bytes over HTTP. */
+	const rawBodyOf = async (path: string, eventId: string) => {
+		const hookPath = `${path}-get`;
+		const get = await n8n.createWorkflow(
+			workflow(
+				`Inbox get ${path}`,
+				[
+					{
+						...webhookNode(hookPath),
+						parameters: {
+							httpMethod: 'POST',
+							path: hookPath,
+							responseMode: 'responseNode',
+							options: {},
+						},
+					},
+					inboxNode(
+						'Inbox',
+						{ resource: 'delivery', operation: 'get', path, eventId: '={{ $json.body.eventId }}' },
+						[200, 0],
+					),
+					node(
+						'Respond',
+						'n8n-nodes-base.respondToWebhook',
+						1.5,
+						{ respondWith: 'binary', options: {} },
+						[400, 0],
+					),
+				],
+				inARow('Webhook', 'Inbox', 'Respond'),
+			),
+		);
+		await n8n.activateWorkflow(get);
+		const response = await fetch(n8n.webhookUrl(hookPath), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ eventId }),
+		});
+		expect(response.status).toBe(200);
+		const [item] = await inboxItems(get, 1, 0);
+		return { bytes: Buffer.from(await response.arrayBuffer()), item };
+	};
+
 	describe('Get', () => {
 		it('gives back the raw bytes of a delivery exactly as they were kept', async () => {
 			const { path, namespace } = newInbox();
@@ -387,54 +444,94 @@ describe('Webhook Inbox in a real n8n', () => {
 				Buffer.from('"}'),
 			]);
 			await keep(namespace, 'evt_bytes', { rawBody });
-			const get = await n8n.createWorkflow(
+
+			const { bytes, item } = await rawBodyOf(path, 'evt_bytes');
+
+			expect(bytes.length).toBe(rawBody.length);
+			expect(bytes.equals(rawBody)).toBe(true);
+			expect(item).toMatchObject({ eventId: 'evt_bytes', state: 'notClaimed', receipts: 1 });
+		});
+	});
+
+	describe('with the Signed Webhook Trigger filling the inbox', () => {
+		const SECRET = 'whsec_e2e_webhook_inbox_secret';
+		let credential: CreatedCredential;
+
+		beforeAll(async () => {
+			credential = await n8n.createCredential({
+				name: 'Stripe signing secret',
+				type: 'webhookSigningSecretApi',
+				data: { secret: SECRET, previousSecrets: '' },
+			});
+		});
+
+		it('recovers a delivery whose run died without Complete or Release once its lease ran out, and keeps its signed bytes', async () => {
+			const { path, namespace } = newInbox();
+			const leaseMinutes = 0.02;
+			// Trigger (keep and claim, short lease) -> business step. No Release: the run just fails,
+			// as a crash would leave it, and the claim is held until its lease runs out.
+			const intake = await n8n.createWorkflow(
 				workflow(
-					`Inbox get ${path}`,
+					`Intake ${path}`,
 					[
 						{
-							...webhookNode(`${path}-get`),
-							parameters: {
-								httpMethod: 'POST',
-								path: `${path}-get`,
-								responseMode: 'responseNode',
-								options: {},
+							...node(
+								'Stripe Events',
+								'n8n-nodes-hybrid-sync.signedWebhookTrigger',
+								3,
+								{ path, scheme: 'stripe', leaseMinutes },
+								[0, 0],
+							),
+							webhookId: path,
+							credentials: {
+								webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: credential.name },
 							},
 						},
-						inboxNode(
-							'Inbox',
-							{
-								resource: 'delivery',
-								operation: 'get',
-								path,
-								eventId: '={{ $json.body.eventId }}',
-							},
-							[200, 0],
-						),
-						node(
-							'Respond',
-							'n8n-nodes-base.respondToWebhook',
-							1.5,
-							{ respondWith: 'binary', options: {} },
-							[400, 0],
-						),
+						businessStepNode(),
 					],
-					inARow('Webhook', 'Inbox', 'Respond'),
+					inARow('Stripe Events', 'Business Step'),
 				),
+				{ SIGNING_SECRET: credential },
 			);
-			await n8n.activateWorkflow(get);
-
-			const response = await fetch(n8n.webhookUrl(`${path}-get`), {
-				method: 'POST',
-				headers: { 'content-type': 'application/json' },
-				body: JSON.stringify({ eventId: 'evt_bytes' }),
+			await n8n.activateWorkflow(intake);
+			const sweep = await processingWorkflow(`${path}-sweep`, namespace, {
+				operation: 'recoverStuck',
+				path,
+				graceMinutes: 0,
+				leaseMinutes,
 			});
+			const body = JSON.stringify({
+				id: 'evt_acknowledged',
+				object: 'event',
+				type: 'payment_intent.succeeded',
+				created: Math.floor(Date.now() / 1000),
+				data: { object: { id: 'pi_1', amount: 4200, currency: 'eur', note: 'Grüße 🌍' } },
+			});
+			business.failNextCall('evt_acknowledged');
 
-			expect(response.status).toBe(200);
-			const returned = Buffer.from(await response.arrayBuffer());
-			expect(returned.length).toBe(rawBody.length);
-			expect(returned.equals(rawBody)).toBe(true);
-			const [item] = await inboxItems(get, 1, 0);
-			expect(item).toMatchObject({ eventId: 'evt_bytes', state: 'notClaimed', receipts: 1 });
+			const acknowledged = await fetch(n8n.webhookUrl(path), stripeDelivery(body, SECRET));
+			expect(acknowledged.status).toBe(200);
+			expect((await n8n.waitForExecutions(intake.id, 1))[0].status).toBe('error');
+			await waitFor('the claim of the failed run to run out', async () => {
+				const record = await inspect(namespace, 'evt_acknowledged');
+				return record !== undefined && (record.leaseExpiresAt ?? Infinity) < Date.now();
+			});
+			await start(`${path}-sweep`);
+
+			const [recovered] = await inboxItems(sweep, 1, 0);
+			expect(recovered).toMatchObject({
+				id: 'evt_acknowledged',
+				type: 'payment_intent.succeeded',
+				idempotency: { status: 'claimed', attempts: 2, crashes: 1 },
+			});
+			expect(business.callsFor('evt_acknowledged')).toBe(2);
+			expect(await inspect(namespace, 'evt_acknowledged')).toMatchObject({
+				state: 'completed',
+				attempts: 2,
+				crashes: 1,
+			});
+			const { bytes } = await rawBodyOf(path, 'evt_acknowledged');
+			expect(bytes.toString('utf8')).toBe(body);
 		});
 	});
 
