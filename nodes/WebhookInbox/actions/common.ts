@@ -33,12 +33,15 @@ const iso = (epochMs: number) => new Date(epochMs).toISOString();
 /**
  * An operation that runs once per execution, whatever its input (a schedule's tick, a form's
  * submission): its parameters are read from the first item and everything it finds leaves as
- * items paired with that one. Errors and Continue On Fail go through the shared runner.
+ * items paired with that one. Errors and Continue On Fail go through the shared runner; with
+ * Continue On Fail the error item leaves through `errorOutput`, which for an operation that claims
+ * is never the output leading to processing.
  */
 export async function runOnce<Result>(
 	context: IExecuteFunctions,
 	work: () => Promise<Result>,
 	route: (result: Result) => Array<{ output: OutputName } & Omit<Routed, 'output'>>,
+	errorOutput?: OutputName,
 ): Promise<INodeExecutionData[][]> {
 	const outputs = outputsByName(
 		configuredOutputs({
@@ -48,6 +51,7 @@ export async function runOnce<Result>(
 	);
 	return await runBatch<true, Result>(context, {
 		outputCount: outputs.count,
+		errorOutput: errorOutput && outputs.index(errorOutput),
 		prepare: (itemIndex) => (itemIndex === 0 ? true : null),
 		execute: async () => [await work()],
 		route: (result) =>

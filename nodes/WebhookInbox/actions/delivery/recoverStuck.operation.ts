@@ -75,5 +75,6 @@ export async function execute(
 				json: { ...entry.envelope, idempotency: describeRecord(record, 'deadLetter') },
 			})),
 		],
+		'Dead Letter',
 	);
 }

@@ -59,5 +59,6 @@ export async function execute(
 				},
 			})),
 		],
+		'Skipped',
 	);
 }

@@ -58,5 +58,6 @@ export async function execute(
 			...requeued.map((claim) => ({ output: 'Requeued' as const, json: claimedItem(claim) })),
 			...skipped.map((json) => ({ output: 'Skipped' as const, json })),
 		],
+		'Skipped',
 	);
 }
