@@ -198,7 +198,7 @@ describe('Webhook Inbox in a real n8n', () => {
 	};
 
 	/** Calls the business endpoint for the item's event (`id`, as the trigger and the inbox emit it). */
-	const businessStepNode = () =>
+	const businessStepNode = (eventId = '={{ $json.id }}') =>
 		node(
 			'Business Step',
 			'n8n-nodes-base.httpRequest',
@@ -207,7 +207,7 @@ describe('Webhook Inbox in a real n8n', () => {
 				method: 'POST',
 				url: `${businessOrigin}/events`,
 				sendBody: true,
-				bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
+				bodyParameters: { parameters: [{ name: 'eventId', value: eventId }] },
 				options: {},
 			},
 			[400, 0],
@@ -339,21 +339,7 @@ describe('Webhook Inbox in a real n8n', () => {
 							{ operation: 'claim', key: '={{ $json.body.id }}', namespace },
 							[200, 0],
 						),
-						node(
-							'Business Step',
-							'n8n-nodes-base.httpRequest',
-							4.2,
-							{
-								method: 'POST',
-								url: `${businessOrigin}/events`,
-								sendBody: true,
-								bodyParameters: {
-									parameters: [{ name: 'eventId', value: '={{ $json.body.id }}' }],
-								},
-								options: {},
-							},
-							[400, 0],
-						),
+						businessStepNode('={{ $json.body.id }}'),
 					],
 					inARow('Webhook', 'Inbox', 'Business Step'),
 				),

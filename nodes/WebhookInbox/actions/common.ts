@@ -12,7 +12,13 @@ import type { EntryFilter } from '../../../lib/inbox/redrive';
 import { parseTimeWindow } from '../../../lib/inbox/timeWindow';
 import { describeRecord } from '../../../lib/idempotency/describeRecord';
 import type { ClaimOptions, IdempotencyStore } from '../../../lib/store/IdempotencyStore';
-import { leaseProperty, maxAttemptsProperty, readLeaseMs } from '../../shared/lease';
+import {
+	deadLetterRetentionProperty,
+	leaseProperty,
+	maxAttemptsProperty,
+	readDeadLetterRetentionMs,
+	readLeaseMs,
+} from '../../shared/lease';
 import { outputsByName } from '../../shared/outputIndex';
 import { type Routed, runBatch } from '../../shared/runBatch';
 import { configuredOutputs, type OutputName } from '../outputs';
@@ -26,37 +32,38 @@ export type Operation = (
 	namespace: string,
 ) => Promise<INodeExecutionData[][]>;
 
-const DAY_MS = 86_400_000;
-
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+type RoutedByName = { output: OutputName } & Omit<Routed, 'output'>;
 
 /**
  * An operation that runs once per execution, whatever its input (a schedule's tick, a form's
- * submission): its parameters are read from the first item and everything it finds leaves as
- * items paired with that one. Errors and Continue On Fail go through the shared runner; with
- * Continue On Fail the error item leaves through `errorOutput`, which for an operation that claims
- * is never the output leading to processing.
+ * submission): `work` reads its parameters from the first item, and everything `route` makes of
+ * the result leaves as items paired with that one. Errors and Continue On Fail go through the
+ * shared runner; with Continue On Fail the error item leaves through `errorOutput`, which for an
+ * operation that claims is never the output leading to processing.
  */
-export async function runOnce<Result>(
-	context: IExecuteFunctions,
-	work: () => Promise<Result>,
-	route: (result: Result) => Array<{ output: OutputName } & Omit<Routed, 'output'>>,
+export function onceOperation<Result>(
+	work: (context: IExecuteFunctions, store: IdempotencyStore, namespace: string) => Promise<Result>,
+	route: (result: Result, namespace: string) => RoutedByName[],
 	errorOutput?: OutputName,
-): Promise<INodeExecutionData[][]> {
-	const outputs = outputsByName(
-		configuredOutputs({
-			resource: context.getNodeParameter('resource', 0) as string,
-			operation: context.getNodeParameter('operation', 0) as string,
-		}),
-	);
-	return await runBatch<true, Result>(context, {
-		outputCount: outputs.count,
-		errorOutput: errorOutput && outputs.index(errorOutput),
-		prepare: (itemIndex) => (itemIndex === 0 ? true : null),
-		execute: async () => [await work()],
-		route: (result) =>
-			route(result).map((item) => ({ ...item, output: outputs.index(item.output) })),
-	});
+): Operation {
+	return async function (this: IExecuteFunctions, store, namespace) {
+		const outputs = outputsByName(
+			configuredOutputs({
+				resource: this.getNodeParameter('resource', 0) as string,
+				operation: this.getNodeParameter('operation', 0) as string,
+			}),
+		);
+		return await runBatch<true, Result>(this, {
+			outputCount: outputs.count,
+			errorOutput: errorOutput && outputs.index(errorOutput),
+			prepare: (itemIndex) => (itemIndex === 0 ? true : null),
+			execute: async () => [await work(this, await store(), namespace)],
+			route: (result) =>
+				route(result, namespace).map((item) => ({ ...item, output: outputs.index(item.output) })),
+		});
+	};
 }
 
 /** The item a claimed entry leaves as: exactly what the trigger emits, so the same nodes follow. */
@@ -94,24 +101,17 @@ export const claimProperties = (operation: string): INodeProperties[] => {
 			'Claims an event may use. A claim taking over a crashed run (its lease ran out) after this many moves the event to Dead Letter instead. Use the same value as on the Signed Webhook Trigger.',
 			show,
 		),
-		{
-			displayName: 'Dead Letter Retention (Days)',
-			name: 'deadLetterRetentionDays',
-			type: 'number',
-			typeOptions: { minValue: 0.001 },
-			default: 30,
-			description:
-				'How long dead-lettered events, and claims whose lease ran out, keep their attempt count',
-			displayOptions: show,
-		},
+		deadLetterRetentionProperty(
+			'How long dead-lettered events, and claims whose lease ran out, keep their attempt count',
+			show,
+		),
 	];
 };
 
 export const readClaimOptions = (context: IExecuteFunctions): ClaimOptions => ({
 	leaseMs: readLeaseMs(context),
 	maxAttempts: context.getNodeParameter('maxAttempts', 0, 3) as number,
-	deadLetterRetentionMs:
-		(context.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS,
+	deadLetterRetentionMs: readDeadLetterRetentionMs(context),
 });
 
 /** From and To of a window of deliveries (by first receipt), for the operations that take one. */
@@ -153,21 +153,24 @@ const STATE_NAMES: Record<EntryState, { name: string; description: string }> = {
 	deadLetter: { name: 'Dead Letter', description: 'Parked after Max Attempts, for a person' },
 };
 
+/** Only deliveries of one event type. */
+export const eventTypeProperty = (show: IDisplayOptions): INodeProperties => ({
+	displayName: 'Event Type',
+	name: 'eventType',
+	type: 'string',
+	default: '',
+	placeholder: 'payment_intent.succeeded',
+	description: 'Only deliveries of this event type. Empty: every type.',
+	displayOptions: show,
+});
+
 /** Event Type and Key State filters; `states` limits the choices to what the operation can act on. */
 export const filterProperties = (
 	show: IDisplayOptions,
 	states: readonly EntryState[] = ENTRY_STATES,
 	stateDescription = 'Only deliveries whose event is in one of these states. Empty: any state.',
 ): INodeProperties[] => [
-	{
-		displayName: 'Event Type',
-		name: 'eventType',
-		type: 'string',
-		default: '',
-		placeholder: 'payment_intent.succeeded',
-		description: 'Only deliveries of this event type. Empty: every type.',
-		displayOptions: show,
-	},
+	eventTypeProperty(show),
 	{
 		displayName: 'Key States',
 		name: 'states',

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { listEntries } from '../../../../lib/inbox/listEntries';
 import {
@@ -6,10 +6,9 @@ import {
 	filterProperties,
 	limitProperty,
 	now,
-	type OpenStore,
 	readFilter,
 	readLimit,
-	runOnce,
+	onceOperation,
 	windowProperties,
 } from '../common';
 
@@ -22,19 +21,9 @@ export const properties: INodeProperties[] = [
 ];
 
 /** The kept deliveries the filters pick, oldest first, each with its event's state. */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () =>
-			await listEntries(await store(), namespace, readFilter(this), {
-				limit: readLimit(this),
-				now,
-			}),
-		(found) =>
-			found.map((joined) => ({ output: 'Deliveries' as const, json: describeEntry(joined) })),
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) =>
+		await listEntries(store, namespace, readFilter(context), { limit: readLimit(context), now }),
+	(found) =>
+		found.map((joined) => ({ output: 'Deliveries' as const, json: describeEntry(joined) })),
+);

@@ -1,6 +1,6 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
-import { type OpenStore, readFilter, runOnce, windowProperties } from '../common';
+import { eventTypeProperty, onceOperation, readFilter, windowProperties } from '../common';
 
 const show = { show: { resource: ['delivery'], operation: ['purge'] } };
 
@@ -14,29 +14,14 @@ export const properties: INodeProperties[] = [
 		displayOptions: show,
 	},
 	...windowProperties(show),
-	{
-		displayName: 'Event Type',
-		name: 'eventType',
-		type: 'string',
-		default: '',
-		placeholder: 'payment_intent.succeeded',
-		description: 'Only deliveries of this event type. Empty: every type.',
-		displayOptions: show,
-	},
+	eventTypeProperty(show),
 ];
 
 /** Deletes the kept deliveries of a window before their retention ends; one item says how many. */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () => {
-			const { from, to, eventType } = readFilter(this);
-			return await (await store()).inbox.purge(namespace, { from, to, eventType });
-		},
-		(purged) => [{ output: 'Purged', json: { namespace, purged } }],
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) => {
+		const { from, to, eventType } = readFilter(context);
+		return await store.inbox.purge(namespace, { from, to, eventType });
+	},
+	(purged, namespace) => [{ output: 'Purged', json: { namespace, purged } }],
+);

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { describeRecord } from '../../../../lib/idempotency/describeRecord';
 import { recoverStuck } from '../../../../lib/inbox/recoverStuck';
@@ -7,10 +7,9 @@ import {
 	claimProperties,
 	maxEventsProperty,
 	now,
-	type OpenStore,
 	readClaimOptions,
 	readMaxEvents,
-	runOnce,
+	onceOperation,
 } from '../common';
 
 const show = { show: { resource: ['delivery'], operation: ['recoverStuck'] } };
@@ -51,30 +50,23 @@ export const properties: INodeProperties[] = [
  * claimed again and leave through Recovered, shaped like the trigger's items, so the same
  * processing nodes (ending in Idempotency Check Complete or Release) follow.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () =>
-			await recoverStuck(await store(), namespace, {
-				window: {
-					graceMs: (this.getNodeParameter('graceMinutes', 0, 2) as number) * MINUTE_MS,
-					lookBackMs: (this.getNodeParameter('lookBackHours', 0, 24) as number) * 60 * MINUTE_MS,
-				},
-				limit: readMaxEvents(this, DEFAULT_LIMIT),
-				claim: readClaimOptions(this),
-				now,
-			}),
-		({ recovered, deadLettered }) => [
-			...recovered.map((claim) => ({ output: 'Recovered' as const, json: claimedItem(claim) })),
-			...deadLettered.map(({ entry, record }) => ({
-				output: 'Dead Letter' as const,
-				json: { ...entry.envelope, idempotency: describeRecord(record, 'deadLetter') },
-			})),
-		],
-		'Dead Letter',
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) =>
+		await recoverStuck(store, namespace, {
+			window: {
+				graceMs: (context.getNodeParameter('graceMinutes', 0, 2) as number) * MINUTE_MS,
+				lookBackMs: (context.getNodeParameter('lookBackHours', 0, 24) as number) * 60 * MINUTE_MS,
+			},
+			limit: readMaxEvents(context, DEFAULT_LIMIT),
+			claim: readClaimOptions(context),
+			now,
+		}),
+	({ recovered, deadLettered }) => [
+		...recovered.map((claim) => ({ output: 'Recovered' as const, json: claimedItem(claim) })),
+		...deadLettered.map(({ entry, record }) => ({
+			output: 'Dead Letter' as const,
+			json: { ...entry.envelope, idempotency: describeRecord(record, 'deadLetter') },
+		})),
+	],
+	'Dead Letter',
+);

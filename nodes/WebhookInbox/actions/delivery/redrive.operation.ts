@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { redrive } from '../../../../lib/inbox/redrive';
 import {
@@ -7,11 +7,10 @@ import {
 	filterProperties,
 	maxEventsProperty,
 	now,
-	type OpenStore,
 	readClaimOptions,
 	readFilter,
 	readMaxEvents,
-	runOnce,
+	onceOperation,
 	windowProperties,
 } from '../common';
 
@@ -34,31 +33,24 @@ export const properties: INodeProperties[] = [
  * not dead-lettered is claimed and leaves through Redriven, shaped like the trigger's items. A
  * sender's late retry racing the redrive meets the same claim: the event runs once.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () =>
-			await redrive(await store(), namespace, readFilter(this), {
-				limit: readMaxEvents(this, DEFAULT_LIMIT),
-				claim: readClaimOptions(this),
-				now,
-			}),
-		({ redriven, skipped }) => [
-			...redriven.map((claim) => ({ output: 'Redriven' as const, json: claimedItem(claim) })),
-			...skipped.map(({ entry, reason }) => ({
-				output: 'Skipped' as const,
-				json: {
-					eventId: entry.eventId,
-					eventType: entry.eventType,
-					receivedAt: new Date(entry.receivedAt).toISOString(),
-					reason,
-				},
-			})),
-		],
-		'Skipped',
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) =>
+		await redrive(store, namespace, readFilter(context), {
+			limit: readMaxEvents(context, DEFAULT_LIMIT),
+			claim: readClaimOptions(context),
+			now,
+		}),
+	({ redriven, skipped }) => [
+		...redriven.map((claim) => ({ output: 'Redriven' as const, json: claimedItem(claim) })),
+		...skipped.map(({ entry, reason }) => ({
+			output: 'Skipped' as const,
+			json: {
+				eventId: entry.eventId,
+				eventType: entry.eventType,
+				receivedAt: new Date(entry.receivedAt).toISOString(),
+				reason,
+			},
+		})),
+	],
+	'Skipped',
+);

@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { requeueDeadLetters } from '../../../../lib/inbox/requeueDeadLetters';
 import { parseList } from '../../../../lib/text/parseList';
@@ -6,10 +6,9 @@ import {
 	claimedItem,
 	claimProperties,
 	maxEventsProperty,
-	type OpenStore,
 	readClaimOptions,
 	readMaxEvents,
-	runOnce,
+	onceOperation,
 } from '../common';
 
 const show = { show: { resource: ['delivery'], operation: ['requeueDeadLetters'] } };
@@ -38,26 +37,17 @@ export const properties: INodeProperties[] = [
  * After the cause of a dead letter was fixed: its attempts start again from 0 (its release and
  * crash history kept), it is claimed, and it leaves through Requeued like a trigger item.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () => {
-			const eventIds = parseList(this.getNodeParameter('eventIds', 0, '') as string, /[,\n]/);
-			return await requeueDeadLetters(
-				await store(),
-				namespace,
-				eventIds.length > 0 ? eventIds : undefined,
-				{ limit: readMaxEvents(this, DEFAULT_LIMIT), claim: readClaimOptions(this) },
-			);
-		},
-		({ requeued, skipped }) => [
-			...requeued.map((claim) => ({ output: 'Requeued' as const, json: claimedItem(claim) })),
-			...skipped.map((json) => ({ output: 'Skipped' as const, json })),
-		],
-		'Skipped',
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) => {
+		const eventIds = parseList(context.getNodeParameter('eventIds', 0, '') as string, /[,\n]/);
+		return await requeueDeadLetters(store, namespace, eventIds.length > 0 ? eventIds : undefined, {
+			limit: readMaxEvents(context, DEFAULT_LIMIT),
+			claim: readClaimOptions(context),
+		});
+	},
+	({ requeued, skipped }) => [
+		...requeued.map((claim) => ({ output: 'Requeued' as const, json: claimedItem(claim) })),
+		...skipped.map((json) => ({ output: 'Skipped' as const, json })),
+	],
+	'Skipped',
+);

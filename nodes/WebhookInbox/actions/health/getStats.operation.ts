@@ -1,8 +1,8 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 
 import { collectStats } from '../../../../lib/inbox/collectStats';
 import { parseList } from '../../../../lib/text/parseList';
-import { now, type OpenStore, runOnce } from '../common';
+import { now, onceOperation } from '../common';
 
 const show = { show: { resource: ['health'], operation: ['getStats'] } };
 
@@ -25,18 +25,11 @@ export const properties: INodeProperties[] = [
  * claim in progress, releases and crashes, deliveries accepted, repeated and rejected, the last
  * sweep's recovery rate and the embedded store's evictions.
  */
-export async function execute(
-	this: IExecuteFunctions,
-	store: OpenStore,
-	namespace: string,
-): Promise<INodeExecutionData[][]> {
-	return await runOnce(
-		this,
-		async () =>
-			await collectStats(await store(), namespace, {
-				cursorKeys: parseList(this.getNodeParameter('cursorKeys', 0, '') as string, ','),
-				now,
-			}),
-		(stats) => [{ output: 'Stats', json: stats }],
-	);
-}
+export const execute = onceOperation(
+	async (context, store, namespace) =>
+		await collectStats(store, namespace, {
+			cursorKeys: parseList(context.getNodeParameter('cursorKeys', 0, '') as string, ','),
+			now,
+		}),
+	(stats) => [{ output: 'Stats', json: stats }],
+);
