@@ -1,10 +1,8 @@
 import { collectStats } from '../../../lib/inbox/collectStats';
 import { recoverStuck } from '../../../lib/inbox/recoverStuck';
-import { CLAIM, LEASE_MS, NAMESPACE, useInboxStore } from './inboxStore';
+import { CLAIM, LEASE_MS, describeOnEveryStore } from './inboxStore';
 
-describe('collectStats on a real embedded store', () => {
-	const inbox = useInboxStore();
-
+describeOnEveryStore('collectStats', (inbox) => {
 	it('reports states, stuck claims, crashes, deliveries and the last sweep in one item', async () => {
 		await inbox.keep('evt_done', 'evt_stuck', 'evt_lost');
 		await inbox.keep('evt_done');
@@ -12,7 +10,7 @@ describe('collectStats on a real embedded store', () => {
 		await inbox.complete('evt_done');
 		inbox.time().advance(LEASE_MS);
 		await inbox.store().inbox.recordRejection(
-			NAMESPACE,
+			inbox.namespace(),
 			{
 				path: 'stripe-events',
 				scheme: 'stripe',
@@ -25,7 +23,7 @@ describe('collectStats on a real embedded store', () => {
 			},
 			{ retentionMs: 86_400_000, maxEntries: 100 },
 		);
-		await recoverStuck(inbox.store(), NAMESPACE, {
+		await recoverStuck(inbox.store(), inbox.namespace(), {
 			window: { graceMs: 0, lookBackMs: 3_600_000 },
 			limit: 2,
 			claim: CLAIM,
@@ -35,12 +33,12 @@ describe('collectStats on a real embedded store', () => {
 			.store()
 			.cursors.write('erp:poll:', { value: inbox.time().now() - 5_000, seenIds: [] });
 
-		const stats = await collectStats(inbox.store(), NAMESPACE, {
+		const stats = await collectStats(inbox.store(), inbox.namespace(), {
 			cursorKeys: ['erp:poll:'],
 			now: inbox.time().now,
 		});
 		expect(stats).toMatchObject({
-			namespace: NAMESPACE,
+			namespace: inbox.namespace(),
 			keys: { completed: 1, inProgress: 2, released: 0, deadLetter: 0, total: 3 },
 			stuck: 0,
 			crashes: { lastHour: 1, lastDay: 1 },

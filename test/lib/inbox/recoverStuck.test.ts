@@ -1,14 +1,13 @@
 import { recoverStuck } from '../../../lib/inbox/recoverStuck';
 import { sweepSummaryKey } from '../../../lib/inbox/sweepSummary';
-import { CLAIM, LEASE_MS, NAMESPACE, useInboxStore } from './inboxStore';
+import { CLAIM, LEASE_MS, describeOnEveryStore } from './inboxStore';
 
 const MINUTE = 60_000;
 const WINDOW = { graceMs: 2 * MINUTE, lookBackMs: 24 * 60 * MINUTE };
 
-describe('recoverStuck on a real embedded store', () => {
-	const inbox = useInboxStore();
+describeOnEveryStore('recoverStuck', (inbox) => {
 	const sweep = async (limit = 1000) =>
-		await recoverStuck(inbox.store(), NAMESPACE, {
+		await recoverStuck(inbox.store(), inbox.namespace(), {
 			window: WINDOW,
 			limit,
 			claim: CLAIM,
@@ -92,7 +91,7 @@ describe('recoverStuck on a real embedded store', () => {
 		await inbox.complete('evt_done');
 		inbox.time().advance(WINDOW.graceMs);
 		await sweep();
-		expect(await inbox.store().cursors.read(sweepSummaryKey(NAMESPACE))).toEqual({
+		expect(await inbox.store().cursors.read(sweepSummaryKey(inbox.namespace()))).toEqual({
 			examined: 2,
 			recovered: 1,
 			deadLettered: 0,

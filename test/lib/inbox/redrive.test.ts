@@ -1,15 +1,14 @@
 import { listEntries } from '../../../lib/inbox/listEntries';
 import { redrive } from '../../../lib/inbox/redrive';
 import { requeueDeadLetters } from '../../../lib/inbox/requeueDeadLetters';
-import { CLAIM, NAMESPACE, useInboxStore } from './inboxStore';
+import { CLAIM, describeOnEveryStore } from './inboxStore';
 
-describe('redrive, requeue and list on a real embedded store', () => {
-	const inbox = useInboxStore();
+describeOnEveryStore('redrive, requeue and list', (inbox) => {
 	const ids = (found: Array<{ entry: { eventId: string } }>) => found.map((f) => f.entry.eventId);
 	const drive = async (filter = {}, limit = 1000) =>
 		await redrive(
 			inbox.store(),
-			NAMESPACE,
+			inbox.namespace(),
 			{ states: [], ...filter },
 			{ limit, claim: CLAIM, now: inbox.time().now },
 		);
@@ -60,7 +59,7 @@ describe('redrive, requeue and list on a real embedded store', () => {
 	it('requeues a dead letter once and claims it for the run', async () => {
 		await inbox.keep('evt_dead', 'evt_fine');
 		await deadLetter('evt_dead');
-		const first = await requeueDeadLetters(inbox.store(), NAMESPACE, undefined, {
+		const first = await requeueDeadLetters(inbox.store(), inbox.namespace(), undefined, {
 			limit: 100,
 			claim: CLAIM,
 		});
@@ -72,7 +71,7 @@ describe('redrive, requeue and list on a real embedded store', () => {
 		});
 		const second = await requeueDeadLetters(
 			inbox.store(),
-			NAMESPACE,
+			inbox.namespace(),
 			['evt_dead', 'evt_fine', 'evt_unknown'],
 			{
 				limit: 100,
@@ -95,7 +94,7 @@ describe('redrive, requeue and list on a real embedded store', () => {
 		await inbox.complete('evt_done');
 		const listed = await listEntries(
 			inbox.store(),
-			NAMESPACE,
+			inbox.namespace(),
 			{ states: ['notClaimed', 'completed'] },
 			{ limit: 10, now: inbox.time().now },
 		);
