@@ -1,6 +1,7 @@
 import type { IdempotencyStore } from '../store/IdempotencyStore';
-import { assembleStats, DAY_MS, HOUR_MS, KeyCounts, type Stats } from './stats';
-import { readSweepSummary, sweepSummaryKey } from './sweepSummary';
+import { DAY_MS, HOUR_MS } from './durations';
+import { assembleStats, KeyCounts, type Stats } from './stats';
+import { readSweepLog, sweepLogKey } from './sweepSummary';
 
 const KEY_PAGE_SIZE = 1_000;
 
@@ -15,7 +16,7 @@ export async function collectStats(
 		countKeys(store, namespace, now),
 		store.inbox.tally(namespace, now - HOUR_MS),
 		store.inbox.tally(namespace, now - DAY_MS),
-		store.cursors.read(sweepSummaryKey(namespace)),
+		store.cursors.read(sweepLogKey(namespace)),
 		store.evictions(),
 	]);
 	const cursors = await Promise.all(
@@ -27,7 +28,7 @@ export async function collectStats(
 		keys,
 		tallyLastHour,
 		tallyLastDay,
-		lastSweep: readSweepSummary(sweep),
+		sweeps: readSweepLog(sweep),
 		evictions,
 		cursors,
 	});

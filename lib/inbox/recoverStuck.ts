@@ -2,7 +2,7 @@ import type { ClaimOptions, IdempotencyStore } from '../store/IdempotencyStore';
 import { claimEntries, type EntryClaim } from './claimEntries';
 import { joinedEntryPages } from './entryPages';
 import { recoveryCandidate, recoveryRange, type RecoveryWindow } from './recovery';
-import { summarizeSweep, type SweepSummary, sweepSummaryKey } from './sweepSummary';
+import { recordSweep, type SweepSummary, sweepLogKey } from './sweepSummary';
 
 export interface RecoverStuckOptions {
 	window: RecoveryWindow;
@@ -26,7 +26,7 @@ export interface RecoverStuckResult {
  * handed back for processing. The claim is the arbiter: two sweeps at once, or a sweep and a
  * sender's retry, claim each key once between them. A claim that takes over an expired lease
  * counts the lost run as a crash; at Max Attempts it dead-letters the key instead.
- * The sweep's counts are kept in the store for the Stats operation.
+ * The sweep's counts are logged in the store for the Stats operation.
  */
 export async function recoverStuck(
 	store: IdempotencyStore,
@@ -50,10 +50,11 @@ export async function recoverStuck(
 		}
 		if (recovered.length >= options.limit) break;
 	}
-	const summary = summarizeSweep(
+	const log = recordSweep(
+		await store.cursors.read(sweepLogKey(namespace)),
 		{ examined, recovered: recovered.length, deadLettered: deadLettered.length },
 		options.now(),
 	);
-	await store.cursors.write(sweepSummaryKey(namespace), summary);
-	return { recovered, deadLettered, summary };
+	await store.cursors.write(sweepLogKey(namespace), log);
+	return { recovered, deadLettered, summary: log.lastSweep };
 }

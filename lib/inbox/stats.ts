@@ -1,10 +1,8 @@
 import type { InboxTally } from '../store/DeliveryInbox';
 import type { KeyRecord, KeyState } from '../store/IdempotencyStore';
+import { DAY_MS, HOUR_MS } from './durations';
 import { entryState } from './entryState';
-import type { SweepSummary } from './sweepSummary';
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+import { recoveredSince, type SweepLog } from './sweepSummary';
 
 interface ChangeCounts {
 	lastHour: number;
@@ -64,10 +62,20 @@ export interface StatsInput {
 	keys: KeyCounts;
 	tallyLastHour: InboxTally;
 	tallyLastDay: InboxTally;
-	lastSweep: SweepSummary | null;
+	sweeps: SweepLog | null;
 	evictions: number;
 	/** Named poll cursors as stored (Cursor Poll Trigger's state), undefined when absent. */
 	cursors: ReadonlyArray<{ key: string; state: unknown }>;
+}
+
+/**
+ * Deliveries the sweeps recovered in the last day per delivery accepted in the last day, in
+ * percent: how much of the webhook's traffic needed the sweep. Above about 1 % runs are failing or
+ * crashing more than they should.
+ */
+function recoveryRatePercent(recovered: number, accepted: number): number {
+	if (accepted === 0) return recovered === 0 ? 0 : 100;
+	return Math.round((recovered / accepted) * 10_000) / 100;
 }
 
 /** The one item a health check reads: counts an IF node can compare, ages in seconds. */
@@ -90,8 +98,15 @@ export function assembleStats(input: StatsInput) {
 			lastDay: describeTally(input.tallyLastDay),
 			droppedByBound: input.tallyLastDay.dropped,
 		},
-		lastSweep: input.lastSweep,
-		recoveryRatePercent: input.lastSweep?.recoveryRatePercent ?? 0,
+		lastSweep: input.sweeps?.lastSweep ?? null,
+		recovered: {
+			lastHour: recoveredSince(input.sweeps, now - HOUR_MS),
+			lastDay: recoveredSince(input.sweeps, now - DAY_MS),
+		},
+		recoveryRatePercent: recoveryRatePercent(
+			recoveredSince(input.sweeps, now - DAY_MS),
+			input.tallyLastDay.kept,
+		),
 		evictions: input.evictions,
 		cursorLag: Object.fromEntries(
 			input.cursors.map(({ key, state }) => [key, cursorLag(state, now)]),

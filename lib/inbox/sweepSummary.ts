@@ -1,7 +1,6 @@
-/**
- * What the last recovery sweep of a namespace found, kept in the store's cursor port so the
- * Stats operation (possibly in another workflow) can report the recovery rate.
- */
+import { DAY_MS } from './durations';
+
+/** What one recovery sweep found. */
 export interface SweepSummary {
 	/** Entries of the look-back window the sweep looked at. */
 	examined: number;
@@ -15,32 +14,66 @@ export interface SweepSummary {
 	finishedAt: string;
 }
 
-/** The cursor key a namespace's sweep summary is kept under. */
-export const sweepSummaryKey = (namespace: string): string => `inbox-sweep:${namespace}`;
+/**
+ * A namespace's sweeps as kept in the store's cursor port, so the Stats operation (possibly in
+ * another workflow) can report them: the last sweep, and how many deliveries each sweep of the
+ * last day recovered. Two sweeps finishing at the same moment may each write their own: the log
+ * is a gauge for alerts, not an account.
+ */
+export interface SweepLog {
+	lastSweep: SweepSummary;
+	/** [finished at (epoch ms), recovered] of the last day's sweeps that recovered something. */
+	recoveries: Array<[number, number]>;
+}
 
-export function summarizeSweep(
+/** Bounds the log whatever the schedule: a sweep a minute for a day fits. */
+const MAX_RECOVERIES = 2_000;
+
+/** The cursor key a namespace's sweep log is kept under. */
+export const sweepLogKey = (namespace: string): string => `inbox-sweep:${namespace}`;
+
+/** The log after a sweep with these counts finished, from the log stored before it (if any). */
+export function recordSweep(
+	stored: unknown,
 	counts: Pick<SweepSummary, 'examined' | 'recovered' | 'deadLettered'>,
 	finishedAt: number,
-): SweepSummary {
+): SweepLog {
 	const rate = counts.examined === 0 ? 0 : (counts.recovered / counts.examined) * 100;
+	const earlier = (readSweepLog(stored)?.recoveries ?? []).filter(
+		([at]) => at > finishedAt - DAY_MS,
+	);
+	const recoveries: Array<[number, number]> =
+		counts.recovered > 0 ? [...earlier, [finishedAt, counts.recovered]] : earlier;
 	return {
-		...counts,
-		recoveryRatePercent: Math.round(rate * 100) / 100,
-		finishedAt: new Date(finishedAt).toISOString(),
+		lastSweep: {
+			...counts,
+			recoveryRatePercent: Math.round(rate * 100) / 100,
+			finishedAt: new Date(finishedAt).toISOString(),
+		},
+		recoveries: recoveries.slice(-MAX_RECOVERIES),
 	};
 }
 
-/** A stored summary, or null when the value under the key is not one (never written, or foreign). */
-export function readSweepSummary(value: unknown): SweepSummary | null {
+/** A stored log, or null when the value under the key is not one (never written, or foreign). */
+export function readSweepLog(value: unknown): SweepLog | null {
 	if (value === null || typeof value !== 'object') return null;
-	const summary = value as Partial<SweepSummary>;
+	const { lastSweep, recoveries } = value as Partial<SweepLog>;
+	if (lastSweep === null || typeof lastSweep !== 'object' || !Array.isArray(recoveries)) {
+		return null;
+	}
 	const numbers = [
-		summary.examined,
-		summary.recovered,
-		summary.deadLettered,
-		summary.recoveryRatePercent,
+		lastSweep.examined,
+		lastSweep.recovered,
+		lastSweep.deadLettered,
+		lastSweep.recoveryRatePercent,
 	];
 	if (!numbers.every((number) => typeof number === 'number')) return null;
-	if (typeof summary.finishedAt !== 'string') return null;
-	return summary as SweepSummary;
+	if (typeof lastSweep.finishedAt !== 'string') return null;
+	return { lastSweep, recoveries };
 }
+
+/** Deliveries the logged sweeps recovered after `since` (epoch ms). */
+export const recoveredSince = (log: SweepLog | null, since: number): number =>
+	(log?.recoveries ?? [])
+		.filter(([at]) => at > since)
+		.reduce((sum, [, recovered]) => sum + recovered, 0);

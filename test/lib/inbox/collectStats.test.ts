@@ -51,6 +51,8 @@ describeOnEveryStore('collectStats', (inbox) => {
 				},
 			},
 			lastSweep: { examined: 3, recovered: 2 },
+			recovered: { lastHour: 2, lastDay: 2 },
+			recoveryRatePercent: 66.67,
 			evictions: 0,
 			cursorLag: { 'erp:poll:': { lagSeconds: 5 } },
 		});

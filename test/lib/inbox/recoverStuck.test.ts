@@ -1,5 +1,5 @@
 import { recoverStuck } from '../../../lib/inbox/recoverStuck';
-import { sweepSummaryKey } from '../../../lib/inbox/sweepSummary';
+import { sweepLogKey } from '../../../lib/inbox/sweepSummary';
 import { CLAIM, LEASE_MS, describeOnEveryStore } from './inboxStore';
 
 const MINUTE = 60_000;
@@ -85,18 +85,21 @@ describeOnEveryStore('recoverStuck', (inbox) => {
 		expect(ids((await sweep()).recovered)).toEqual([]);
 	});
 
-	it('keeps its summary in the store for the stats', async () => {
+	it('logs its counts in the store for the stats', async () => {
 		await inbox.keep('evt_done', 'evt_lost');
 		await inbox.claim('evt_done');
 		await inbox.complete('evt_done');
 		inbox.time().advance(WINDOW.graceMs);
 		await sweep();
-		expect(await inbox.store().cursors.read(sweepSummaryKey(inbox.namespace()))).toEqual({
-			examined: 2,
-			recovered: 1,
-			deadLettered: 0,
-			recoveryRatePercent: 50,
-			finishedAt: new Date(inbox.time().now()).toISOString(),
+		expect(await inbox.store().cursors.read(sweepLogKey(inbox.namespace()))).toEqual({
+			lastSweep: {
+				examined: 2,
+				recovered: 1,
+				deadLettered: 0,
+				recoveryRatePercent: 50,
+				finishedAt: new Date(inbox.time().now()).toISOString(),
+			},
+			recoveries: [[inbox.time().now(), 1]],
 		});
 	});
 });

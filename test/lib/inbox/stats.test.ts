@@ -1,11 +1,5 @@
-import {
-	assembleStats,
-	cursorLag,
-	DAY_MS,
-	HOUR_MS,
-	KeyCounts,
-	type StatsInput,
-} from '../../../lib/inbox/stats';
+import { assembleStats, cursorLag, KeyCounts, type StatsInput } from '../../../lib/inbox/stats';
+import { DAY_MS, HOUR_MS } from '../../../lib/inbox/durations';
 import type { InboxTally } from '../../../lib/store/DeliveryInbox';
 import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
 import { keyRecord, NOW } from './records';
@@ -26,7 +20,7 @@ const input = ({
 	now: NOW,
 	tallyLastHour: tally(),
 	tallyLastDay: tally(),
-	lastSweep: null,
+	sweeps: null,
 	evictions: 0,
 	cursors: [],
 	keys: new KeyCounts(NOW).add(records),
@@ -116,7 +110,7 @@ describe('assembleStats', () => {
 		});
 	});
 
-	it("carries the last sweep's recovery rate and the store's evictions", () => {
+	it("carries the last sweep and the store's evictions", () => {
 		const lastSweep = {
 			examined: 100,
 			recovered: 2,
@@ -124,16 +118,53 @@ describe('assembleStats', () => {
 			recoveryRatePercent: 2,
 			finishedAt: '2026-03-01T11:55:00.000Z',
 		};
-		const stats = assembleStats(input({ lastSweep, evictions: 7 }));
-		expect([stats.recoveryRatePercent, stats.lastSweep, stats.evictions]).toEqual([
-			2,
-			lastSweep,
-			7,
+		const stats = assembleStats(input({ sweeps: { lastSweep, recoveries: [] }, evictions: 7 }));
+		expect([stats.lastSweep, stats.evictions]).toEqual([lastSweep, 7]);
+	});
+
+	it("gives the day's recoveries per delivery accepted that day as the recovery rate", () => {
+		const lastSweep = {
+			examined: 400,
+			recovered: 1,
+			deadLettered: 0,
+			recoveryRatePercent: 0.25,
+			finishedAt: '2026-03-01T11:55:00.000Z',
+		};
+		const stats = assembleStats(
+			input({
+				sweeps: {
+					lastSweep,
+					recoveries: [
+						[NOW - DAY_MS, 9],
+						[NOW - 2 * HOUR_MS, 2],
+						[NOW - 5 * 60_000, 1],
+					],
+				},
+				tallyLastDay: tally({ kept: 200 }),
+			}),
+		);
+		expect([stats.recovered, stats.recoveryRatePercent]).toEqual([
+			{ lastHour: 1, lastDay: 3 },
+			1.5,
 		]);
 	});
 
-	it('reports a recovery rate of 0 before any sweep ran', () => {
-		expect(assembleStats(input({})).recoveryRatePercent).toBe(0);
+	it('reports a recovery rate of 100 % when the sweeps recovered deliveries older than the day', () => {
+		const stats = assembleStats(
+			input({
+				sweeps: {
+					lastSweep: {
+						examined: 1,
+						recovered: 1,
+						deadLettered: 0,
+						recoveryRatePercent: 100,
+						finishedAt: '2026-03-01T11:55:00.000Z',
+					},
+					recoveries: [[NOW - 60_000, 1]],
+				},
+			}),
+		);
+		expect(stats.recoveryRatePercent).toBe(100);
 	});
 
 	it('reports each named cursor', () => {
