@@ -1,4 +1,4 @@
-import { type FieldSource, redactHeaders } from '../envelope';
+import { type FieldSource, type HeaderMap, redactHeaders } from '../envelope';
 import { describeRecord } from '../idempotency/describeRecord';
 import type { SignatureScheme } from '../signatures';
 import type { DeliveryInbox, InboxBounds, InboxEvent } from '../store/DeliveryInbox';
@@ -52,7 +52,7 @@ export interface KeptDelivery {
 
 interface Delivery {
 	rawBody: Buffer;
-	headers: Record<string, string | string[] | undefined>;
+	headers: HeaderMap;
 	receivedAtMs: number;
 }
 
@@ -65,13 +65,19 @@ export async function keepAndClaim(
 	store: InboxStore,
 ): Promise<KeptDelivery> {
 	const headers = redactHeaders(delivery.headers, scheme.signature.header);
+	const kept = events.map(
+		({ eventId, envelope }): InboxEvent => ({
+			eventId,
+			eventType: envelope.type,
+			scheme: scheme.name,
+			path: config.path,
+			envelope: { ...envelope },
+			headers,
+		}),
+	);
 	await store.inbox.keep(
 		config.namespace,
-		{
-			rawBody: delivery.rawBody,
-			events: events.map(({ eventId, envelope }) => inboxEvent(eventId, envelope, headers)),
-			receivedAt: delivery.receivedAtMs,
-		},
+		{ rawBody: delivery.rawBody, events: kept, receivedAt: delivery.receivedAtMs },
 		config.bounds,
 	);
 	const outcomes = await store.claim(
@@ -104,21 +110,6 @@ export async function keepAndClaim(
 		whileInProgress: config.whileInProgress,
 		retryAfterSeconds: secondsUntilLeasesEnd(repeats, delivery.receivedAtMs),
 	};
-
-	function inboxEvent(
-		eventId: string,
-		envelope: AcceptedEvent['envelope'],
-		redacted: Record<string, string>,
-	): InboxEvent {
-		return {
-			eventId,
-			eventType: envelope.type,
-			scheme: scheme.name,
-			path: config.path,
-			envelope: { ...envelope },
-			headers: redacted,
-		};
-	}
 }
 
 /** The trigger claims without a fingerprint, so the store never answers `mismatch` here. */
