@@ -35,6 +35,7 @@ import { stripeDelivery } from './stripeDelivery';
 
 const DAY_MS = 86_400_000;
 const BOUNDS = { retentionMs: 7 * DAY_MS, maxEntries: 100_000 };
+const SECRET = 'whsec_e2e_webhook_inbox_secret';
 const CLAIM = { leaseMs: 5 * 60_000, maxAttempts: 3, deadLetterRetentionMs: 30 * DAY_MS };
 
 /** A business endpoint that records each event it is called for and can hold its answers. */
@@ -101,11 +102,17 @@ describe('Webhook Inbox in a real n8n', () => {
 	let businessOrigin: string;
 	let n8n: N8nInstance;
 	let store: EmbeddedStore;
+	let credential: CreatedCredential;
 
 	beforeAll(async () => {
 		businessOrigin = await business.start();
 		n8n = await N8nInstance.start({ env: { HYBRID_SYNC_STORE_PATH: storePath } });
 		store = new EmbeddedStore({ path: storePath });
+		credential = await n8n.createCredential({
+			name: 'Stripe signing secret',
+			type: 'webhookSigningSecretApi',
+			data: { secret: SECRET, previousSecrets: '' },
+		});
 	});
 
 	afterAll(async () => {
@@ -213,6 +220,51 @@ describe('Webhook Inbox in a real n8n', () => {
 			[400, 0],
 		);
 
+	/**
+	 * A version 3 Signed Webhook Trigger on `path` (Keep and Claim into the inbox this test reads)
+	 * -> business step; no Complete or Release, so a run that fails leaves its claim to run out.
+	 */
+	const intakeWorkflow = async (path: string, leaseMinutes = 5): Promise<CreatedWorkflow> => {
+		const created = await n8n.createWorkflow(
+			workflow(
+				`Intake ${path}`,
+				[
+					{
+						...node(
+							'Stripe Events',
+							'n8n-nodes-hybrid-sync.signedWebhookTrigger',
+							3,
+							{ path, scheme: 'stripe', leaseMinutes },
+							[0, 0],
+						),
+						webhookId: path,
+						credentials: {
+							webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: credential.name },
+						},
+					},
+					businessStepNode(),
+				],
+				inARow('Stripe Events', 'Business Step'),
+			),
+			{ SIGNING_SECRET: credential },
+		);
+		await n8n.activateWorkflow(created);
+		return created;
+	};
+
+	/** A signed Stripe delivery of one event, as the sender sends it (and retries it). */
+	const stripeEvent = (eventId: string) =>
+		stripeDelivery(
+			JSON.stringify({
+				id: eventId,
+				object: 'event',
+				type: 'payment_intent.succeeded',
+				created: Math.floor(Date.now() / 1000),
+				data: { object: { id: `pi_${eventId}`, amount: 4200, currency: 'eur', note: 'Grüße 🌍' } },
+			}),
+			SECRET,
+		);
+
 	/** Starts one run of a webhook-started workflow; answers once n8n accepted it. */
 	const start = async (hookPath: string, body: IDataObject = {}) => {
 		const response = await fetch(n8n.webhookUrl(hookPath), {
@@ -311,7 +363,7 @@ describe('Webhook Inbox in a real n8n', () => {
 	});
 
 	describe('Redrive', () => {
-		it('processes each event of the window not completed once, never a completed one, and a racing sender retry runs once', async () => {
+		it('processes each event of the window not completed once, never a completed one; a sender retry racing it gets 409 and runs nothing', async () => {
 			const { path, namespace } = newInbox();
 			const now = Date.now();
 			await keep(namespace, 'evt_before_window', { receivedAt: now - 3 * 3_600_000 });
@@ -328,24 +380,8 @@ describe('Webhook Inbox in a real n8n', () => {
 				from: '={{ $json.body.from }}',
 				to: '={{ $json.body.to }}',
 			});
-			// The sender's retry takes the same claim as the trigger does: Claim, step, Complete.
-			const retry = await n8n.createWorkflow(
-				workflow(
-					`Sender retry ${path}`,
-					[
-						webhookNode(`${path}-retry`),
-						idempotencyCheckNode(
-							'Inbox',
-							{ operation: 'claim', key: '={{ $json.body.id }}', namespace },
-							[200, 0],
-						),
-						businessStepNode('={{ $json.body.id }}'),
-					],
-					inARow('Webhook', 'Inbox', 'Business Step'),
-				),
-			);
-			await n8n.activateWorkflow(retry);
-
+			// The sender's retries reach a version 3 trigger on the same path: the same inbox and keys.
+			const intake = await intakeWorkflow(path);
 			business.hold();
 			await start(`${path}-redrive`, {
 				from: new Date(now - 3_600_000).toISOString(),
@@ -353,8 +389,7 @@ describe('Webhook Inbox in a real n8n', () => {
 			});
 			await waitFor('the redrive to reach the business step', () => business.heldCount > 0);
 			// The sender retries one of them while the redrive's run holds it.
-			await start(`${path}-retry`, { id: 'evt_retried' });
-			await n8n.waitForExecutions(retry.id, 1);
+			const retried = await fetch(n8n.webhookUrl(path), stripeEvent('evt_retried'));
 			business.releaseAll();
 
 			const redriven = await inboxItems(redrive, 1, 0);
@@ -367,8 +402,8 @@ describe('Webhook Inbox in a real n8n', () => {
 			expect(skipped.map((item) => [item.eventId, item.reason])).toEqual([
 				['evt_completed', 'completed'],
 			]);
-			const [retryRun] = await n8n.listExecutions(retry.id);
-			expect(outputItems(await n8n.getExecution(retryRun.id), 'Inbox', 0)).toEqual([]);
+			expect(retried.status).toBe(409);
+			expect(await n8n.listExecutions(intake.id)).toEqual([]);
 			for (const eventId of ['evt_released', 'evt_kept_only', 'evt_retried']) {
 				expect([eventId, business.callsFor(eventId)]).toEqual([eventId, 1]);
 			}
@@ -440,62 +475,22 @@ describe('Webhook Inbox in a real n8n', () => {
 	});
 
 	describe('with the Signed Webhook Trigger filling the inbox', () => {
-		const SECRET = 'whsec_e2e_webhook_inbox_secret';
-		let credential: CreatedCredential;
-
-		beforeAll(async () => {
-			credential = await n8n.createCredential({
-				name: 'Stripe signing secret',
-				type: 'webhookSigningSecretApi',
-				data: { secret: SECRET, previousSecrets: '' },
-			});
-		});
-
 		it('recovers a delivery whose run died without Complete or Release once its lease ran out, and keeps its signed bytes', async () => {
 			const { path, namespace } = newInbox();
 			const leaseMinutes = 0.02;
 			// Trigger (keep and claim, short lease) -> business step. No Release: the run just fails,
 			// as a crash would leave it, and the claim is held until its lease runs out.
-			const intake = await n8n.createWorkflow(
-				workflow(
-					`Intake ${path}`,
-					[
-						{
-							...node(
-								'Stripe Events',
-								'n8n-nodes-hybrid-sync.signedWebhookTrigger',
-								3,
-								{ path, scheme: 'stripe', leaseMinutes },
-								[0, 0],
-							),
-							webhookId: path,
-							credentials: {
-								webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: credential.name },
-							},
-						},
-						businessStepNode(),
-					],
-					inARow('Stripe Events', 'Business Step'),
-				),
-				{ SIGNING_SECRET: credential },
-			);
-			await n8n.activateWorkflow(intake);
+			const intake = await intakeWorkflow(path, leaseMinutes);
 			const sweep = await processingWorkflow(`${path}-sweep`, namespace, {
 				operation: 'recoverStuck',
 				path,
 				graceMinutes: 0,
 				leaseMinutes,
 			});
-			const body = JSON.stringify({
-				id: 'evt_acknowledged',
-				object: 'event',
-				type: 'payment_intent.succeeded',
-				created: Math.floor(Date.now() / 1000),
-				data: { object: { id: 'pi_1', amount: 4200, currency: 'eur', note: 'Grüße 🌍' } },
-			});
+			const delivery = stripeEvent('evt_acknowledged');
 			business.failNextCall('evt_acknowledged');
 
-			const acknowledged = await fetch(n8n.webhookUrl(path), stripeDelivery(body, SECRET));
+			const acknowledged = await fetch(n8n.webhookUrl(path), delivery);
 			expect(acknowledged.status).toBe(200);
 			expect((await n8n.waitForExecutions(intake.id, 1))[0].status).toBe('error');
 			await waitFor('the claim of the failed run to run out', async () => {
@@ -517,7 +512,7 @@ describe('Webhook Inbox in a real n8n', () => {
 				crashes: 1,
 			});
 			const { bytes } = await rawBodyOf(path, 'evt_acknowledged');
-			expect(bytes.toString('utf8')).toBe(body);
+			expect(bytes.toString('utf8')).toBe(delivery.body);
 		});
 	});
 
