@@ -411,8 +411,11 @@ describe('Webhook Inbox in a real n8n', () => {
 		});
 	});
 
-	/** Webhook -> Webhook Inbox Get -> Respond to Webhook with the binary: the raw bytes over HTTP. */
-	const rawBodyOf = async (path: string, eventId: string) => {
+	/**
+	 * Webhook -> Webhook Inbox List (the webhook's only delivery) -> Get with its default Event ID
+	 * -> Respond to Webhook with the binary: the raw bytes over HTTP.
+	 */
+	const rawBodyOfOnlyDelivery = async (path: string) => {
 		const hookPath = `${path}-get`;
 		const get = await n8n.createWorkflow(
 			workflow(
@@ -427,28 +430,21 @@ describe('Webhook Inbox in a real n8n', () => {
 							options: {},
 						},
 					},
-					inboxNode(
-						'Inbox',
-						{ resource: 'delivery', operation: 'get', path, eventId: '={{ $json.body.eventId }}' },
-						[200, 0],
-					),
+					inboxNode('List', { resource: 'delivery', operation: 'list', path }, [200, 0]),
+					inboxNode('Inbox', { resource: 'delivery', operation: 'get', path }, [400, 0]),
 					node(
 						'Respond',
 						'n8n-nodes-base.respondToWebhook',
 						1.5,
 						{ respondWith: 'binary', options: {} },
-						[400, 0],
+						[600, 0],
 					),
 				],
-				inARow('Webhook', 'Inbox', 'Respond'),
+				inARow('Webhook', 'List', 'Inbox', 'Respond'),
 			),
 		);
 		await n8n.activateWorkflow(get);
-		const response = await fetch(n8n.webhookUrl(hookPath), {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ eventId }),
-		});
+		const response = await fetch(n8n.webhookUrl(hookPath), { method: 'POST' });
 		expect(response.status).toBe(200);
 		const [item] = await inboxItems(get, 1, 0);
 		return { bytes: Buffer.from(await response.arrayBuffer()), item };
@@ -466,7 +462,7 @@ describe('Webhook Inbox in a real n8n', () => {
 			]);
 			await keep(namespace, 'evt_bytes', { rawBody });
 
-			const { bytes, item } = await rawBodyOf(path, 'evt_bytes');
+			const { bytes, item } = await rawBodyOfOnlyDelivery(path);
 
 			expect(bytes.length).toBe(rawBody.length);
 			expect(bytes.equals(rawBody)).toBe(true);
@@ -511,7 +507,7 @@ describe('Webhook Inbox in a real n8n', () => {
 				attempts: 2,
 				crashes: 1,
 			});
-			const { bytes } = await rawBodyOf(path, 'evt_acknowledged');
+			const { bytes } = await rawBodyOfOnlyDelivery(path);
 			expect(bytes.toString('utf8')).toBe(delivery.body);
 		});
 	});

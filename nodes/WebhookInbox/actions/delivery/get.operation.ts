@@ -21,9 +21,10 @@ export const properties: INodeProperties[] = [
 		displayName: 'Event ID',
 		name: 'eventId',
 		type: 'string',
-		default: '={{ $json.id }}',
+		default: '={{ $json.eventId ?? $json.id }}',
 		required: true,
-		description: 'The event to show, e.g. from a List item or a trigger item',
+		description:
+			"The event to show. The default reads a List item's eventId or a trigger item's ID.",
 		displayOptions: show,
 	},
 	{
@@ -97,7 +98,8 @@ function readEventId(context: IExecuteFunctions, itemIndex: number): string {
 			`Item ${itemIndex} has no event ID: the Event ID expression gave ${JSON.stringify(value ?? null)}`,
 			{
 				itemIndex,
-				description: 'Give the ID of a kept event, e.g. {{ $json.eventId }} from a List item.',
+				description:
+					'Give the ID of a kept event: {{ $json.eventId }} on a List item, {{ $json.id }} on a trigger item.',
 			},
 		);
 	}
