@@ -153,4 +153,27 @@ describe('Webhook Inbox node', () => {
 			expect.stringContaining('"From" is not a date'),
 		]);
 	});
+
+	it('fails an item whose event the inbox does not hold, saying why', async () => {
+		await expect(
+			runWebhookInbox({ operation: 'get', eventId: (item: INodeExecutionData) => item.json.id }, [
+				{ json: { id: 'evt_unknown' } },
+			]),
+		).rejects.toThrow(
+			'No delivery of event "evt_unknown" is kept for this webhook: it was never received here, or it expired or was purged',
+		);
+	});
+
+	it('with Continue On Fail, lets an unknown or missing event ID out as an error item, alone', async () => {
+		const [deliveries] = await runWebhookInbox(
+			{ operation: 'get', eventId: (item: INodeExecutionData) => item.json.id },
+			[{ json: { id: 'evt_unknown' } }, { json: {} }],
+			true,
+		);
+
+		expect(deliveries.map((item) => [item.pairedItem, item.json.error])).toEqual([
+			[{ item: 1 }, expect.stringContaining('Item 1 has no event ID')],
+			[{ item: 0 }, expect.stringContaining('No delivery of event "evt_unknown"')],
+		]);
+	});
 });

@@ -21,8 +21,8 @@ export const properties: INodeProperties[] = [
 	...windowProperties(show),
 	...filterProperties(
 		show,
-		['notClaimed', 'stuck', 'released', 'inProgress'],
-		'Only events in one of these states. Empty: every event not completed and not dead-lettered. An event a run holds is skipped unless its lease ran out.',
+		['notClaimed', 'stuck', 'released'],
+		'Only events in one of these states. Empty: every event not completed and not dead-lettered. An event a run holds is skipped (Skipped, claimedElsewhere) unless its lease ran out.',
 	),
 	...claimProperties('redrive'),
 	maxEventsProperty(show, DEFAULT_LIMIT, 'Events redriven per run at most'),
