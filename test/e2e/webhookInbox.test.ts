@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { IDataObject, INode } from 'n8n-workflow';
+import { type IDataObject, type INode, isTerminalExecutionStatus } from 'n8n-workflow';
 
 import { EmbeddedStore } from '../../lib/store/EmbeddedStore';
 import { listenLocally, type LocalServer } from '../support/localServer';
@@ -41,6 +41,8 @@ const CLAIM = { leaseMs: 5 * 60_000, maxAttempts: 3, deadLetterRetentionMs: 30 *
 /** A business endpoint that records each event it is called for and can hold its answers. */
 class BusinessEndpoint {
 	readonly calls: string[] = [];
+	/** The `text` of each alert posted to /alerts. */
+	readonly alerts: string[] = [];
 	private held: Array<() => void> = [];
 	private readonly failing = new Set<string>();
 	private holding = false;
@@ -49,7 +51,11 @@ class BusinessEndpoint {
 		let body = '';
 		request.on('data', (chunk: Buffer) => (body += chunk.toString()));
 		request.on('end', () => {
-			const event = JSON.parse(body || '{}') as { eventId?: unknown; id?: unknown };
+			const event = JSON.parse(body || '{}') as { eventId?: unknown; id?: unknown; text?: unknown };
+			if (request.url === '/alerts') {
+				this.alerts.push(String(event.text));
+				return void response.writeHead(200).end('{}');
+			}
 			const eventId = String(event.eventId ?? event.id);
 			this.calls.push(eventId);
 			const status = this.failing.delete(eventId) ? 500 : 200;
@@ -550,18 +556,40 @@ describe('Webhook Inbox in a real n8n', () => {
 	});
 
 	describe('the Operate template', () => {
-		it('imports, activates, and redrives a window submitted through its form', async () => {
-			const { path, namespace } = newInbox();
-			await keep(namespace, 'evt_operate', { receivedAt: Date.now() - 60_000 });
+		const { path, namespace } = newInbox();
+		let operate: CreatedWorkflow;
+
+		/** The template's run that `startNode` started, once finished (its schedules may fire too). */
+		const finishedRunFrom = async (startNode: string, after: Set<string>) => {
+			let detail: ExecutionDetail | undefined;
+			await waitFor(`the run from ${startNode} to finish`, async () => {
+				for (const execution of await n8n.listExecutions(operate.id)) {
+					if (after.has(execution.id) || !isTerminalExecutionStatus(execution.status)) continue;
+					const candidate = await n8n.getExecution(execution.id);
+					if (candidate.data.resultData.runData[startNode]) detail = candidate;
+				}
+				return detail !== undefined;
+			});
+			return detail!;
+		};
+		const runIds = async () =>
+			new Set((await n8n.listExecutions(operate.id)).map((execution) => execution.id));
+
+		beforeAll(async () => {
 			const template = loadTemplate('operate-inbox.json', {
 				'https://your-api.example.com/webhook-events': `${businessOrigin}/events`,
 				'https://hooks.slack.com/services/YOUR/WEBHOOK/URL': `${businessOrigin}/alerts`,
 				'stripe-events': path,
 				'operate-webhook-inbox': `${path}-form`,
 			});
-			const operate = await n8n.createWorkflow(template);
+			operate = await n8n.createWorkflow(template);
 			await n8n.activateWorkflow(operate);
+		});
+
+		it('imports, activates, and redrives a window submitted through its form', async () => {
+			await keep(namespace, 'evt_operate', { receivedAt: Date.now() - 60_000 });
 			expect(await n8n.isActive(operate.id)).toBe(true);
+			const before = await runIds();
 
 			const form = new FormData();
 			form.set('field-0', 'Redrive a window');
@@ -574,23 +602,52 @@ describe('Webhook Inbox in a real n8n', () => {
 			});
 			expect(response.status).toBe(200);
 
-			// The template's schedules may fire meanwhile: find the run the form started.
-			let detail: ExecutionDetail | undefined;
-			await waitFor('the form run to finish', async () => {
-				for (const execution of await n8n.listExecutions(operate.id)) {
-					if (execution.status === 'running' || execution.status === 'new') continue;
-					const candidate = await n8n.getExecution(execution.id);
-					if (candidate.data.resultData.runData['Redrive or Requeue']) detail = candidate;
-				}
-				return detail !== undefined;
-			});
-			expect(detail?.status).toBe('success');
-			expect(outputItems(detail!, 'Redrive Window', 0).map((item) => item.id)).toEqual([
+			const detail = await finishedRunFrom('Redrive or Requeue', before);
+			expect(detail.status).toBe('success');
+			expect(outputItems(detail, 'Redrive Window', 0).map((item) => item.id)).toEqual([
 				'evt_operate',
 			]);
-			expect(outputItems(detail!, 'Mark Done', 0)).toHaveLength(1);
+			expect(outputItems(detail, 'Mark Done', 0)).toHaveLength(1);
 			expect(business.callsFor('evt_operate')).toBe(1);
 			expect((await inspect(namespace, 'evt_operate'))?.state).toBe('completed');
+		});
+
+		it('recovers a crashed delivery on its 5-minute schedule, and alerts on the dead letter at its hourly check', async () => {
+			await keep(namespace, 'evt_operate_crashed', { receivedAt: Date.now() - 10 * 60_000 });
+			await claim(namespace, 'evt_operate_crashed', 1);
+			await keep(namespace, 'evt_operate_poison', { receivedAt: Date.now() - 10 * 60_000 });
+			await deadLetter(namespace, 'evt_operate_poison');
+
+			// Unpublished, so its own 5-minute tick cannot take the crashed delivery first; then as the
+			// editor's "Execute workflow" from each schedule does.
+			await n8n.rest('POST', `/workflows/${operate.id}/deactivate`);
+			let before = await runIds();
+			await n8n.rest('POST', `/workflows/${operate.id}/run`, {
+				triggerToStartFrom: { name: 'Every 5 Minutes' },
+			});
+			const sweep = await finishedRunFrom('Every 5 Minutes', before);
+			before = await runIds();
+			await n8n.rest('POST', `/workflows/${operate.id}/run`, {
+				triggerToStartFrom: { name: 'Every Hour' },
+			});
+			const health = await finishedRunFrom('Every Hour', before);
+
+			expect([sweep.status, health.status]).toEqual(['success', 'success']);
+			expect(outputItems(sweep, 'Recover Stuck Deliveries', 0).map((item) => item.id)).toEqual([
+				'evt_operate_crashed',
+			]);
+			expect(await inspect(namespace, 'evt_operate_crashed')).toMatchObject({
+				state: 'completed',
+				crashes: 1,
+			});
+			expect(outputItems(health, 'Inbox Health', 0)).toMatchObject([
+				{ namespace, deadLetters: 1, stuck: 0 },
+			]);
+			expect(business.alerts).toEqual([
+				expect.stringMatching(
+					new RegExp(`^Webhook inbox ${namespace}: 1 dead letters, 0 stuck claims`),
+				),
+			]);
 		});
 	});
 });
