@@ -18,8 +18,10 @@ async function runWebhookInbox(
 	parameters: Record<string, unknown>,
 	items: INodeExecutionData[] = [{ json: {} }],
 	continueOnFail = false,
+	logs?: Parameters<typeof fakeExecuteContext>[0]['logs'],
 ): Promise<INodeExecutionData[][]> {
 	const context = fakeExecuteContext({
+		logs,
 		items,
 		parameters: { resource: 'delivery', path: PATH, storeBackend: 'embedded', ...parameters },
 		continueOnFail,
@@ -101,9 +103,12 @@ describe('Webhook Inbox node', () => {
 	it('runs a sweep once per execution, whatever its input, pairing what it recovers with the first item', async () => {
 		await keepAndLeave('evt_1', Date.now() - 10 * 60_000);
 
+		const logs: NonNullable<Parameters<typeof fakeExecuteContext>[0]['logs']> = [];
 		const [recovered, deadLetter] = await runWebhookInbox(
 			{ operation: 'recoverStuck', graceMinutes: 2 },
 			[{ json: { tick: 1 } }, { json: { tick: 2 } }, { json: { tick: 3 } }],
+			false,
+			logs,
 		);
 
 		expect(deadLetter).toEqual([]);
@@ -116,6 +121,19 @@ describe('Webhook Inbox node', () => {
 			pairedItem: { item: 0 },
 		});
 		expect(recovered[0].json.idempotency).toHaveProperty('token', expect.any(String));
+		expect(logs).toEqual([
+			{
+				level: 'warn',
+				message: 'Webhook Inbox recovered a delivery nobody had finished',
+				metadata: {
+					key: 'evt_1',
+					namespace: NAMESPACE,
+					state: 'inProgress',
+					crashes: 0,
+					node: 'Webhook Inbox',
+				},
+			},
+		]);
 	});
 
 	it('reads the namespace from the trigger path unless one is given', async () => {

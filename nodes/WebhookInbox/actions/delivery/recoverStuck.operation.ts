@@ -51,8 +51,8 @@ export const properties: INodeProperties[] = [
  * processing nodes (ending in Idempotency Check Complete or Release) follow.
  */
 export const execute = onceOperation(
-	async (context, store, namespace) =>
-		await recoverStuck(store, namespace, {
+	async (context, store, namespace) => {
+		const result = await recoverStuck(store, namespace, {
 			window: {
 				graceMs: (context.getNodeParameter('graceMinutes', 0, 2) as number) * MINUTE_MS,
 				lookBackMs: (context.getNodeParameter('lookBackHours', 0, 24) as number) * 60 * MINUTE_MS,
@@ -60,7 +60,19 @@ export const execute = onceOperation(
 			limit: readMaxEvents(context, DEFAULT_LIMIT),
 			claim: readClaimOptions(context),
 			now,
-		}),
+		});
+		// Each recovery is a run that failed or never started: worth a line in n8n's log.
+		for (const { record } of [...result.recovered, ...result.deadLettered]) {
+			context.logger.warn('Webhook Inbox recovered a delivery nobody had finished', {
+				key: record.key,
+				namespace,
+				state: record.state,
+				crashes: record.crashes ?? 0,
+				node: context.getNode().name,
+			});
+		}
+		return result;
+	},
 	({ recovered, deadLettered }) => [
 		...recovered.map((claim) => ({ output: 'Recovered' as const, json: claimedItem(claim) })),
 		...deadLettered.map(({ entry, record }) => ({
