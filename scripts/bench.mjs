@@ -12,7 +12,7 @@ import { buildPackage, run, runSync } from './processes.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(repo, 'bench', 'results');
-const SUITES = ['verifier', 'webhook', 'idempotency', 'pollDrain', 'reconcile', 'queueMode'];
+const SUITES = ['verifier', 'webhook', 'idempotency', 'pollDrain', 'reconcile', 'queueMode', 'inboxRedrive'];
 const N8N_SUITES = ['webhook', 'idempotency', 'pollDrain', 'reconcile', 'queueMode'];
 
 const requested = process.argv.slice(2);

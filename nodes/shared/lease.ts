@@ -28,6 +28,24 @@ export const maxAttemptsProperty = (
 	displayOptions,
 });
 
+/** How long attempt counts are kept for dead letters and crashed claims, as each node describes it. */
+export const deadLetterRetentionProperty = (
+	description: string,
+	displayOptions: IDisplayOptions,
+): INodeProperties => ({
+	displayName: 'Dead Letter Retention (Days)',
+	name: 'deadLetterRetentionDays',
+	type: 'number',
+	typeOptions: { minValue: 0.001 },
+	default: 30,
+	description,
+	displayOptions,
+});
+
+/** The Dead Letter Retention parameter in milliseconds, as the store takes it. */
+export const readDeadLetterRetentionMs = (context: IExecuteFunctions): number =>
+	(context.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * 86_400_000;
+
 /** The Lease parameter in milliseconds, as the store takes it. */
 export const readLeaseMs = (context: IExecuteFunctions): number =>
 	(context.getNodeParameter('leaseMinutes', 0, 5) as number) * 60_000;

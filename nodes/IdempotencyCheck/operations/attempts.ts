@@ -1,7 +1,10 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { maxAttemptsProperty } from '../../shared/lease';
-import { DAY_MS } from './routeRecord';
+import {
+	deadLetterRetentionProperty,
+	maxAttemptsProperty,
+	readDeadLetterRetentionMs,
+} from '../../shared/lease';
 
 /** Claim and Release share these: a lost run (crash) and a failed run (release) count alike. */
 const show = { show: { operation: ['claim', 'release'] } };
@@ -11,21 +14,14 @@ export const attemptProperties: INodeProperties[] = [
 		'Claims a key may use. Release after this many claims, or a Claim taking over a crashed run (lease ran out) after this many, moves the key to Dead Letter; later claims report it there instead of New. Use the same value on Claim and Release.',
 		show,
 	),
-	{
-		displayName: 'Dead Letter Retention (Days)',
-		name: 'deadLetterRetentionDays',
-		type: 'number',
-		typeOptions: { minValue: 0.001 },
-		default: 30,
-		description:
-			'How long released and dead-lettered keys, and claims whose lease ran out, keep their attempt count',
-		displayOptions: show,
-	},
+	deadLetterRetentionProperty(
+		'How long released and dead-lettered keys, and claims whose lease ran out, keep their attempt count',
+		show,
+	),
 ];
 
 /** Max Attempts and Dead Letter Retention as the store takes them. */
 export const readAttemptLimits = (context: IExecuteFunctions) => ({
 	maxAttempts: context.getNodeParameter('maxAttempts', 0, 3) as number,
-	deadLetterRetentionMs:
-		(context.getNodeParameter('deadLetterRetentionDays', 0, 30) as number) * DAY_MS,
+	deadLetterRetentionMs: readDeadLetterRetentionMs(context),
 });
