@@ -1,4 +1,5 @@
 import {
+	type IBinaryKeyData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -25,11 +26,18 @@ export interface BatchOperation<Request, Outcome> {
 	 */
 	prepare(itemIndex: number): Request | null;
 	execute(requests: Request[]): Promise<Outcome[]>;
-	/** Where the item goes, or an error for this item alone (continueOnFail decides what follows). */
-	route(
-		outcome: Outcome,
-		itemIndex: number,
-	): { output: number; json: IDataObject } | { error: Error };
+	/**
+	 * Where the item goes, or an error for this item alone (continueOnFail decides what follows).
+	 * An outcome may also become several items (a sweep's input item yields what it recovered), or
+	 * none; an item given its own `binary` carries that instead of the input item's.
+	 */
+	route(outcome: Outcome, itemIndex: number): Routed | Routed[] | { error: Error };
+}
+
+export interface Routed {
+	output: number;
+	json: IDataObject;
+	binary?: IBinaryKeyData;
 }
 
 export async function runBatch<Request, Outcome>(
@@ -41,9 +49,9 @@ export async function runBatch<Request, Outcome>(
 	const emit = (
 		output: number,
 		itemIndex: number,
-		item: Pick<INodeExecutionData, 'json' | 'error'>,
+		item: Pick<INodeExecutionData, 'json' | 'error' | 'binary'>,
 	) => {
-		const { binary } = items[itemIndex];
+		const binary = item.binary ?? items[itemIndex].binary;
 		outputs[output].push({
 			...item,
 			...(binary ? { binary } : {}),
@@ -85,7 +93,9 @@ export async function runBatch<Request, Outcome>(
 		const { itemIndex } = prepared[position];
 		const routed = operation.route(outcome, itemIndex);
 		if ('error' in routed) return failed(itemIndex, routed.error);
-		emit(routed.output, itemIndex, { json: routed.json });
+		for (const { output, json, binary } of Array.isArray(routed) ? routed : [routed]) {
+			emit(output, itemIndex, { json, ...(binary ? { binary } : {}) });
+		}
 	});
 	return outputs;
 }
