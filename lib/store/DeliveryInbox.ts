@@ -9,8 +9,11 @@
  * id): one state machine for every node. Queries that filter by state join the two in lib/inbox.
  *
  * Bounds: every entry expires `retentionMs` after its last receipt (default 7 days); past
- * `maxEntries` per namespace the oldest entries go first, and each such drop is counted. No secret
- * or signature value is ever stored: callers pass headers already redacted.
+ * `maxEntries` per namespace the oldest entries go first, and each such drop is counted. Raw bodies
+ * are content-addressed (sha256) and stored once (on Redis once per namespace, so a namespace stays
+ * in one cluster slot), removed when no entry refers to them any more. No secret or signature value
+ * is ever stored: callers pass headers already redacted (and cut rejected bodies with
+ * `rejectedBodyPrefix` from inboxRules.ts).
  */
 
 /** One event of a verified delivery, as the trigger kept it. */
@@ -130,7 +133,9 @@ export interface InboxTally {
 export interface DeliveryInbox {
 	/**
 	 * Keeps each event of a delivery unless it is already kept (then raises its receipts and
-	 * lastReceivedAt). Atomic per event; answers one outcome per event, in order.
+	 * lastReceivedAt, and keeps the envelope and bytes of the delivery that first carried it).
+	 * Atomic per event: of concurrent keeps of one event, exactly one is its first receipt. Answers
+	 * one outcome per event, in order; a copy of an event later in the same delivery is a repeat.
 	 */
 	keep(namespace: string, request: KeepRequest, bounds: InboxBounds): Promise<KeepOutcome[]>;
 	/** The entries with their raw bytes, undefined for ids not kept (or expired). */

@@ -13,7 +13,13 @@ import type {
 	RejectedDelivery,
 } from './DeliveryInbox';
 import {
+	ENTRY_COLUMNS,
+	type EntryRow,
+	type RejectionRow,
 	decideKeep,
+	entryFromRow,
+	pageOf,
+	rejectionFromRow,
 	validateGet,
 	validateInboxFilter,
 	validateInboxQuery,
@@ -75,36 +81,9 @@ CREATE INDEX IF NOT EXISTS inbox_rejections_by_expiry ON inbox_rejections (expir
 
 const PURGE_INTERVAL_MS = 60_000;
 const PURGE_BATCH = 10_000;
-const ENTRY_COLUMNS =
-	'event_id, event_type, scheme, path, envelope, headers, body_hash, received_at, last_received_at, receipts, expires_at';
 /** A window and event type filter; unset bounds are NULL. Parameters: from, from, to, to, type, type. */
 const FILTER = `(? IS NULL OR received_at >= ?) AND (? IS NULL OR received_at < ?)
 	AND (? IS NULL OR event_type = ?)`;
-
-interface EntryRow {
-	event_id: string;
-	event_type: string | null;
-	scheme: string;
-	path: string;
-	envelope: string;
-	headers: string;
-	body_hash: string;
-	received_at: number;
-	last_received_at: number;
-	receipts: number;
-	expires_at: number;
-}
-
-interface RejectionRow {
-	at: number;
-	path: string;
-	scheme: string;
-	reason: string;
-	status: number;
-	headers: string;
-	body_prefix: string;
-	source_ip: string | null;
-}
 
 /** How the inbox runs work on the store's connection: inside its write transaction, or a read. */
 export interface EmbeddedAccess {
@@ -226,7 +205,8 @@ export class EmbeddedInbox implements DeliveryInbox {
 				const row = this.statements.selectEntry.get(namespace, event.eventId) as
 					| EntryRow
 					| undefined;
-				const found = row && row.expires_at > now ? toEntry(namespace, row) : undefined;
+				const found =
+					row && Number(row.expires_at) > now ? entryFromRow(namespace, row) : undefined;
 				const { firstReceipt, entry } = decideKeep(
 					namespace,
 					found,
@@ -258,12 +238,12 @@ export class EmbeddedInbox implements DeliveryInbox {
 		return this.access.read('read deliveries', (now) =>
 			eventIds.map((eventId) => {
 				const row = this.statements.selectEntry.get(namespace, eventId) as EntryRow | undefined;
-				if (!row || row.expires_at <= now) return undefined;
+				if (!row || Number(row.expires_at) <= now) return undefined;
 				const body = this.statements.selectBody.get(row.body_hash) as
 					| { body: Uint8Array }
 					| undefined;
 				return {
-					...toEntry(namespace, row),
+					...entryFromRow(namespace, row),
 					rawBody: body ? Buffer.from(body.body) : undefined,
 				};
 			}),
@@ -281,11 +261,10 @@ export class EmbeddedInbox implements DeliveryInbox {
 				...filterValues(query),
 				query.limit + 1,
 			) as unknown as EntryRow[];
-			const entries = rows.slice(0, query.limit).map((row) => toEntry(namespace, row));
-			const last = entries.at(-1);
-			return rows.length > query.limit && last
-				? { entries, next: { receivedAt: last.receivedAt, eventId: last.eventId } }
-				: { entries };
+			return pageOf(
+				rows.map((row) => entryFromRow(namespace, row)),
+				query.limit,
+			);
 		});
 	}
 
@@ -348,8 +327,8 @@ export class EmbeddedInbox implements DeliveryInbox {
 					query.to ?? null,
 					query.to ?? null,
 					query.limit,
-				) as unknown as RejectionRow[]
-			).map(toRejection),
+				) as unknown as Array<RejectionRow & { body_prefix: string }>
+			).map((row) => rejectionFromRow(row, row.body_prefix)),
 		);
 	}
 
@@ -433,34 +412,4 @@ export class EmbeddedInbox implements DeliveryInbox {
 		}
 		for (const [namespace, count] of perNamespace) add.get(namespace, -count);
 	}
-}
-
-function toEntry(namespace: string, row: EntryRow): InboxEntry {
-	return {
-		namespace,
-		eventId: row.event_id,
-		eventType: row.event_type,
-		scheme: row.scheme,
-		path: row.path,
-		envelope: JSON.parse(row.envelope) as Record<string, unknown>,
-		headers: JSON.parse(row.headers) as Record<string, string>,
-		bodyHash: row.body_hash,
-		receivedAt: row.received_at,
-		lastReceivedAt: row.last_received_at,
-		receipts: row.receipts,
-		expiresAt: row.expires_at,
-	};
-}
-
-function toRejection(row: RejectionRow): RejectedDelivery {
-	return {
-		path: row.path,
-		scheme: row.scheme,
-		reason: row.reason,
-		status: row.status,
-		at: row.at,
-		headers: JSON.parse(row.headers) as Record<string, string>,
-		bodyPrefix: row.body_prefix,
-		sourceIp: row.source_ip,
-	};
 }

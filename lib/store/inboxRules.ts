@@ -9,6 +9,7 @@ import {
 	type InboxBounds,
 	type InboxEntry,
 	type InboxEvent,
+	type InboxPage,
 	type InboxQuery,
 	type KeepRequest,
 	REJECTED_BODY_PREFIX_BYTES,
@@ -83,6 +84,74 @@ export function decideKeep(
 	};
 }
 
+/** A page from up to `limit + 1` entries read in order: the extra one only says that more follow. */
+export function pageOf(entries: InboxEntry[], limit: number): InboxPage {
+	const page = entries.slice(0, limit);
+	const last = page.at(-1);
+	return entries.length > limit && last
+		? { entries: page, next: { receivedAt: last.receivedAt, eventId: last.eventId } }
+		: { entries: page };
+}
+
+/** An entry row of the SQL backends (PostgreSQL answers bigint columns as text). */
+export interface EntryRow {
+	event_id: string;
+	event_type: string | null;
+	scheme: string;
+	path: string;
+	envelope: string;
+	headers: string;
+	body_hash: string;
+	received_at: number | string;
+	last_received_at: number | string;
+	receipts: number;
+	expires_at: number | string;
+}
+
+export const ENTRY_COLUMNS =
+	'event_id, event_type, scheme, path, envelope, headers, body_hash, received_at, last_received_at, receipts, expires_at';
+
+export function entryFromRow(namespace: string, row: EntryRow): InboxEntry {
+	return {
+		namespace,
+		eventId: row.event_id,
+		eventType: row.event_type,
+		scheme: row.scheme,
+		path: row.path,
+		envelope: JSON.parse(row.envelope) as Record<string, unknown>,
+		headers: JSON.parse(row.headers) as Record<string, string>,
+		bodyHash: row.body_hash,
+		receivedAt: Number(row.received_at),
+		lastReceivedAt: Number(row.last_received_at),
+		receipts: Number(row.receipts),
+		expiresAt: Number(row.expires_at),
+	};
+}
+
+/** A rejection row of the SQL backends, its body prefix already decoded. */
+export interface RejectionRow {
+	at: number | string;
+	path: string;
+	scheme: string;
+	reason: string;
+	status: number;
+	headers: string;
+	source_ip: string | null;
+}
+
+export function rejectionFromRow(row: RejectionRow, bodyPrefix: string): RejectedDelivery {
+	return {
+		path: row.path,
+		scheme: row.scheme,
+		reason: row.reason,
+		status: row.status,
+		at: Number(row.at),
+		headers: JSON.parse(row.headers) as Record<string, string>,
+		bodyPrefix,
+		sourceIp: row.source_ip,
+	};
+}
+
 function validateLabel(what: string, value: unknown, optional = false): void {
 	if (optional && value === null) return;
 	const problem = describeTextProblem(value, MAX_LABEL_BYTES);
@@ -140,12 +209,8 @@ export function validateKeep(
 		validateLabel(`The event type ${at}`, event.eventType, true);
 		validateLabel(`The scheme ${at}`, event.scheme);
 		validateLabel(`The path ${at}`, event.path);
-		const envelope = encodeJson(
-			event.envelope,
-			`The envelope ${at}`,
-			Number.MAX_SAFE_INTEGER,
-			'any JSON envelope',
-		);
+		// Unbounded here: the trigger's body limit already bounds what an envelope can hold.
+		const envelope = encodeJson(event.envelope, `The envelope ${at}`, Infinity, '');
 		if (envelope === undefined || typeof event.envelope !== 'object' || event.envelope === null) {
 			throw new StoreError(`The envelope ${at} must be a JSON object`, 'invalidKey');
 		}

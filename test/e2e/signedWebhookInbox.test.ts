@@ -7,6 +7,16 @@ import { join } from 'node:path';
 import type { INode } from 'n8n-workflow';
 
 import { EmbeddedStore } from '../../lib/store/EmbeddedStore';
+import type { IdempotencyStore } from '../../lib/store/IdempotencyStore';
+import { PostgresStore } from '../../lib/store/PostgresStore';
+import { RedisStore } from '../../lib/store/RedisStore';
+import {
+	type PostgresConnection,
+	type RedisConnection,
+	type RunningService,
+	SERVICE_START_TIMEOUT_MS,
+	startService,
+} from '../lib/store/services';
 import { listenLocally, type LocalServer } from '../support/localServer';
 import { type RecordingEndpoint, startRecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
@@ -44,7 +54,7 @@ const paymentEvent = (id: string) =>
 		data: { object: { id: `pi_${id}`, amount: 4200, currency: 'eur' } },
 	});
 
-/** A business API failing the first call for each event; `successes` counts the calls that did the work. */
+/** A business API that fails the first call for each event and succeeds on the next. */
 async function flakyBusinessApi(): Promise<RecordingEndpoint> {
 	const calls = new Map<string, number>();
 	return await startRecordingEndpoint(({ body }) => {
@@ -57,6 +67,7 @@ async function flakyBusinessApi(): Promise<RecordingEndpoint> {
 	});
 }
 
+/** Calls of the business API that did the work for the event. */
 const successes = (api: RecordingEndpoint, eventId: string) =>
 	api.requests.filter(
 		(request) =>
@@ -150,6 +161,36 @@ function inboxWorkflow(
 		{ node: 'Give Back', type: 'main', index: 0 },
 	];
 	return definition;
+}
+
+const STORE_CREDENTIAL_TYPE = {
+	redis: 'hybridSyncRedisApi',
+	postgres: 'hybridSyncPostgresApi',
+} as const;
+const STORE_NODE_TYPES = new Set([
+	'n8n-nodes-hybrid-sync.signedWebhookTrigger',
+	'n8n-nodes-hybrid-sync.idempotencyCheck',
+]);
+
+/** The same workflow with the trigger and Idempotency Check on a shared store (credential placeholder STORE). */
+function onStore(
+	definition: WorkflowDefinition,
+	backend: keyof typeof STORE_CREDENTIAL_TYPE,
+	credential: CreatedCredential,
+): WorkflowDefinition {
+	const nodes = definition.nodes.map((each) =>
+		STORE_NODE_TYPES.has(each.type)
+			? {
+					...each,
+					parameters: { ...each.parameters, storeBackend: backend },
+					credentials: {
+						...each.credentials,
+						[STORE_CREDENTIAL_TYPE[backend]]: { id: 'STORE', name: credential.name },
+					},
+				}
+			: each,
+	);
+	return { ...definition, nodes };
 }
 
 /** A business step that holds every call until the test lets it answer. */
@@ -502,5 +543,68 @@ describe('Signed Webhook Trigger version 3: keep and claim before the answer', (
 				expect({ file, found: bytes.includes(secret) }).toEqual({ file, found: false });
 			}
 		}
+	});
+	describe.each(['redis', 'postgres'] as const)('on the %s store', (backend) => {
+		const path = `e2e-inbox-${backend}`;
+		const eventId = `evt_inbox_${backend}`;
+		let service: RunningService<RedisConnection | PostgresConnection>;
+		let storeCredential: CreatedCredential;
+		const openStore = (): IdempotencyStore =>
+			backend === 'redis'
+				? new RedisStore({ ...(service.connection as RedisConnection), keyPrefix: 'e2e-inbox:' })
+				: new PostgresStore(service.connection as PostgresConnection);
+
+		beforeAll(async () => {
+			service = backend === 'redis' ? await startService('redis') : await startService('postgres');
+			storeCredential = await n8n.createCredential({
+				name: `Store ${backend}`,
+				type: STORE_CREDENTIAL_TYPE[backend],
+				data:
+					backend === 'redis'
+						? { ...service.connection, database: 0, user: '', ssl: false, keyPrefix: 'e2e-inbox:' }
+						: { ...service.connection, ssl: false },
+			});
+		}, SERVICE_START_TIMEOUT_MS);
+
+		afterAll(async () => {
+			await service?.stop();
+		});
+
+		it('keeps the exact bytes, runs the event again after its run released it, then answers duplicate', async () => {
+			const created = await n8n.createWorkflow(
+				onStore(
+					inboxWorkflow(`Keep and claim on ${backend}`, path, api.url),
+					backend,
+					storeCredential,
+				),
+				{ SIGNING_SECRET: credential, STORE: storeCredential },
+			);
+			await n8n.activateWorkflow(created);
+			const signed = stripeDelivery(paymentEvent(eventId), SECRET);
+
+			const first = await post(path, signed);
+			await waitForFinishedExecutions(n8n, created.id, 1, FINISHED_TIMEOUT_MS);
+			const retry = await postStripe(path, eventId);
+			await waitForFinishedExecutions(n8n, created.id, 2, FINISHED_TIMEOUT_MS);
+			const repeat = await postStripe(path, eventId);
+			await settle();
+
+			expect([first.status, retry.status]).toEqual([200, 200]);
+			expect(repeat).toMatchObject({ status: 200, body: { duplicate: true, id: eventId } });
+			expect(await countExecutions(n8n, created.id)).toBe(2);
+			expect(successes(api, eventId)).toBe(1);
+			const store = openStore();
+			try {
+				const [entry] = await store.inbox.get(`webhook:${path}`, [eventId]);
+				const [record] = await store.inspect(`webhook:${path}`, [eventId]);
+				expect([entry?.rawBody?.equals(Buffer.from(signed.body)), entry?.receipts]).toEqual([
+					true,
+					3,
+				]);
+				expect(record).toMatchObject({ state: 'completed', attempts: 2, releases: 1 });
+			} finally {
+				await store.close();
+			}
+		});
 	});
 });

@@ -6,7 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
 import { describeCursorContract } from './cursorContract';
-import { describeInboxContract } from './inboxContract';
+import { describeInboxContract, oneEventDelivery, rejection } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
@@ -232,31 +232,8 @@ describe('EmbeddedStore', () => {
 			await store.markSeen('ns', ['a', 'b'], { ttlMs: 60_000 });
 			const bounds = { retentionMs: 60_000, maxEntries: 3 };
 			for (const eventId of ['e1', 'e2', 'e3', 'e4']) {
-				await store.inbox.keep(
-					'ns',
-					{
-						rawBody: Buffer.from(eventId),
-						events: [
-							{ eventId, eventType: null, scheme: 's', path: 'p', envelope: {}, headers: {} },
-						],
-						receivedAt: time.now(),
-					},
-					bounds,
-				);
-				await store.inbox.recordRejection(
-					'ns',
-					{
-						path: 'p',
-						scheme: 's',
-						reason: 'signatureMismatch',
-						status: 401,
-						at: time.now(),
-						headers: {},
-						bodyPrefix: '',
-						sourceIp: null,
-					},
-					bounds,
-				);
+				await store.inbox.keep('ns', oneEventDelivery(eventId, time.now()), bounds);
+				await store.inbox.recordRejection('ns', rejection(time.now()), bounds);
 				time.advance(1);
 			}
 			expect(await store.evictions()).toBe(0);

@@ -35,7 +35,17 @@ const event = (eventId: string, overrides: Partial<InboxEvent> = {}): InboxEvent
 	...overrides,
 });
 
-const rejection = (at: number, overrides: Partial<RejectedDelivery> = {}): RejectedDelivery => ({
+/** A delivery of one event, its body naming the event: for tests of a backend's own storage. */
+export const oneEventDelivery = (eventId: string, receivedAt: number): KeepRequest => ({
+	rawBody: Buffer.from(`{"id":"${eventId}"}`),
+	events: [{ eventId, eventType: null, scheme: 's', path: 'p', envelope: {}, headers: {} }],
+	receivedAt,
+});
+
+export const rejection = (
+	at: number,
+	overrides: Partial<RejectedDelivery> = {},
+): RejectedDelivery => ({
 	path: 'stripe-events',
 	scheme: 'stripe',
 	reason: 'signatureMismatch',

@@ -271,6 +271,29 @@ describe('decisionLog', () => {
 		expect([log?.metadata.accepted, (log?.metadata.eventIds as string[]).length]).toEqual([25, 20]);
 	});
 
+	it('logs what inbox mode claimed, and the state of each repeated event', () => {
+		const record = {
+			namespace: 'webhook:payments',
+			key: 'e1',
+			state: 'completed' as const,
+			attempts: 1,
+			expiresAt: 0,
+			updatedAt: 0,
+		};
+		const log = decisionLog({
+			outcome: 'kept',
+			batch: true,
+			claimed: [{ eventId: 'e2', envelope: envelope('e2') }],
+			repeats: [{ eventId: 'e1', state: 'completed', record }],
+			whileInProgress: 'conflict',
+		});
+		expect(log).toEqual({
+			level: 'info',
+			message: 'Signed webhook kept in the inbox',
+			metadata: { claimed: 1, repeats: 1, eventIds: ['e2'], repeatedEvents: ['e1: completed'] },
+		});
+	});
+
 	it('logs the ids of a batch, and nothing for a handshake', () => {
 		const batch = decisionLog({
 			outcome: 'batch',

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 
 import { signatureSchemes } from '../../../lib/signatures';
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
-import { StoreError } from '../../../lib/store/IdempotencyStore';
+import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
+import { PostgresStore } from '../../../lib/store/PostgresStore';
+import { RedisStore } from '../../../lib/store/RedisStore';
 import {
 	type DeliveryConfig,
 	type DeliveryDecision,
@@ -13,36 +15,55 @@ import {
 } from '../../../lib/webhook/handleDelivery';
 import type { InboxConfig, KeptDelivery } from '../../../lib/webhook/inboxDelivery';
 import { RateLimiter } from '../../../lib/webhook/rateLimiter';
+import {
+	type PostgresConnection,
+	type RedisConnection,
+	type RunningService,
+	SERVICE_START_TIMEOUT_MS,
+	startService,
+} from '../store/services';
 import { incoming, newSecret, NOW_MS, signHubspot, signStripe } from './signedDeliveries';
 
 /**
- * Inbox mode of handleDelivery on a real embedded store: each verified event is kept and claimed
+ * Inbox mode of handleDelivery on each real store backend: each verified event is kept and claimed
  * before the answer is decided; repeats are told apart by the state of their claim.
  */
 
 const MINUTE_MS = 60_000;
-const NAMESPACE = 'webhook:payments';
 const STRIPE_SECRET = newSecret('whsec_');
 const HUBSPOT_SECRET = newSecret();
 
 const folder = mkdtempSync(join(tmpdir(), 'hybrid-sync-inbox-delivery-'));
 let fileNumber = 0;
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let redis: RunningService<RedisConnection>;
+let postgres: RunningService<PostgresConnection>;
+beforeAll(async () => {
+	[redis, postgres] = await Promise.all([startService('redis'), startService('postgres')]);
+}, SERVICE_START_TIMEOUT_MS);
+afterAll(async () => {
+	rmSync(folder, { recursive: true, force: true });
+	await Promise.all([redis?.stop(), postgres?.stop()]);
+});
+
+const backends: Array<{ backend: string; open: (clock: Clock) => IdempotencyStore }> = [
+	{
+		backend: 'embedded',
+		open: (clock) =>
+			new EmbeddedStore({ path: join(folder, `store-${++fileNumber}.sqlite`), clock }),
+	},
+	{ backend: 'redis', open: (clock) => new RedisStore({ ...redis.connection, clock }) },
+	{ backend: 'postgres', open: (clock) => new PostgresStore({ ...postgres.connection, clock }) },
+];
 
 /** The store's clock, moved by the tests (leases, receipts). */
 let storeNow: number;
-let store: EmbeddedStore;
-beforeEach(() => {
-	storeNow = NOW_MS;
-	store = new EmbeddedStore({
-		path: join(folder, `store-${++fileNumber}.sqlite`),
-		clock: () => storeNow,
-	});
-});
-afterEach(async () => store.close());
+let store: IdempotencyStore;
+/** One per test: the Redis and PostgreSQL servers are shared by every test of the file. */
+let namespace: string;
+let namespaceNumber = 0;
 
 const inbox = (overrides: Partial<InboxConfig> = {}): InboxConfig => ({
-	namespace: NAMESPACE,
+	namespace,
 	path: 'payments',
 	leaseMs: 5 * MINUTE_MS,
 	maxAttempts: 2,
@@ -68,7 +89,7 @@ const deliver = async (
 	delivery: IncomingDelivery,
 	deliveryConfig = config(),
 	secrets = [STRIPE_SECRET],
-	opened: () => Promise<EmbeddedStore> = async () => store,
+	opened: () => Promise<IdempotencyStore> = async () => store,
 ) =>
 	await handleDelivery(delivery, deliveryConfig, {
 		secrets: async () => secrets,
@@ -93,7 +114,14 @@ function expectKept(decision: DeliveryDecision): KeptDelivery {
 const claimedToken = (decision: DeliveryDecision) =>
 	expectKept(decision).claimed[0].idempotency?.token as string;
 
-describe('handleDelivery in inbox mode', () => {
+describe.each(backends)('handleDelivery in inbox mode ($backend store)', ({ open }) => {
+	beforeEach(() => {
+		storeNow = NOW_MS;
+		namespace = `webhook:payments-${++namespaceNumber}`;
+		store = open(() => storeNow);
+	});
+	afterEach(async () => store.close());
+
 	it('keeps the exact raw bytes and redacted headers, then claims the event for the run', async () => {
 		const delivery = stripeDelivery();
 		const decision = expectKept(await deliver(delivery));
@@ -102,12 +130,12 @@ describe('handleDelivery in inbox mode', () => {
 		expect(decision.claimed[0].idempotency).toMatchObject({
 			status: 'claimed',
 			key: 'evt_1',
-			namespace: NAMESPACE,
+			namespace,
 			state: 'inProgress',
 			token: expect.any(String),
 			attempts: 1,
 		});
-		const [entry] = await store.inbox.get(NAMESPACE, ['evt_1']);
+		const [entry] = await store.inbox.get(namespace, ['evt_1']);
 		expect(entry?.rawBody?.equals(delivery.rawBody)).toBe(true);
 		expect(entry).toMatchObject({
 			eventType: 'invoice.paid',
@@ -121,7 +149,7 @@ describe('handleDelivery in inbox mode', () => {
 
 	it('keeps the envelope the run receives, without the claim', async () => {
 		const decision = expectKept(await deliver(stripeDelivery()));
-		const [entry] = await store.inbox.get(NAMESPACE, ['evt_1']);
+		const [entry] = await store.inbox.get(namespace, ['evt_1']);
 		expect(entry?.envelope).toEqual(decision.claimed[0].envelope);
 	});
 
@@ -129,7 +157,7 @@ describe('handleDelivery in inbox mode', () => {
 		await deliver(stripeDelivery());
 		storeNow += MINUTE_MS;
 		const repeat = expectKept(await deliver(stripeDelivery('evt_1', storeNow)));
-		const [entry] = await store.inbox.get(NAMESPACE, ['evt_1']);
+		const [entry] = await store.inbox.get(namespace, ['evt_1']);
 		expect([
 			repeat.claimed,
 			repeat.repeats[0].state,
@@ -140,14 +168,14 @@ describe('handleDelivery in inbox mode', () => {
 
 	it('answers a repeat of a completed event as completed, claiming nothing', async () => {
 		const token = claimedToken(await deliver(stripeDelivery()));
-		await store.complete(NAMESPACE, [{ key: 'evt_1', token }], { retentionMs: 86_400_000 });
+		await store.complete(namespace, [{ key: 'evt_1', token }], { retentionMs: 86_400_000 });
 		const repeat = expectKept(await deliver(stripeDelivery()));
 		expect([repeat.claimed, repeat.repeats.map(({ state }) => state)]).toEqual([[], ['completed']]);
 	});
 
 	it('claims a released event again: the retry runs it', async () => {
 		const token = claimedToken(await deliver(stripeDelivery()));
-		await store.release(NAMESPACE, [{ key: 'evt_1', token }], {
+		await store.release(namespace, [{ key: 'evt_1', token }], {
 			maxAttempts: 2,
 			deadLetterRetentionMs: 86_400_000,
 		});
@@ -169,7 +197,7 @@ describe('handleDelivery in inbox mode', () => {
 	it('answers dead letter, claiming nothing, once the event used Max Attempts', async () => {
 		for (let attempt = 0; attempt < 2; attempt++) {
 			const token = claimedToken(await deliver(stripeDelivery()));
-			await store.release(NAMESPACE, [{ key: 'evt_1', token }], {
+			await store.release(namespace, [{ key: 'evt_1', token }], {
 				maxAttempts: 2,
 				deadLetterRetentionMs: 86_400_000,
 			});
@@ -201,7 +229,7 @@ describe('handleDelivery in inbox mode', () => {
 			);
 		const first = await send([1001, 1002]);
 		await store.complete(
-			NAMESPACE,
+			namespace,
 			first.claimed.map(({ eventId, idempotency }) => ({
 				key: eventId,
 				token: idempotency?.token,
@@ -233,7 +261,7 @@ describe('handleDelivery in inbox mode', () => {
 	it('logs a refused delivery apart: reason, redacted headers, the body start, the address; never the secret or signature', async () => {
 		const forged = signStripe(stripeBody('evt_forged'), newSecret('whsec_'));
 		const decision = await deliver(incoming(forged));
-		const [rejection] = await store.inbox.rejections(NAMESPACE, { limit: 10 });
+		const [rejection] = await store.inbox.rejections(namespace, { limit: 10 });
 
 		expect(decision).toMatchObject({ outcome: 'rejected', status: 401 });
 		expect(rejection).toEqual({
@@ -252,13 +280,13 @@ describe('handleDelivery in inbox mode', () => {
 		const stored = JSON.stringify(rejection);
 		expect(stored).not.toContain(STRIPE_SECRET);
 		expect(stored).not.toContain(forged.headers['stripe-signature'] as string);
-		expect(await store.inbox.get(NAMESPACE, ['evt_forged'])).toEqual([undefined]);
+		expect(await store.inbox.get(namespace, ['evt_forged'])).toEqual([undefined]);
 	});
 
 	it('logs only the first 2 KB of a refused body', async () => {
 		const body = stripeBody('x'.repeat(5000));
 		await deliver(incoming(signStripe(body, newSecret('whsec_'))));
-		const [rejection] = await store.inbox.rejections(NAMESPACE, { limit: 1 });
+		const [rejection] = await store.inbox.rejections(namespace, { limit: 1 });
 		expect(rejection.bodyPrefix).toBe(body.slice(0, 2048));
 	});
 
@@ -270,7 +298,7 @@ describe('handleDelivery in inbox mode', () => {
 			message: 'Request body is larger than the limit of 1024 bytes',
 		};
 		const decision = await deliver(incoming({ body: '', headers: {} }, { readFailure }));
-		const [rejection] = await store.inbox.rejections(NAMESPACE, { limit: 1 });
+		const [rejection] = await store.inbox.rejections(namespace, { limit: 1 });
 		expect([decision, rejection.reason, rejection.status]).toEqual([
 			readFailure,
 			'bodyTooLarge',
