@@ -20,14 +20,19 @@ describe('recording business endpoint', () => {
 	it('fails the first tries an event is given, then counts each success', async () => {
 		endpoint = await BusinessEndpoint.start({ failingTries: (id) => (id === 'flaky' ? 2 : 0) });
 
-		const statuses = [await call('flaky'), await call('flaky'), await call('flaky'), await call('plain')];
+		const statuses = [
+			await call('flaky'),
+			await call('flaky'),
+			await call('flaky'),
+			await call('plain'),
+		];
 
 		expect(statuses).toEqual([500, 500, 200, 200]);
 		expect([endpoint.tries('flaky'), endpoint.successes('flaky')]).toEqual([3, 1]);
 		expect(Object.fromEntries(endpoint.successCounts())).toEqual({ flaky: 1, plain: 1 });
 	});
 
-	it('always fails a poison event, and a bug\'s events until it is fixed', async () => {
+	it("always fails a poison event, and a bug's events until it is fixed", async () => {
 		endpoint = await BusinessEndpoint.start({ poison: ['poison'] });
 		endpoint.introduceBug((id) => id.startsWith('bug'));
 
@@ -42,8 +47,9 @@ describe('recording business endpoint', () => {
 
 	it('holds calls until resumed, and counts a held call whose caller hung up as dropped', async () => {
 		endpoint = await BusinessEndpoint.start();
-		endpoint.hold();
+		endpoint.hold((id) => id !== 'passes');
 		const answered = call('waits');
+		expect(await call('passes')).toBe(200);
 		const hungUp = httpRequest(endpoint.url, { method: 'POST' });
 		hungUp.on('error', () => undefined);
 		hungUp.end(JSON.stringify({ eventId: 'caller-died' }));

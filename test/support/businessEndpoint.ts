@@ -25,8 +25,19 @@ export interface HeldCall {
 }
 
 interface PendingCall extends HeldCall {
+	execution: string | undefined;
 	response: ServerResponse;
 	answer(): void;
+}
+
+/** A header naming the caller's run (an n8n execution id), kept with each success when sent. */
+export const EXECUTION_HEADER = 'x-n8n-execution';
+
+export interface Success {
+	eventId: string;
+	/** The EXECUTION_HEADER of the call; undefined when the caller did not send it. */
+	execution: string | undefined;
+	at: number;
 }
 
 const OK = 200;
@@ -37,10 +48,12 @@ export class BusinessEndpoint {
 	readonly held: HeldCall[] = [];
 	/** Calls whose caller was gone when they were to be answered: runs that died inside the step. */
 	readonly dropped: string[] = [];
+	/** Every call answered with success, in order. */
+	readonly successLog: Success[] = [];
 	private readonly answeredTries = new Map<string, number>();
 	private readonly succeeded = new Map<string, number>();
 	private readonly poison: Set<string>;
-	private holding = false;
+	private holding: ((eventId: string) => boolean) | undefined;
 	private bugAffects: ((eventId: string) => boolean) | undefined;
 	private readonly overtaking = new Map<string, PendingCall | 'waiting'>();
 	private server: LocalServer | undefined;
@@ -76,14 +89,14 @@ export class BusinessEndpoint {
 		return this.answeredTries.get(eventId) ?? 0;
 	}
 
-	/** From now on every call waits, unanswered, in `held`, until `resume()`. */
-	hold(): void {
-		this.holding = true;
+	/** From now on every call (or each one `which` picks) waits, unanswered, in `held`, until `resume()`. */
+	hold(which: (eventId: string) => boolean = () => true): void {
+		this.holding = which;
 	}
 
 	/** Answers the held calls whose callers are still there, by the rules; counts the others dropped. */
 	resume(): void {
-		this.holding = false;
+		this.holding = undefined;
 		for (const call of this.held.splice(0) as PendingCall[]) call.answer();
 	}
 
@@ -121,8 +134,10 @@ export class BusinessEndpoint {
 			response.writeHead(400).end('{"error":"expected {\\"eventId\\": ...}"}');
 			return;
 		}
+		const execution = request.headers[EXECUTION_HEADER];
 		const call: PendingCall = {
 			eventId,
+			execution: typeof execution === 'string' ? execution : undefined,
 			response,
 			get gone() {
 				return response.destroyed || request.socket.destroyed;
@@ -133,7 +148,7 @@ export class BusinessEndpoint {
 			this.overtaking.set(eventId, call);
 			return;
 		}
-		if (this.holding) {
+		if (this.holding?.(eventId)) {
 			this.held.push(call);
 			return;
 		}
@@ -161,6 +176,7 @@ export class BusinessEndpoint {
 			return;
 		}
 		this.succeeded.set(eventId, this.successes(eventId) + 1);
+		this.successLog.push({ eventId, execution: call.execution, at: Date.now() });
 		call.response.writeHead(OK, { 'content-type': 'application/json' });
 		call.response.end(JSON.stringify({ ok: true, eventId, try: tries }));
 		const overtaken = this.overtaking.get(eventId);

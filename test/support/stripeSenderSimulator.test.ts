@@ -2,14 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import { verifyStripeSignature } from '../../lib/signatures';
 import { listenLocally, type LocalServer } from './localServer';
-import {
-	paymentSucceeded,
-	type RetryPolicy,
-	StripeSenderSimulator,
-} from './stripeSenderSimulator';
+import { paymentSucceeded, type RetryPolicy, StripeSenderSimulator } from './stripeSenderSimulator';
 
 const SECRET = 'whsec_sender_simulator_test';
-const FAST: RetryPolicy = { timeoutMs: 300, firstDelayMs: 10, maxDelayMs: 40, giveUpAfterMs: 2_000 };
+const FAST: RetryPolicy = {
+	timeoutMs: 300,
+	firstDelayMs: 10,
+	maxDelayMs: 40,
+	giveUpAfterMs: 2_000,
+};
 
 interface Received {
 	body: string;
@@ -56,7 +57,12 @@ describe('Stripe sender simulator', () => {
 		for (const { body, signature } of received) {
 			expect(() =>
 				verifyStripeSignature(
-					{ rawBody: Buffer.from(body), headers: { 'stripe-signature': signature }, method: 'POST', url: '' },
+					{
+						rawBody: Buffer.from(body),
+						headers: { 'stripe-signature': signature },
+						method: 'POST',
+						url: '',
+					},
 					{ secrets: [SECRET], toleranceSeconds: 300, nowSeconds: Date.now() / 1000 },
 				),
 			).not.toThrow();
@@ -80,9 +86,9 @@ describe('Stripe sender simulator', () => {
 			giveUpAfterMs: 100,
 		}).deliver(event);
 
-		expect(log.attempts.map((attempt) => ('status' in attempt ? attempt.status : attempt.failure))).toEqual(
-			['timeout', 409, 202],
-		);
+		expect(
+			log.attempts.map((attempt) => ('status' in attempt ? attempt.status : attempt.failure)),
+		).toEqual(['timeout', 409, 202]);
 		expect(sender.acknowledged).toBe(1);
 		expect(sender.signatures).toHaveLength(3);
 		expect(unreachable.acknowledged).toBeUndefined();
@@ -122,7 +128,9 @@ describe('Stripe sender simulator', () => {
 			}),
 		);
 		listening = server;
-		const events = Array.from({ length: 30 }, (_, i) => paymentSucceeded(`evt_sim_${i}`, `o${i}`, i));
+		const events = Array.from({ length: 30 }, (_, i) =>
+			paymentSucceeded(`evt_sim_${i}`, `o${i}`, i),
+		);
 
 		const logs = await new StripeSenderSimulator(server.origin, SECRET, FAST).sendAll(events, 4);
 

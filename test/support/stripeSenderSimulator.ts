@@ -41,7 +41,11 @@ export interface StripeEvent {
  * once: `id`, `object: "event"`, `api_version`, `created`, `data.object`, `livemode`,
  * `pending_webhooks`, `request`, `type`.
  */
-export function stripeEvent(id: string, type: string, object: Record<string, unknown>): StripeEvent {
+export function stripeEvent(
+	id: string,
+	type: string,
+	object: Record<string, unknown>,
+): StripeEvent {
 	const body = JSON.stringify({
 		id,
 		object: 'event',
