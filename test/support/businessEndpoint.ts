@@ -20,12 +20,13 @@ export interface BusinessRules {
 
 export interface HeldCall {
 	eventId: string;
+	/** The caller's EXECUTION_HEADER, when it sent one. */
+	execution: string | undefined;
 	/** True once the caller hung up (its n8n died): nothing can answer it any more. */
 	readonly gone: boolean;
 }
 
 interface PendingCall extends HeldCall {
-	execution: string | undefined;
 	response: ServerResponse;
 	answer(): void;
 }

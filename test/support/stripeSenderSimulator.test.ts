@@ -92,9 +92,9 @@ describe('Stripe sender simulator', () => {
 		expect(sender.acknowledged).toBe(1);
 		expect(sender.signatures).toHaveLength(3);
 		expect(unreachable.acknowledged).toBeUndefined();
-		expect(new Set(unreachable.attempts.map((attempt) => JSON.stringify(attempt)))).toEqual(
-			new Set([JSON.stringify({ failure: 'connection' })]),
-		);
+		expect(
+			new Set(unreachable.attempts.map((attempt) => 'failure' in attempt && attempt.failure)),
+		).toEqual(new Set(['connection']));
 	});
 
 	it('gives an event up after the horizon, unacknowledged', async () => {

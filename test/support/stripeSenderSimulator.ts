@@ -72,15 +72,17 @@ export const paymentSucceeded = (id: string, order: string, amount: number): Str
 		metadata: { order },
 	});
 
-export type AttemptOutcome =
+/** How one attempt ended, and when (epoch ms). */
+export type AttemptOutcome = { at: number } & (
 	| { status: number; body: string }
-	| { failure: 'timeout' | 'connection' };
+	| { failure: 'timeout' | 'connection' }
+);
 
 export interface DeliveryLog {
 	event: StripeEvent;
 	attempts: AttemptOutcome[];
 	/** The 2xx answer that ended the event; absent when the sender gave up. */
-	acknowledged?: { status: number; body: string };
+	acknowledged?: { status: number; body: string; at: number };
 }
 
 const isSuccess = (outcome: AttemptOutcome) =>
@@ -93,11 +95,17 @@ export class StripeSenderSimulator {
 	readonly signatures: string[] = [];
 	private readonly stopped = new AbortController();
 
+	private readonly urls: readonly string[];
+	private nextUrl = 0;
+
+	/** With several URLs, each attempt goes to the next in turn, as a load balancer spreads them. */
 	constructor(
-		private readonly url: string,
+		url: string | readonly string[],
 		private readonly secret: string,
 		private readonly policy: RetryPolicy = COMPRESSED_STRIPE_POLICY,
-	) {}
+	) {
+		this.urls = typeof url === 'string' ? [url] : url;
+	}
 
 	/** Events acknowledged with a 2xx so far. */
 	get acknowledged(): number {
@@ -114,7 +122,7 @@ export class StripeSenderSimulator {
 			const outcome = await this.attempt(event);
 			log.attempts.push(outcome);
 			if (isSuccess(outcome)) {
-				log.acknowledged = outcome as { status: number; body: string };
+				log.acknowledged = outcome as { status: number; body: string; at: number };
 				return log;
 			}
 			if (Date.now() + delayMs > giveUpAt) return log;
@@ -147,15 +155,15 @@ export class StripeSenderSimulator {
 		this.signatures.push(/v1=([0-9a-f]+)/.exec(headers['stripe-signature'])![1]);
 		const timeout = AbortSignal.timeout(this.policy.timeoutMs);
 		try {
-			const response = await fetch(this.url, {
+			const response = await fetch(this.urls[this.nextUrl++ % this.urls.length], {
 				method: 'POST',
 				headers,
 				body: event.body,
 				signal: AbortSignal.any([timeout, this.stopped.signal]),
 			});
-			return { status: response.status, body: await response.text() };
+			return { status: response.status, body: await response.text(), at: Date.now() };
 		} catch {
-			return { failure: timeout.aborted ? 'timeout' : 'connection' };
+			return { failure: timeout.aborted ? 'timeout' : 'connection', at: Date.now() };
 		}
 	}
 

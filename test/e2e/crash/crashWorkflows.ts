@@ -96,32 +96,78 @@ export const inboxNamespace = (path: string) => `webhook:${path}`;
  * Release on its error branch, each with the key and fencing token of the item `source` emitted
  * (the HTTP step replaced the item). With `failRun`, a released event fails the run (Stop and
  * Error), so a sender waiting for the run gets a 5xx and retries.
+ *
+ * With `checkClaim` (the default), "Check Claim" comes first: Idempotency Check Inspect, then an
+ * IF that lets the item through only while its key is still In Progress under the claim the item
+ * carries (same claimedAt: Inspect never hands out the key's token). Without it, a run executed
+ * again with its old item (n8n re-runs executions left enqueued by a crash at its next start; a
+ * person re-runs one from the editor) reaches the business step although another claim took the
+ * key over or finished it: Complete then refuses it, but the business step already ran twice.
  */
 function processing(
 	path: string,
 	businessUrl: string,
 	source: string,
-	failRun: boolean,
+	{ failRun = false, checkClaim = true }: { failRun?: boolean; checkClaim?: boolean } = {},
 ): { nodes: INode[]; wires: Wire[] } {
 	const claim = {
 		key: `={{ $('${source}').item.json.id }}`,
 		namespace: inboxNamespace(path),
-		fencing: `={{ $('${source}').item.json.idempotency.token }}`,
+		storeBackend: 'embedded',
 	};
+	const fenced = { ...claim, fencing: `={{ $('${source}').item.json.idempotency.token }}` };
 	const nodes = [
 		businessStep(businessUrl, source, [260, 0]),
-		idempotencyCheckNode('Mark Done', { operation: 'complete', ...claim }, [520, -100]),
+		idempotencyCheckNode('Mark Done', { operation: 'complete', ...fenced }, [520, -100]),
 		idempotencyCheckNode(
 			'Give Back',
-			{ operation: 'release', ...claim, maxAttempts: MAX_ATTEMPTS },
+			{ operation: 'release', ...fenced, maxAttempts: MAX_ATTEMPTS },
 			[520, 100],
 		),
 	];
 	const wires: Wire[] = [
-		[source, 'Business Step'],
 		['Business Step', 'Mark Done'],
 		['Business Step', 'Give Back', 0, 1],
 	];
+	if (checkClaim) {
+		nodes.push(
+			idempotencyCheckNode('Check Claim', { operation: 'inspect', ...claim }, [-260, 200]),
+			node(
+				'Still Ours?',
+				'n8n-nodes-base.if',
+				2.2,
+				{
+					conditions: {
+						options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
+						conditions: [
+							{
+								id: 'in-progress',
+								leftValue: '={{ $json.idempotency.state }}',
+								rightValue: 'inProgress',
+								operator: { type: 'string', operation: 'equals' },
+							},
+							{
+								id: 'same-claim',
+								leftValue: '={{ $json.idempotency.claimedAt }}',
+								rightValue: `={{ $('${source}').item.json.idempotency.claimedAt }}`,
+								operator: { type: 'string', operation: 'equals' },
+							},
+						],
+						combinator: 'and',
+					},
+					options: {},
+				},
+				[0, 200],
+			),
+		);
+		wires.push(
+			[source, 'Check Claim'],
+			['Check Claim', 'Still Ours?'],
+			['Still Ours?', 'Business Step'],
+		);
+	} else {
+		wires.push([source, 'Business Step']);
+	}
 	if (failRun) {
 		nodes.push(
 			node(
@@ -138,14 +184,12 @@ function processing(
 }
 
 /** Intake: the trigger keeps and claims each event before it answers, as `respondWhen` says. */
-export function inboxIntakeWorkflow(respondWhen: RespondWhen) {
+export function inboxIntakeWorkflow(respondWhen: RespondWhen, { checkClaim = true } = {}) {
 	return (path: string, businessUrl: string): WorkflowDefinition => {
-		const { nodes, wires } = processing(
-			path,
-			businessUrl,
-			'Stripe Events',
-			respondWhen === 'whenFinished',
-		);
+		const { nodes, wires } = processing(path, businessUrl, 'Stripe Events', {
+			failRun: respondWhen === 'whenFinished',
+			checkClaim,
+		});
 		return workflow(
 			`Crash test: inbox intake, respond ${respondWhen} (${path})`,
 			[
@@ -183,7 +227,7 @@ const webhookInboxNode = (name: string, path: string, parameters: INode['paramet
 
 /** The recovery sweep of the intake on `path`: every few seconds, Recover Stuck, then the processing. */
 export function recoverySweepWorkflow(path: string, businessUrl: string): WorkflowDefinition {
-	const { nodes, wires } = processing(path, businessUrl, 'Recover Stuck', false);
+	const { nodes, wires } = processing(path, businessUrl, 'Recover Stuck');
 	return workflow(
 		`Crash test: recovery sweep (${path})`,
 		[
@@ -228,7 +272,7 @@ export const operationPath = (path: string, operation: InboxOperation) => `${pat
 export function inboxOperationWorkflow(operation: InboxOperation) {
 	return (path: string, businessUrl: string): WorkflowDefinition => {
 		const { node: name, parameters } = OPERATIONS[operation];
-		const { nodes, wires } = processing(path, businessUrl, name, false);
+		const { nodes, wires } = processing(path, businessUrl, name);
 		const trigger = webhookNode(operationPath(path, operation), [-260, 300]);
 		trigger.parameters = {
 			...trigger.parameters,
@@ -241,5 +285,32 @@ export function inboxOperationWorkflow(operation: InboxOperation) {
 			[trigger, webhookInboxNode(name, path, { operation, ...parameters }), ...nodes],
 			[['Webhook', name], ...wires],
 		);
+	};
+}
+
+export const STORE_PLACEHOLDER = 'STORE';
+
+/**
+ * The same workflow keeping its keys and deliveries in Redis (n8n's queue mode needs a store that
+ * every process shares): each node of this package that stores gets the credential placeholder.
+ */
+export function onRedisStore(
+	definition: WorkflowDefinition,
+	credentialName: string,
+): WorkflowDefinition {
+	return {
+		...definition,
+		nodes: definition.nodes.map((each) =>
+			each.parameters.storeBackend === undefined
+				? each
+				: {
+						...each,
+						parameters: { ...each.parameters, storeBackend: 'redis' },
+						credentials: {
+							...each.credentials,
+							hybridSyncRedisApi: { id: STORE_PLACEHOLDER, name: credentialName },
+						},
+					},
+		),
 	};
 }

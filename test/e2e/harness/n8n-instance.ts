@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -265,13 +266,7 @@ export class N8nInstance {
 	 * that none outlives the test. `restart()` then starts n8n again on the same folder and database.
 	 */
 	async kill(): Promise<void> {
-		const child = this.running.process;
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const descendants = descendantPids(child.pid!);
-		const exited = once(child, 'exit');
-		child.kill('SIGKILL');
-		await exited;
-		for (const pid of descendants) killQuietly(pid);
+		await killProcessTree(this.running.process);
 	}
 
 	/** Stops n8n (unless it is dead already) and starts it again on the same user folder and port; the owner stays logged in. */
@@ -314,6 +309,19 @@ export class N8nInstance {
 			await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
 		}
 	}
+}
+
+/**
+ * SIGKILLs an n8n process (no shutdown, nothing flushed), then the processes it started (its task
+ * runner), so that none outlives the test; resolves once it exited.
+ */
+export async function killProcessTree(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const descendants = descendantPids(child.pid!);
+	const exited = once(child, 'exit');
+	child.kill('SIGKILL');
+	await exited;
+	for (const pid of descendants) killQuietly(pid);
 }
 
 /** The processes below `pid`, from each process's parent in /proc/<pid>/stat (Linux, as the runtime requires). */
