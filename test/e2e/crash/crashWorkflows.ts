@@ -290,12 +290,16 @@ export function inboxOperationWorkflow(operation: InboxOperation) {
 
 export const STORE_PLACEHOLDER = 'STORE';
 
+const STORE_CREDENTIAL_TYPE = { redis: 'hybridSyncRedisApi', postgres: 'hybridSyncPostgresApi' };
+
 /**
- * The same workflow keeping its keys and deliveries in Redis (n8n's queue mode needs a store that
- * every process shares): each node of this package that stores gets the credential placeholder.
+ * The same workflow keeping its keys and deliveries in Redis or PostgreSQL (n8n's queue mode needs
+ * a store every process shares): each node of this package that stores gets the credential
+ * placeholder STORE.
  */
-export function onRedisStore(
+export function onSharedStore(
 	definition: WorkflowDefinition,
+	backend: keyof typeof STORE_CREDENTIAL_TYPE,
 	credentialName: string,
 ): WorkflowDefinition {
 	return {
@@ -305,10 +309,10 @@ export function onRedisStore(
 				? each
 				: {
 						...each,
-						parameters: { ...each.parameters, storeBackend: 'redis' },
+						parameters: { ...each.parameters, storeBackend: backend },
 						credentials: {
 							...each.credentials,
-							hybridSyncRedisApi: { id: STORE_PLACEHOLDER, name: credentialName },
+							[STORE_CREDENTIAL_TYPE[backend]]: { id: STORE_PLACEHOLDER, name: credentialName },
 						},
 					},
 		),

@@ -60,7 +60,7 @@ import { storedKeys } from './storeFile';
  * also waits until every business call already answered with success has its Complete in the
  * store: a crash between a business step's success and the Complete after it makes the event run
  * again, which no receiver can tell apart from a lost run; only the business system's own
- * idempotency (an idempotency key per event) covers that window (README, "Processing guarantee").
+ * idempotency (an idempotency key per event) covers that window.
  */
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -107,8 +107,8 @@ function failingTries(events: readonly StripeEvent[]): Map<string, number> {
 }
 
 /** The events whose business step never succeeded. */
-const lostEvents = (lane: Lane, events = lane.events) =>
-	events.map((event) => event.id).filter((id) => lane.endpoint.successes(id) === 0);
+const lostEvents = (lane: Lane) =>
+	lane.events.map((event) => event.id).filter((id) => lane.endpoint.successes(id) === 0);
 
 const doubledEvents = (lane: Lane) =>
 	[...lane.endpoint.successCounts()].filter(([, count]) => count > 1).map(([id]) => id);
@@ -257,7 +257,7 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 				SETTLE_TIMEOUT_MS,
 			);
 		} catch (error) {
-			for (const id of unsettled()) console.log(await describeDoubled(of, id));
+			for (const id of unsettled()) console.log(await describeEvent(of, id));
 			throw error;
 		}
 		for (const workflow of [of.intake, of.sweep, of.redrive, of.requeue]) {
@@ -265,8 +265,8 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 		}
 	};
 
-	/** What a doubled event went through: its sender's attempts, its key, each successful run. */
-	const describeDoubled = async (of: Lane, eventId: string) => {
+	/** What an event went through, for a failure's message: its sender's attempts, its key, each successful run. */
+	const describeEvent = async (of: Lane, eventId: string) => {
 		const runs = await Promise.all(
 			of.endpoint.successLog
 				.filter((success) => success.eventId === eventId)
@@ -388,7 +388,7 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 					poison,
 				})}`,
 			);
-			for (const id of doubledEvents(of)) console.log(await describeDoubled(of, id));
+			for (const id of doubledEvents(of)) console.log(await describeEvent(of, id));
 			expect(lost).toEqual([]);
 			expect(doubledEvents(of)).toEqual([]);
 			expect(of.endpoint.successes(of.poison!)).toBe(0);
@@ -592,7 +592,7 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 			await settled(of, everyId);
 
 			const notOnce = everyId.filter((id) => of.endpoint.successes(id) !== 1);
-			for (const id of notOnce) console.log(await describeDoubled(of, id));
+			for (const id of notOnce) console.log(await describeEvent(of, id));
 			const redriven = outputItems(redrive, 'Redrive Window', 0);
 			const skipped = outputItems(redrive, 'Redrive Window', 1);
 			console.log(
