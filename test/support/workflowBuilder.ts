@@ -47,8 +47,8 @@ export const reconcileNode = (
 	position: Position,
 ): INode => node(name, 'n8n-nodes-hybrid-sync.reconcile', 1, parameters, position);
 
-/** A wire from the first output of `from` to input `input` (default the first) of `to`. */
-export type Wire = [from: string, to: string, input?: number];
+/** A wire from output `output` of `from` to input `input` of `to` (default: the first of each). */
+export type Wire = [from: string, to: string, input?: number, output?: number];
 
 /** The nodes in a row, each feeding the next. */
 export const inARow = (...names: string[]): Wire[] =>
@@ -57,9 +57,11 @@ export const inARow = (...names: string[]): Wire[] =>
 /** A workflow of these nodes and wires, run in n8n's current execution order (v1). */
 export function workflow(name: string, nodes: INode[], wires: Wire[]): WorkflowDefinition {
 	const connections: IConnections = {};
-	for (const [from, to, input = 0] of wires) {
-		connections[from] ??= { main: [[]] };
-		connections[from].main[0]!.push({ node: to, type: NodeConnectionTypes.Main, index: input });
+	for (const [from, to, input = 0, output = 0] of wires) {
+		connections[from] ??= { main: [] };
+		const outputs = connections[from].main;
+		while (outputs.length <= output) outputs.push([]);
+		outputs[output]!.push({ node: to, type: NodeConnectionTypes.Main, index: input });
 	}
 	return { name, nodes, connections, settings: { executionOrder: 'v1' } };
 }

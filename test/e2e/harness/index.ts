@@ -1,5 +1,6 @@
 export {
 	N8nInstance,
+	killProcessTree,
 	N8nRestError,
 	OWNER,
 	nodeOutput,

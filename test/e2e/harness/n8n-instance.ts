@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -263,7 +265,16 @@ export class N8nInstance {
 		);
 	}
 
-	/** Stops n8n and starts it again on the same user folder and port; the owner stays logged in. */
+	/**
+	 * Kills n8n with SIGKILL, as the kernel's OOM killer or a pulled plug would: no shutdown, no
+	 * flush, runs cut off wherever they were. Its child processes (the task runner) go with it, so
+	 * that none outlives the test. `restart()` then starts n8n again on the same folder and database.
+	 */
+	async kill(): Promise<void> {
+		await killProcessTree(this.running.process);
+	}
+
+	/** Stops n8n (unless it is dead already) and starts it again on the same user folder and port; the owner stays logged in. */
 	async restart(): Promise<void> {
 		await this.running.stop();
 		this.running = await this.runtime.startN8n(this.startArgs);
@@ -302,6 +313,45 @@ export class N8nInstance {
 			}
 			await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
 		}
+	}
+}
+
+/**
+ * SIGKILLs an n8n process (no shutdown, nothing flushed), then the processes it started (its task
+ * runner), so that none outlives the test; resolves once it exited.
+ */
+export async function killProcessTree(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const descendants = descendantPids(child.pid!);
+	const exited = once(child, 'exit');
+	child.kill('SIGKILL');
+	await exited;
+	for (const pid of descendants) killQuietly(pid);
+}
+
+/** The processes below `pid`, from each process's parent in /proc/<pid>/stat (Linux, as the runtime requires). */
+function descendantPids(pid: number): number[] {
+	const parents = new Map<number, number>();
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			// Fields after the command name, which is in parentheses and may hold spaces: state, ppid, ...
+			parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+		} catch {
+			// Exited while listed.
+		}
+	}
+	const below = (parent: number): number[] =>
+		[...parents].filter(([, ppid]) => ppid === parent).flatMap(([child]) => [child, ...below(child)]);
+	return below(pid);
+}
+
+function killQuietly(pid: number): void {
+	try {
+		process.kill(pid, 'SIGKILL');
+	} catch {
+		// Already gone.
 	}
 }
 
