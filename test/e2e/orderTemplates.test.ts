@@ -8,7 +8,6 @@ import {
 
 import {
 	sampleOrders,
-	seededRandom,
 	sendShopifyWebhook,
 	shopifyDelivery,
 	startMockShopApi,
@@ -18,7 +17,7 @@ import {
 	type ShopRequest,
 } from '../support/mockShopApi';
 import { countBy, rulesBranch } from '../support/orderRules';
-import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
+import type { RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
 import {
 	keyTokens,
@@ -34,6 +33,18 @@ import {
 	type ExecutionSummary,
 	type WorkflowDefinition,
 } from './harness';
+import {
+	APPROVALS_PLACEHOLDER,
+	inPool,
+	nightlyFor,
+	postsToSlack,
+	publishSweepSoon,
+	seededShuffle,
+	SHOP_PLACEHOLDER,
+	SLACK_PLACEHOLDER,
+	startSlack,
+	usesShopToken,
+} from './orderIntakeSweep';
 
 /**
  * The hybrid order intake and the nightly reconciliation templates, imported as users import them
@@ -52,9 +63,6 @@ import {
  * sweep's report is exactly the webhooks' losses, and the poll is seen converging on its own share.
  */
 
-const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
-const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
-const SLACK_PLACEHOLDER = 'https://slack.com';
 const SLACK_TOKEN = 'xoxb-e2e-order-alerts';
 const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
 const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
@@ -62,8 +70,6 @@ const APPROVAL_TOKEN = 'e2e_approval_system_token';
 const ORDER_COUNT = 200;
 /** The shop answers at most this many orders a page, whatever the sweep asks: 4 pages. */
 const SHOP_PAGE_CAP = 50;
-/** How far ahead of publishing the sweep's nightly time is set; publishing takes about a second. */
-const SWEEP_LEAD_MS = 30_000;
 const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
@@ -72,22 +78,6 @@ const idOf = (order: ShopOrder) => String(order.id);
 const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
 const sorted = (values: string[]) => [...values].sort();
 
-/** Runs the tasks with at most `size` in flight. */
-async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: size }, async () => {
-			while (next < tasks.length) await tasks[next++]();
-		}),
-	);
-}
-
-/** The HTTP nodes that call Shopify's Admin API (the shop's token), not the approval system. */
-const usesShopToken = (node: INode) =>
-	node.parameters.genericAuthType === 'httpHeaderAuth' &&
-	String(node.parameters.url).includes('/admin/api/');
-const postsToSlack = (node: INode) => node.parameters.nodeCredentialType === 'slackApi';
-
 /** A Slack credential the alert nodes post with; the recorded requests carry its token. */
 async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
 	return await n8n.createCredential({
@@ -95,11 +85,6 @@ async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
 		type: 'slackApi',
 		data: { accessToken: SLACK_TOKEN },
 	});
-}
-
-/** Slack's chat.postMessage, answering as Slack does. */
-async function startSlack(): Promise<RecordingEndpoint> {
-	return await startRecordingEndpoint(() => ({ status: 200, body: { ok: true, ts: '1.0' } }));
 }
 
 /** The list requests of the sweep: its first page reaches 72 hours back, then it pages. */
@@ -200,66 +185,8 @@ async function publishIntake(
 	return { ...workflow, credentials };
 }
 
-/** The nightly template as a user sets it up after the intake: the same shop, token and Slack. */
-function nightlyFor(
-	intake: Awaited<ReturnType<typeof publishIntake>>,
-	shop: MockShopApi,
-	slack: RecordingEndpoint,
-): WorkflowDefinition {
-	const template = patchNode(
-		loadTemplate('nightly-reconciliation.json', {
-			[SHOP_PLACEHOLDER]: shop.url,
-			[SLACK_PLACEHOLDER]: slack.url,
-		}),
-		'Process Recovered Orders',
-		(node) => ({
-			...node,
-			parameters: { ...node.parameters, workflowId: { __rl: true, value: intake.id, mode: 'id' } },
-		}),
-	);
-	return withCredential(
-		withCredential(template, usesShopToken, 'SHOP_TOKEN', intake.credentials.SHOP_TOKEN),
-		postsToSlack,
-		'SLACK_BOT',
-		intake.credentials.SLACK_BOT,
-	);
-}
-
-/**
- * The nightly workflow published with its time moved to a moment a little ahead (the workflow's
- * zone is UTC), so the sweep runs once during the test as it runs once a night: a daily time fires
- * again only 24 hours later.
- */
-async function publishSweepSoon(
-	n8n: N8nInstance,
-	nightly: WorkflowDefinition,
-): Promise<CreatedWorkflow> {
-	const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
-	const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
-	const tonight = patchNode(nightly, 'Every Night at 3:30 UTC', (node) => ({
-		...node,
-		parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
-	}));
-	const workflow = await n8n.createWorkflow(tonight);
-	await n8n.activateWorkflow(workflow);
-	if (Date.now() >= fireAt.getTime()) {
-		throw new Error(
-			`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
-		);
-	}
-	return workflow;
-}
-
 describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
-	const random = seededRandom(2026);
-	const shuffle = <T>(values: T[]): T[] => {
-		const copy = [...values];
-		for (let index = copy.length - 1; index > 0; index--) {
-			const other = Math.floor(random() * (index + 1));
-			[copy[index], copy[other]] = [copy[other], copy[index]];
-		}
-		return copy;
-	};
+	const shuffle = seededShuffle(2026);
 	// Placed 3 to 1 hours ago: inside the sweep's 72 hours, before the poll's starting point.
 	const orders = sampleOrders(ORDER_COUNT, {
 		startMs: Date.now() - 3 * HOUR_MS,
