@@ -17,6 +17,11 @@ import { median, round } from './support/stats';
  *   c. the Signed Webhook Trigger with an event it has already seen: verify, dedup lookup, answered
  *      as a duplicate, no execution.
  *   d. a path no workflow registered: n8n's 404, the floor of what any request costs.
+ *   e. version 3 in Keep and Claim mode (its default) with a new event per request: verify, keep
+ *      the delivery in the inbox, claim the event, one execution each (compare with b).
+ *   f. version 3 in Keep and Claim mode with an event completed before (the workflow ends in
+ *      Idempotency Check Complete): verify, keep (a repeat receipt), claim answers completed,
+ *      answered as a duplicate, no execution (compare with c).
  * Each round waits until n8n has finished every execution it started, so rounds do not overlap.
  * The whole run is made twice: under n8n's defaults, then with N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE.
  */
@@ -37,7 +42,7 @@ const AUTH_HEADER = 'x-bench-token';
 const AUTH_TOKEN = `bench-${randomUUID()}`;
 const ALREADY_SEEN_EVENT = 'evt_bench_already_seen';
 
-type ScenarioKey = 'a' | 'b' | 'c' | 'd';
+type ScenarioKey = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 interface Scenario {
 	key: ScenarioKey;
@@ -95,24 +100,40 @@ function webhookNode(path: string): WorkflowDefinition {
 	};
 }
 
-function signedWebhookTrigger(name: string, path: string): WorkflowDefinition {
+/** The trigger alone (version 2, dedup at receipt; version 3, Keep and Claim), or followed by Complete. */
+function signedWebhookTrigger(
+	name: string,
+	path: string,
+	typeVersion: 2 | 3 = 2,
+	complete = false,
+): WorkflowDefinition {
+	const trigger = {
+		id: randomUUID(),
+		name: 'Stripe Events',
+		type: 'n8n-nodes-hybrid-sync.signedWebhookTrigger',
+		typeVersion,
+		position: [0, 0] as [number, number],
+		webhookId: randomUUID(),
+		parameters: { path, scheme: 'stripe' },
+		credentials: {
+			webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Bench Stripe secret' },
+		},
+	};
+	if (!complete) return { name, nodes: [trigger], connections: {} };
+	const markDone = {
+		id: randomUUID(),
+		name: 'Mark Done',
+		type: 'n8n-nodes-hybrid-sync.idempotencyCheck',
+		typeVersion: 1,
+		position: [220, 0] as [number, number],
+		parameters: { operation: 'complete', key: '={{ $json.id }}', namespace: `webhook:${path}` },
+	};
 	return {
 		name,
-		nodes: [
-			{
-				id: randomUUID(),
-				name: 'Stripe Events',
-				type: 'n8n-nodes-hybrid-sync.signedWebhookTrigger',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: randomUUID(),
-				parameters: { path, scheme: 'stripe' },
-				credentials: {
-					webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Bench Stripe secret' },
-				},
-			},
-		],
-		connections: {},
+		nodes: [trigger, markDone],
+		connections: {
+			'Stripe Events': { main: [[{ node: 'Mark Done', type: 'main', index: 0 }]] },
+		},
 	};
 }
 
@@ -140,7 +161,47 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 		await n8n.activateWorkflow(workflow);
 		return workflow.id;
 	};
-	const paths = { a: 'bench-n8n-webhook', b: 'bench-signed-unique', c: 'bench-signed-duplicate' };
+	const paths = {
+		a: 'bench-n8n-webhook',
+		b: 'bench-signed-unique',
+		c: 'bench-signed-duplicate',
+		e: 'bench-inbox-unique',
+		f: 'bench-inbox-completed',
+	};
+	/** A new, validly signed event per request, answered as accepted. */
+	const newEvents =
+		(path: string) =>
+		(count: number, batch: string): PreparedRequest[] =>
+			Array.from({ length: count }, (_, index) => {
+				const id = eventId(batch, index);
+				const body = stripeEventBody(id, BODY_BYTES);
+				return {
+					path: `/webhook/${path}`,
+					headers: stripeHeaders(body),
+					body,
+					check: (status, text) => {
+						const answer = json(text);
+						const accepted = status === 200 && answer?.id === id && answer.duplicate === undefined;
+						return accepted ? undefined : `status ${status}: ${text.slice(0, 200)}`;
+					},
+				};
+			});
+	/** A sender's retry: the same event, signed again just now, answered as a duplicate. */
+	const alreadySeen =
+		(path: string) =>
+		(count: number): PreparedRequest[] => {
+			const body = stripeEventBody(ALREADY_SEEN_EVENT, BODY_BYTES);
+			const headers = stripeHeaders(body);
+			return Array.from({ length: count }, () => ({
+				path: `/webhook/${path}`,
+				headers,
+				body,
+				check: (status, text) =>
+					status === 200 && json(text)?.duplicate === true
+						? undefined
+						: `status ${status}: ${text.slice(0, 200)}`,
+			}));
+		};
 	return [
 		{
 			key: 'a',
@@ -162,22 +223,7 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 				SIGNING_SECRET: signingSecret,
 			}),
 			executionsPerRequest: 1,
-			prepare: (count, batch) =>
-				Array.from({ length: count }, (_, index) => {
-					const id = eventId(batch, index);
-					const body = stripeEventBody(id, BODY_BYTES);
-					return {
-						path: `/webhook/${paths.b}`,
-						headers: stripeHeaders(body),
-						body,
-						check: (status, text) => {
-							const answer = json(text);
-							const accepted =
-								status === 200 && answer?.id === id && answer.duplicate === undefined;
-							return accepted ? undefined : `status ${status}: ${text.slice(0, 200)}`;
-						},
-					};
-				}),
+			prepare: newEvents(paths.b),
 		},
 		{
 			key: 'c',
@@ -186,20 +232,7 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 				SIGNING_SECRET: signingSecret,
 			}),
 			executionsPerRequest: 0,
-			// A sender's retry: the same event, signed again just now.
-			prepare: (count) => {
-				const body = stripeEventBody(ALREADY_SEEN_EVENT, BODY_BYTES);
-				const headers = stripeHeaders(body);
-				return Array.from({ length: count }, () => ({
-					path: `/webhook/${paths.c}`,
-					headers,
-					body,
-					check: (status, text) =>
-						status === 200 && json(text)?.duplicate === true
-							? undefined
-							: `status ${status}: ${text.slice(0, 200)}`,
-				}));
-			},
+			prepare: alreadySeen(paths.c),
 		},
 		{
 			key: 'd',
@@ -214,6 +247,25 @@ async function createScenarios(n8n: N8nInstance): Promise<Scenario[]> {
 					check: (status) => (status === 404 ? undefined : `status ${status}`),
 				}));
 			},
+		},
+		{
+			key: 'e',
+			name: 'Signed Webhook Trigger v3 Keep and Claim, new events',
+			workflowId: await activate(signedWebhookTrigger('Bench: inbox, unique', paths.e, 3), {
+				SIGNING_SECRET: signingSecret,
+			}),
+			executionsPerRequest: 1,
+			prepare: newEvents(paths.e),
+		},
+		{
+			key: 'f',
+			name: 'Signed Webhook Trigger v3 Keep and Claim, completed before',
+			workflowId: await activate(
+				signedWebhookTrigger('Bench: inbox, completed', paths.f, 3, true),
+				{ SIGNING_SECRET: signingSecret },
+			),
+			executionsPerRequest: 0,
+			prepare: alreadySeen(paths.f),
 		},
 	];
 }
@@ -295,23 +347,26 @@ async function measureSetting(
 			};
 		};
 
-		// The duplicate scenario needs its event seen once: that first delivery runs one execution.
-		const [seed] = scenarios[2].prepare(1, 'seed');
-		const seeded = await fetch(`${origin}${seed.path}`, {
-			method: 'POST',
-			headers: seed.headers,
-			body: seed.body,
-		});
-		const seedAnswer = await seeded.text();
-		if (
-			seeded.status !== 200 ||
-			json(seedAnswer)?.id !== ALREADY_SEEN_EVENT ||
-			json(seedAnswer)?.duplicate
-		) {
-			throw new Error(`Seeding the already-seen event failed: ${seeded.status} ${seedAnswer}`);
+		// The duplicate scenarios need their event seen (c) or completed (f) once: that first
+		// delivery runs one execution.
+		for (const scenario of scenarios.filter(({ key }) => key === 'c' || key === 'f')) {
+			const [seed] = scenario.prepare(1, 'seed');
+			const seeded = await fetch(`${origin}${seed.path}`, {
+				method: 'POST',
+				headers: seed.headers,
+				body: seed.body,
+			});
+			const seedAnswer = await seeded.text();
+			if (
+				seeded.status !== 200 ||
+				json(seedAnswer)?.id !== ALREADY_SEEN_EVENT ||
+				json(seedAnswer)?.duplicate
+			) {
+				throw new Error(`Seeding the already-seen event failed: ${seeded.status} ${seedAnswer}`);
+			}
+			expectedExecutions.set(scenario.key, 1);
+			await settle(n8n, scenario, 1);
 		}
-		expectedExecutions.set('c', 1);
-		await settle(n8n, scenarios[2], 1);
 
 		for (const scenario of scenarios) {
 			const warmUp = await load(scenario, WARM_UP_REQUESTS, 'warmup');
@@ -391,6 +446,23 @@ async function main(): Promise<void> {
 				'p50 ms': round(s.p50 / a.p50, 2),
 				'p99 ms': round(s.p99 / a.p99, 2),
 				'n8n CPU ms/req': round(s.cpu / a.cpu, 2),
+				errors: '',
+			});
+		}
+		// Issue 11's goal: the inbox at most 10 % slower than dedup at receipt on the 2xx path.
+		for (const [inbox, today] of [
+			['e', 'b'],
+			['f', 'c'],
+		] as const) {
+			const s = summaries.get(inbox)!;
+			const t = summaries.get(today)!;
+			table.push({
+				setting: setting.label,
+				scenario: `${inbox} / ${today} (ratio, inbox against dedup at receipt)`,
+				'req/s': round(s.rps / t.rps, 2),
+				'p50 ms': round(s.p50 / t.p50, 2),
+				'p99 ms': round(s.p99 / t.p99, 2),
+				'n8n CPU ms/req': round(s.cpu / t.cpu, 2),
 				errors: '',
 			});
 		}

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
+import { EmbeddedInbox, INBOX_SCHEMA } from './EmbeddedInbox';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -12,8 +14,10 @@ import {
 	type CompleteOutcome,
 	type CompleteRequest,
 	type IdempotencyStore,
+	type KeyPage,
 	type KeyRecord,
 	type KeyState,
+	type ListKeysQuery,
 	type MarkSeenOptions,
 	type MarkSeenOutcome,
 	type ReleaseOptions,
@@ -33,6 +37,7 @@ import {
 	decideComplete,
 	decideMarkSeen,
 	decideRelease,
+	decideRequeue,
 	decideVersions,
 } from './transitions';
 import {
@@ -41,6 +46,7 @@ import {
 	validateComplete,
 	validateCursorKey,
 	validateCursorWrite,
+	validateListKeys,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -162,6 +168,7 @@ interface Statements {
 	evictVersions: StatementSync;
 	selectCursor: StatementSync;
 	upsertCursor: StatementSync;
+	listKeys: StatementSync;
 }
 
 function loadSqlite(): typeof import('node:sqlite') {
@@ -184,6 +191,8 @@ function loadSqlite(): typeof import('node:sqlite') {
 export class EmbeddedStore implements IdempotencyStore {
 	readonly description: string;
 	readonly cursors: CursorStore;
+	/** Its own tables and bound (not counted as entries, never evicted as keys). */
+	readonly inbox: DeliveryInbox;
 	private readonly db: DatabaseSync;
 	private readonly statements: Statements;
 	private readonly maxEntries: number;
@@ -225,6 +234,7 @@ export class EmbeddedStore implements IdempotencyStore {
 			this.db.exec('BEGIN IMMEDIATE');
 			try {
 				this.db.exec(SCHEMA);
+				this.db.exec(INBOX_SCHEMA);
 				this.addMissingColumns();
 				// Recounted on every open so the bound heals after rows were removed by hand. (`WHERE true`
 				// lets SQLite parse the ON CONFLICT clause after a SELECT.)
@@ -238,6 +248,13 @@ export class EmbeddedStore implements IdempotencyStore {
 			}
 			this.statements = this.prepareStatements();
 			this.cursors = this.cursorPort();
+			this.inbox = new EmbeddedInbox(this.db, {
+				write: (operation, work) => this.writeBatch(operation, work),
+				read: (operation, work) => {
+					this.assertOpen();
+					return this.guard(operation, () => work(this.clock()));
+				},
+			});
 		} catch (error) {
 			this.db.close();
 			throw new StoreError(
@@ -319,6 +336,14 @@ export class EmbeddedStore implements IdempotencyStore {
 			selectCursor: prepare('SELECT state FROM cursors WHERE key = ?'),
 			upsertCursor: prepare(
 				'INSERT INTO cursors (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state',
+			),
+			// States travel as a JSON array (NULL for every state); TEXT compares bytes, UTF-8 order.
+			listKeys: prepare(
+				`SELECT key, ${COLUMNS} FROM idempotency_keys
+				WHERE namespace = ? AND key > ? AND expires_at > ?
+					AND (? IS NULL OR state IN (SELECT value FROM json_each(?)))
+					AND (? IS NULL OR updated_at >= ?)
+				ORDER BY key LIMIT ?`,
 			),
 		};
 	}
@@ -449,6 +474,42 @@ export class EmbeddedStore implements IdempotencyStore {
 		this.assertOpen();
 		const now = this.clock();
 		return this.guard('inspect', () => keys.map((key) => this.read(namespace, key, now).found));
+	}
+
+	async listKeys(namespace: string, query: ListKeysQuery): Promise<KeyPage> {
+		validateListKeys(namespace, query);
+		this.assertOpen();
+		const now = this.clock();
+		const states = query.states ? JSON.stringify(query.states) : null;
+		const since = query.updatedSince ?? null;
+		return this.guard('list keys', () => {
+			const rows = this.statements.listKeys.all(
+				namespace,
+				query.after ?? '',
+				now,
+				states,
+				states,
+				since,
+				since,
+				query.limit + 1,
+			) as unknown as Array<Row & { key: string }>;
+			const records = rows.slice(0, query.limit).map((row) => toRecord(namespace, row.key, row));
+			return rows.length > query.limit
+				? { records, next: records[records.length - 1].key }
+				: { records };
+		});
+	}
+
+	async requeue(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateLookup(namespace, keys);
+		return this.writeBatch('requeue', (now) =>
+			keys.map((key) => {
+				const { found, stored } = this.read(namespace, key, now);
+				const decision = decideRequeue(found, now);
+				if (decision.write && decision.record) this.write(decision.record, stored);
+				return decision.record;
+			}),
+		);
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {

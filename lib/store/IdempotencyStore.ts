@@ -1,4 +1,5 @@
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
 
 /**
  * The one store every node of this package talks to: the Signed Webhook Trigger's dedup window,
@@ -157,12 +158,34 @@ export interface VersionOptions {
 	retentionMs: number;
 }
 
+/** For operators and stats, never on the hot path: live records of one namespace, by key. */
+export interface ListKeysQuery {
+	/** Only records in these states; absent: every state. */
+	states?: KeyState[];
+	/** Only records written at or after this epoch ms. */
+	updatedSince?: number;
+	/** Records per page, at most `MAX_LIST_LIMIT`. */
+	limit: number;
+	/** Continue after this key (the previous page's `next`). */
+	after?: string;
+}
+
+export interface KeyPage {
+	/** Ordered by key, in UTF-8 byte order (the same on every backend). */
+	records: KeyRecord[];
+	/** The key to pass as `after` for the next page; absent on the last page. */
+	next?: string;
+}
+
 export interface IdempotencyStore {
 	/** Human name for messages and logs, e.g. `embedded (/home/n8n/.n8n/hybrid-sync/store.sqlite)`. */
 	readonly description: string;
 
 	/** Poll cursors, apart from keys and versions, on the same connection. */
 	readonly cursors: CursorStore;
+
+	/** Verified webhook deliveries kept before their 2xx, apart from keys, on the same connection. */
+	readonly inbox: DeliveryInbox;
 
 	claim(
 		namespace: string,
@@ -209,6 +232,16 @@ export interface IdempotencyStore {
 
 	/** The live newest version of each entity, undefined when none is stored or it expired. */
 	readVersions(namespace: string, entities: string[]): Promise<Array<number | undefined>>;
+
+	/** Live records of a namespace page by page, ordered by key (operators and stats only). */
+	listKeys(namespace: string, query: ListKeysQuery): Promise<KeyPage>;
+
+	/**
+	 * Gives dead letters another chance: each deadLetter key becomes `released` with `attempts` 0
+	 * (releases and crashes kept, so its history shows), so the next claim runs it. Keys in any
+	 * other state are left as they are. Answers each record after the call, undefined when absent.
+	 */
+	requeue(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>>;
 
 	/** Deletes keys; answers how many existed. */
 	forget(namespace: string, keys: string[]): Promise<number>;

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { Pool, type PoolClient } from 'pg';
 
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
+import { type InboxTables, PostgresInbox, type Query, inboxSchema } from './PostgresInbox';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -12,8 +14,10 @@ import {
 	type CompleteOutcome,
 	type CompleteRequest,
 	type IdempotencyStore,
+	type KeyPage,
 	type KeyRecord,
 	type KeyState,
+	type ListKeysQuery,
 	type MarkSeenOptions,
 	type MarkSeenOutcome,
 	type ReleaseOptions,
@@ -34,6 +38,7 @@ import {
 	decideComplete,
 	decideMarkSeen,
 	decideRelease,
+	decideRequeue,
 	decideVersions,
 } from './transitions';
 import {
@@ -42,6 +47,7 @@ import {
 	validateComplete,
 	validateCursorKey,
 	validateCursorWrite,
+	validateListKeys,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -59,8 +65,9 @@ export interface PostgresStoreOptions {
 	/** Defaults to `public`; created when missing. */
 	schema?: string;
 	/**
-	 * Defaults to `hybrid_sync_keys`; created on first use, with `<table>_versions` and
-	 * `<table>_cursors` beside it.
+	 * Defaults to `hybrid_sync_keys`; created on first use, with `<table>_versions`,
+	 * `<table>_cursors` and the inbox's `<table>_inbox`, `<table>_inbox_bodies`, `<table>_rejected`
+	 * and `<table>_inbox_counts` beside it.
 	 */
 	table?: string;
 	clock?: Clock;
@@ -125,7 +132,10 @@ function quoteIdentifier(name: string, what: string): string {
  * a name over 63 bytes short, possibly to the keys table's own name, so a long one is replaced by
  * a hashed one.
  */
-function besideTableName(table: string, kind: 'versions' | 'cursors'): string {
+function besideTableName(
+	table: string,
+	kind: 'versions' | 'cursors' | 'inbox' | 'inbox_bodies' | 'rejected' | 'inbox_counts',
+): string {
 	const name = `${table}_${kind}`;
 	if (Buffer.byteLength(name, 'utf8') <= MAX_IDENTIFIER_BYTES) return name;
 	return `hybrid_sync_${kind}_${createHash('sha256').update(table, 'utf8').digest('hex').slice(0, 32)}`;
@@ -180,6 +190,9 @@ export class PostgresStore implements IdempotencyStore {
 			);
 		},
 	};
+	readonly inbox: DeliveryInbox;
+	private readonly postgresInbox: PostgresInbox;
+	private readonly inboxTables: InboxTables;
 	private readonly pool: Pool;
 	private readonly address: string;
 	private readonly user: string;
@@ -201,6 +214,14 @@ export class PostgresStore implements IdempotencyStore {
 		this.expiryIndex = quote(`${table}_expires_at`);
 		this.qualifiedVersionsTable = `${quoteIdentifier(schema, 'schema')}.${quote(besideTableName(table, 'versions'))}`;
 		this.qualifiedCursorsTable = `${quoteIdentifier(schema, 'schema')}.${quote(besideTableName(table, 'cursors'))}`;
+		const beside = (kind: Parameters<typeof besideTableName>[1]) =>
+			`${quoteIdentifier(schema, 'schema')}.${quote(besideTableName(table, kind))}`;
+		this.inboxTables = {
+			entries: beside('inbox'),
+			bodies: beside('inbox_bodies'),
+			rejected: beside('rejected'),
+			counts: beside('inbox_counts'),
+		};
 		this.address = `${options.host}:${options.port}`;
 		this.user = options.user;
 		this.description = `postgres (${options.user}@${this.address}/${options.database}, ${schema}.${table})`;
@@ -221,6 +242,14 @@ export class PostgresStore implements IdempotencyStore {
 		// An idle connection that breaks (server restart) is replaced on next use; unhandled, this
 		// event would crash the n8n process.
 		this.pool.on('error', () => undefined);
+		this.postgresInbox = new PostgresInbox(this.inboxTables, {
+			clock: () => this.clock(),
+			prepare: async () => await this.prepare(),
+			query: async (sql, values) => await this.query(sql, values),
+			transaction: async (work) => await this.transaction(work),
+			retryConflicts: async (work) => await this.retryConflicts(work),
+		});
+		this.inbox = this.postgresInbox;
 	}
 
 	/**
@@ -457,6 +486,38 @@ export class PostgresStore implements IdempotencyStore {
 		const now = this.clock();
 		const rows = await this.readRows(namespace, [...new Set(keys)]);
 		return keys.map((key) => liveRecord(namespace, rows.get(key), now));
+	}
+
+	async listKeys(namespace: string, query: ListKeysQuery): Promise<KeyPage> {
+		validateListKeys(namespace, query);
+		await this.prepare();
+		// Keys up to 8 KB fit no btree, so a page is sorted; listing is for operators, not the hot path.
+		const rows = await this.query<Row>(
+			`SELECT ${RECORD_COLUMNS} FROM ${this.qualifiedTable}
+			WHERE namespace = $1 AND ($2::text IS NULL OR key COLLATE "C" > $2) AND expires_at > $3
+				AND ($4::text[] IS NULL OR state = ANY ($4::text[])) AND ($5::bigint IS NULL OR updated_at >= $5)
+			ORDER BY key COLLATE "C" LIMIT $6`,
+			[
+				namespace,
+				query.after ?? null,
+				this.clock(),
+				query.states ?? null,
+				query.updatedSince ?? null,
+				query.limit + 1,
+			],
+		);
+		const records = rows.slice(0, query.limit).map((row) => toRecord(namespace, row));
+		return rows.length > query.limit
+			? { records, next: records[records.length - 1].key }
+			: { records };
+	}
+
+	async requeue(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateLookup(namespace, keys);
+		return this.readDecideWrite(namespace, keys, (_index, found, now) => {
+			const decision = decideRequeue(found, now);
+			return { decision, outcome: decision.record };
+		});
 	}
 
 	async forget(namespace: string, keys: string[]): Promise<number> {
@@ -714,6 +775,7 @@ export class PostgresStore implements IdempotencyStore {
 				[now],
 			);
 		}
+		await this.postgresInbox.purgeExpired(now);
 	}
 
 	private async createTable(): Promise<void> {
@@ -790,12 +852,46 @@ export class PostgresStore implements IdempotencyStore {
 				key text NOT NULL,
 				state text NOT NULL
 			)`);
+			for (const statement of inboxSchema(this.inboxTables)) await client.query(statement);
 			await client.query('COMMIT');
 		} catch (error) {
 			await client.query('ROLLBACK').catch(() => undefined);
 			throw this.failure(error);
 		} finally {
 			client.release();
+		}
+	}
+
+	private async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+		const client = await this.connect();
+		const query: Query = async (sql, values) => {
+			try {
+				return (await client.query(sql, values)).rows;
+			} catch (error) {
+				throw this.failure(error);
+			}
+		};
+		try {
+			await query('BEGIN', []);
+			const outcome = await work(query);
+			await query('COMMIT', []);
+			return outcome;
+		} catch (error) {
+			await client.query('ROLLBACK').catch(() => undefined);
+			throw error;
+		} finally {
+			client.release();
+		}
+	}
+
+	private async retryConflicts<T>(work: () => Promise<T>): Promise<T> {
+		for (let round = 0; ; round++) {
+			try {
+				return await work();
+			} catch (error) {
+				if (round + 1 < MAX_ROUNDS && isWriteConflict(error)) continue;
+				throw error;
+			}
 		}
 	}
 

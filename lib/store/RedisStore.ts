@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-
 import Redis from 'ioredis';
 
 import type { CursorStore } from './CursorStore';
+import type { DeliveryInbox } from './DeliveryInbox';
+import { RedisInbox } from './RedisInbox';
 import {
 	type ClaimOptions,
 	type ClaimOutcome,
@@ -14,8 +14,10 @@ import {
 	type CompleteRequest,
 	type CompleteStatus,
 	type IdempotencyStore,
+	type KeyPage,
 	type KeyRecord,
 	type KeyState,
+	type ListKeysQuery,
 	type MarkSeenOptions,
 	type MarkSeenOutcome,
 	type ReleaseOptions,
@@ -30,13 +32,16 @@ import {
 	systemClock,
 } from './IdempotencyStore';
 import { newClaimToken } from './claimToken';
+import { type Script, type ScriptArgument, evaluate, script } from './redisScript';
 import { compactRecord } from './transitions';
 import {
+	byUtf8,
 	decodeResult,
 	validateClaim,
 	validateComplete,
 	validateCursorKey,
 	validateCursorWrite,
+	validateListKeys,
 	validateLookup,
 	validateMarkSeen,
 	validateReadVersions,
@@ -275,17 +280,21 @@ for index, key in ipairs(KEYS) do answers[index] = loadVersion(key) end
 return answers
 `;
 
+/** ARGV: now. A dead letter becomes released with attempts 0 (see decideRequeue). */
+const REQUEUE_SCRIPT = `${LUA_PRELUDE}
+local answers = {}
+for index, key in ipairs(KEYS) do
+	local found = load(key)
+	if found and found[1] == 'deadLetter' then
+		found = {'released', 0, found[3], found[4], found[5], false, false, found[8], now, found[10], count(found, 11), count(found, 12)}
+		save(key, found)
+	end
+	answers[index] = reply('found', found)
+end
+return answers
+`;
+
 type ScriptReply = Array<string | number | null>;
-
-interface Script {
-	source: string;
-	sha: string;
-}
-
-const script = (source: string): Script => ({
-	source,
-	sha: createHash('sha1').update(source).digest('hex'),
-});
 const SCRIPTS = {
 	claim: script(CLAIM_SCRIPT),
 	complete: script(COMPLETE_SCRIPT),
@@ -295,7 +304,11 @@ const SCRIPTS = {
 	forget: script(FORGET_SCRIPT),
 	recordVersions: script(RECORD_VERSIONS_SCRIPT),
 	readVersions: script(READ_VERSIONS_SCRIPT),
+	requeue: script(REQUEUE_SCRIPT),
 };
+
+/** Keys read per SCAN step and records per inspect call while listing keys. */
+const LIST_CHUNK = 1000;
 
 /**
  * Keys live in Redis: atomic across every n8n process that reaches the server. Each batch is one
@@ -314,6 +327,20 @@ export class RedisStore implements IdempotencyStore {
 			await this.command(async () => this.client.set(this.cursorKey(key), text));
 		},
 	};
+	/** Its own key space per namespace (see RedisInbox); every keep is one script call. */
+	readonly inbox: DeliveryInbox = new RedisInbox({
+		clock: () => this.clock(),
+		base: (namespace) => `${this.keyPrefix}i${namespace.length}:{${namespace}}:`,
+		evaluate: async (target, keys, args, buffers) => {
+			await this.connect();
+			try {
+				return await evaluate(this.client, target, keys, args, buffers);
+			} catch (error) {
+				throw this.failure(error);
+			}
+		},
+		command: async (work) => await this.command(async () => await work(this.client)),
+	});
 	private readonly client: Redis;
 	private readonly address: string;
 	private readonly keyPrefix: string;
@@ -463,6 +490,57 @@ export class RedisStore implements IdempotencyStore {
 		return replies.map((reply, index) => toRecord(namespace, keys[index], reply));
 	}
 
+	/**
+	 * SCANs the namespace's key records (operators and stats only: it walks the whole key space),
+	 * then reads them in key order until the page is full.
+	 */
+	async listKeys(namespace: string, query: ListKeysQuery): Promise<KeyPage> {
+		validateListKeys(namespace, query);
+		const prefix = this.redisKey(namespace, '');
+		const keys = new Set<string>();
+		await this.command(async () => {
+			let cursor = '0';
+			do {
+				const [next, found] = await this.client.scan(
+					cursor,
+					'MATCH',
+					`${globEscape(prefix)}*`,
+					'COUNT',
+					LIST_CHUNK,
+				);
+				for (const redisKey of found) keys.add(redisKey.slice(prefix.length));
+				cursor = next;
+			} while (cursor !== '0');
+		});
+		const candidates = [...keys]
+			.filter((key) => query.after === undefined || byUtf8(key, query.after) > 0)
+			.sort(byUtf8);
+		const states = query.states && new Set(query.states);
+		const records: KeyRecord[] = [];
+		for (
+			let start = 0;
+			start < candidates.length && records.length <= query.limit;
+			start += LIST_CHUNK
+		) {
+			const found = await this.inspect(namespace, candidates.slice(start, start + LIST_CHUNK));
+			for (const record of found) {
+				if (!record || (states && !states.has(record.state))) continue;
+				if (query.updatedSince !== undefined && record.updatedAt < query.updatedSince) continue;
+				records.push(record);
+			}
+		}
+		const page = records.slice(0, query.limit);
+		return records.length > query.limit
+			? { records: page, next: page.at(-1)!.key }
+			: { records: page };
+	}
+
+	async requeue(namespace: string, keys: string[]): Promise<Array<KeyRecord | undefined>> {
+		validateLookup(namespace, keys);
+		const replies = await this.run(SCRIPTS.requeue, namespace, keys, []);
+		return replies.map((reply, index) => toRecord(namespace, keys[index], reply));
+	}
+
 	async forget(namespace: string, keys: string[]): Promise<number> {
 		validateLookup(namespace, keys);
 		return keys.length === 0 ? 0 : this.run<number>(SCRIPTS.forget, namespace, keys, []);
@@ -515,30 +593,14 @@ export class RedisStore implements IdempotencyStore {
 		target: Script,
 		namespace: string,
 		keys: string[],
-		args: Array<string | number>,
+		args: ScriptArgument[],
 		redisKeyOf: (namespace: string, key: string) => string = this.redisKey.bind(this),
 	): Promise<T> {
 		if (keys.length === 0) return [] as T;
 		await this.connect();
 		const redisKeys = keys.map((key) => redisKeyOf(namespace, key));
-		const argv = [this.clock(), ...args];
 		try {
-			try {
-				return (await this.client.evalsha(
-					target.sha,
-					redisKeys.length,
-					...redisKeys,
-					...argv,
-				)) as T;
-			} catch (error) {
-				if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-				return (await this.client.eval(
-					target.source,
-					redisKeys.length,
-					...redisKeys,
-					...argv,
-				)) as T;
-			}
+			return await evaluate<T>(this.client, target, redisKeys, [this.clock(), ...args]);
 		} catch (error) {
 			throw this.failure(error);
 		}
@@ -596,6 +658,9 @@ export class RedisStore implements IdempotencyStore {
 		});
 	}
 }
+
+/** A SCAN pattern matching `text` literally. */
+const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&');
 
 function toNumber(value: string | number | null): number | undefined {
 	return value === null || value === undefined ? undefined : Number(value);

@@ -218,3 +218,25 @@ export function decideVersions(
 	});
 	return { outcomes, raised };
 }
+
+/**
+ * A person's "try again" for a dead letter: released with its attempts back to 0, so the next
+ * claim runs it with the full Max Attempts again; releases and crashes stay as history, and the
+ * record keeps its expiry (an unclaimed requeue lapses like the dead letter would have). Any
+ * other state is left alone.
+ */
+export function decideRequeue(
+	found: KeyRecord | undefined,
+	now: number,
+): Decision<'requeued' | 'untouched'> {
+	if (found?.state !== 'deadLetter') return { status: 'untouched', record: found, write: false };
+	const record = compactRecord({
+		...found,
+		state: 'released',
+		attempts: 0,
+		completedAt: undefined,
+		leaseExpiresAt: undefined,
+		updatedAt: now,
+	});
+	return { status: 'requeued', record, write: true };
+}

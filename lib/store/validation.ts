@@ -3,6 +3,8 @@ import {
 	type ClaimRequest,
 	type CompleteOptions,
 	type CompleteRequest,
+	type KeyState,
+	type ListKeysQuery,
 	type MarkSeenOptions,
 	type ReleaseOptions,
 	type ReleaseRequest,
@@ -31,7 +33,7 @@ export const MAX_CURSOR_BYTES = 1024 * 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function describeTextProblem(value: unknown, maxBytes: number): string | undefined {
+export function describeTextProblem(value: unknown, maxBytes: number): string | undefined {
 	if (typeof value !== 'string')
 		return `is ${value === null ? 'null' : typeof value}, not a string`;
 	if (value.length === 0) return 'is empty';
@@ -45,7 +47,7 @@ function describeTextProblem(value: unknown, maxBytes: number): string | undefin
 	return undefined;
 }
 
-function validateNamespace(namespace: string): void {
+export function validateNamespace(namespace: string): void {
 	const problem = describeTextProblem(namespace, MAX_NAMESPACE_BYTES);
 	if (problem) throw new StoreError(`The store name ${problem}`, 'invalidKey');
 }
@@ -80,7 +82,7 @@ function validateTokens(tokens: ReadonlyArray<string | undefined>): void {
 }
 
 /** JSON text of a value (undefined for undefined), refused over `maxBytes` before anything is written. */
-function encodeJson(
+export function encodeJson(
 	value: unknown,
 	what: string,
 	maxBytes: number,
@@ -142,7 +144,7 @@ export function decodeResult(text: string | null | undefined): unknown {
 	return text === null || text === undefined ? undefined : JSON.parse(text);
 }
 
-function validateDuration(name: string, value: number): void {
+export function validateDuration(name: string, value: number): void {
 	if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
 		throw new StoreError(
 			`${name} must be a positive number of milliseconds, got ${String(value)}`,
@@ -262,3 +264,47 @@ export function validateReadVersions(namespace: string, entities: readonly strin
 	validateNamespace(namespace);
 	validateEntities(entities);
 }
+
+/** Records per `listKeys` page: a page is read whole into memory. */
+export const MAX_LIST_LIMIT = 10_000;
+const KEY_STATES: readonly KeyState[] = ['inProgress', 'completed', 'released', 'deadLetter'];
+
+export function validatePageLimit(limit: number): void {
+	if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+		throw new StoreError(
+			`limit must be a whole number from 1 to ${MAX_LIST_LIMIT}, got ${String(limit)}`,
+			'invalidConfig',
+		);
+	}
+}
+
+export function validateTime(name: string, value: number | undefined): void {
+	if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+		throw new StoreError(
+			`${name} must be a time in epoch milliseconds, got ${String(value)}`,
+			'invalidConfig',
+		);
+	}
+}
+
+export function validateListKeys(namespace: string, query: ListKeysQuery): void {
+	validateNamespace(namespace);
+	validatePageLimit(query.limit);
+	validateTime('updatedSince', query.updatedSince);
+	for (const state of query.states ?? []) {
+		if (!KEY_STATES.includes(state)) {
+			throw new StoreError(
+				`Unknown key state "${String(state)}"; use ${KEY_STATES.join(', ')}`,
+				'invalidConfig',
+			);
+		}
+	}
+	if (query.after !== undefined) {
+		const problem = describeTextProblem(query.after, MAX_KEY_BYTES);
+		if (problem) throw new StoreError(`The key to continue after ${problem}`, 'invalidKey');
+	}
+}
+
+/** UTF-8 byte order: how every backend orders keys (SQLite and PostgreSQL "C" compare bytes). */
+export const byUtf8 = (a: string, b: string): number =>
+	Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

@@ -38,6 +38,19 @@ export function decisionLog(decision: DeliveryDecision): LogEntry | undefined {
 					duplicateEventIds: someIds(decision.duplicates),
 				},
 			};
+		case 'kept':
+			return {
+				level: 'info',
+				message: 'Signed webhook kept in the inbox',
+				metadata: {
+					claimed: decision.claimed.length,
+					repeats: decision.repeats.length,
+					eventIds: someIds(decision.claimed),
+					repeatedEvents: decision.repeats
+						.slice(0, MAX_LOGGED_IDS)
+						.map(({ eventId, state }) => `${eventId}: ${state}`),
+				},
+			};
 		case 'rejected':
 			return {
 				level: decision.status >= 500 ? 'error' : 'warn',

@@ -10,12 +10,18 @@ import {
 	readField,
 	toIsoTimestamp,
 } from '../envelope';
+import type { describeRecord } from '../idempotency/describeRecord';
 import type { SignatureScheme } from '../signatures';
 
 /** One event of a verified delivery, as the execution receives it. */
 export interface AcceptedEvent {
 	eventId: string;
 	envelope: EventEnvelope;
+	/**
+	 * Inbox mode: the claim the trigger took for the event (with its fencing token), so Idempotency
+	 * Check Complete or Release can act on it with no Claim node after the trigger.
+	 */
+	idempotency?: ReturnType<typeof describeRecord>;
 }
 
 export interface EventReading {

@@ -15,16 +15,24 @@ import {
 } from '../signatures';
 import type { IdempotencyStore } from '../store/IdempotencyStore';
 import { type AcceptedEvent, splitEvents } from './events';
+import {
+	type InboxConfig,
+	type InboxStore,
+	type KeptDelivery,
+	keepAndClaim,
+} from './inboxDelivery';
 import { isIpAllowed } from './ipAllowlist';
 import { type BodyFormat, BodyParseError, parseBody } from './parseBody';
 import type { RateLimiter } from './rateLimiter';
+import { logRejection } from './rejectionLog';
 
 export type { AcceptedEvent } from './events';
 
 /**
  * The Signed Webhook Trigger's whole decision, framework-free: size, origin, signature presence,
- * then (only now reading the secret) signature, freshness, rate, parse, handshake, dedup. The node
- * maps the decision to an HTTP answer (`httpAnswer`) and, for new events, an execution.
+ * then (only now reading the secret) signature, freshness, rate, parse, handshake, then dedup at
+ * receipt or, in inbox mode, keep and claim. The node maps the decision to an HTTP answer
+ * (`httpAnswer`) and, for new or claimed events, an execution.
  */
 
 export interface IncomingDelivery {
@@ -35,6 +43,8 @@ export interface IncomingDelivery {
 	url: string;
 	ip: string | undefined;
 	receivedAtMs: number;
+	/** The body could not be read (too large for n8n's reader): this rejection is the answer. */
+	readFailure?: Rejection;
 }
 
 export interface DedupConfig {
@@ -53,16 +63,18 @@ export interface DeliveryConfig {
 	ipAllowlist?: BlockList;
 	rateLimitPerMinute: number;
 	rateLimitKey: string;
-	/** Absent: every verified delivery is new (deduplication off, or a test-URL delivery). */
+	/** Dedup window at receipt. Absent (with `inbox`): every verified delivery is new. */
 	dedup?: DedupConfig;
+	/** Keep and claim before the answer (version 3's default); absent for test-URL deliveries. */
+	inbox?: InboxConfig;
 	includeHeaders: boolean;
 }
 
 export interface DeliveryDependencies {
 	/** Asked only for a delivery that passed every check needing no secret (cheap rejections). */
 	secrets(): Promise<string[]>;
-	/** Asked only for a verified delivery, when dedup is configured. */
-	store?(): Promise<IdempotencyStore>;
+	/** Asked for a verified delivery when dedup or the inbox is configured, and for inbox mode's rejection log. */
+	store?(): Promise<Pick<IdempotencyStore, 'markSeen'> & InboxStore>;
 	rateLimiter: RateLimiter;
 }
 
@@ -95,7 +107,9 @@ export type DeliveryDecision =
 	| ({ outcome: 'duplicate' } & SeenEvent)
 	| ({ outcome: 'accepted' } & AcceptedEvent)
 	/** A delivery of several events (HubSpot, SendGrid): only `accepted` ones start the execution. */
-	| { outcome: 'batch'; accepted: AcceptedEvent[]; duplicates: SeenEvent[] };
+	| { outcome: 'batch'; accepted: AcceptedEvent[]; duplicates: SeenEvent[] }
+	/** Inbox mode: kept and claimed; only `claimed` events start the execution. */
+	| KeptDelivery;
 
 export type Rejection = Extract<DeliveryDecision, { outcome: 'rejected' }>;
 
@@ -120,7 +134,17 @@ export async function handleDelivery(
 	config: DeliveryConfig,
 	dependencies: DeliveryDependencies,
 ): Promise<DeliveryDecision> {
-	const cheap = cheapRejection(delivery, config);
+	const decision = await decide(delivery, config, dependencies);
+	if (decision.outcome !== 'rejected' || !config.inbox || !dependencies.store) return decision;
+	return await logRejection(decision, delivery, config.scheme, config.inbox, dependencies.store);
+}
+
+async function decide(
+	delivery: IncomingDelivery,
+	config: DeliveryConfig,
+	dependencies: DeliveryDependencies,
+): Promise<DeliveryDecision> {
+	const cheap = delivery.readFailure ?? cheapRejection(delivery, config);
 	if (cheap) return cheap;
 	if (config.scheme.isUnsignedPing?.(delivery))
 		return { outcome: 'challenge', response: PING_ANSWER };
@@ -157,11 +181,19 @@ export async function handleDelivery(
 
 	const events = splitEvents(delivery, body, verified.timestampSeconds, {
 		scheme: config.scheme,
-		idSource: config.dedup?.idSource,
+		idSource: config.dedup?.idSource ?? config.inbox?.idSource,
 		headers: config.includeHeaders
 			? redactHeaders(delivery.headers, config.scheme.signature.header)
 			: undefined,
 	});
+	if (config.inbox && dependencies.store) {
+		try {
+			const store = await dependencies.store();
+			return await keepAndClaim(delivery, events, config.scheme, config.inbox, store);
+		} catch (error) {
+			return storeUnavailable('Inbox store is unavailable, retry later', error);
+		}
+	}
 	const firstSeen = await recordFirstSeen(events, config.dedup, dependencies);
 	if ('outcome' in firstSeen) return firstSeen;
 
@@ -257,9 +289,12 @@ async function recordFirstSeen(
 			}),
 		};
 	} catch (error) {
-		return {
-			...reject(503, 'storeUnavailable', 'Deduplication store is unavailable, retry later', 30),
-			logDetail: error instanceof Error ? error.message : String(error),
-		};
+		return storeUnavailable('Deduplication store is unavailable, retry later', error);
 	}
 }
+
+/** Nothing was acknowledged: the sender retries once the store is back. */
+const storeUnavailable = (message: string, error: unknown): Rejection => ({
+	...reject(503, 'storeUnavailable', message, 30),
+	logDetail: error instanceof Error ? error.message : String(error),
+});

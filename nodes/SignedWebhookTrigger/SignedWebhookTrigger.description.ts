@@ -1,6 +1,7 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 
 import { schemeSummaries } from '../../lib/signatures';
+import { leaseProperty, maxAttemptsProperty } from '../shared/lease';
 import { storeProperties } from '../shared/storeDescription';
 
 /** Built from the scheme registry: one source for names, summaries and which settings apply. */
@@ -103,6 +104,172 @@ const customHmacProperties: INodeProperties[] = (
 	...property,
 }));
 
+/** Shown where events are recognised across retries: v1/v2 with Deduplicate on, v3 unless Off. */
+const VERSION_2_DEDUP = { show: { '@version': [1, 2], deduplicate: [true] } };
+const VERSION_3_RECOGNISED = { show: { '@version': [3], guarantee: ['inbox', 'window'] } };
+const VERSION_3_WINDOW = { show: { '@version': [3], guarantee: ['window'] } };
+const VERSION_3_INBOX = { show: { '@version': [3], guarantee: ['inbox'] } };
+
+/** The same property once per show condition: n8n's display options cannot say "or". */
+const shownWhen = (conditions: IDisplayOptions[], property: INodeProperties): INodeProperties[] =>
+	conditions.map((displayOptions) => ({
+		...property,
+		displayOptions: {
+			...displayOptions,
+			show: { ...displayOptions.show, ...property.displayOptions?.show },
+		},
+	}));
+
+const eventIdProperties: INodeProperties[] = [
+	{
+		displayName: 'Event ID From',
+		name: 'eventIdFrom',
+		type: 'options',
+		options: [
+			{
+				name: 'Scheme Default',
+				value: 'schemeDefault',
+				description:
+					"The sender's delivery or event ID (Webhook-ID header, Stripe event ID, X-GitHub-Delivery, X-Shopify-Event-ID, each HubSpot eventId, ...); a hash of the body (of each event in a batch) when the scheme has none",
+			},
+			{ name: 'Header', value: 'header' },
+			{ name: 'Body Field', value: 'bodyPath' },
+		],
+		default: 'schemeDefault',
+		description: 'Which value identifies one event across retries',
+	},
+	{
+		displayName: 'Event ID Header',
+		name: 'eventIdHeader',
+		type: 'string',
+		default: '',
+		placeholder: 'X-Event-ID',
+		hint: 'A header names the whole delivery: for deliveries of several events (HubSpot, SendGrid, batched custom) use a body field',
+		displayOptions: { show: { eventIdFrom: ['header'] } },
+	},
+	{
+		displayName: 'Event ID Body Field',
+		name: 'eventIdBodyPath',
+		type: 'string',
+		default: '',
+		placeholder: 'data.object.ID',
+		description:
+			'Dotted path into the JSON body; for deliveries of several events (HubSpot, SendGrid, batched custom), into each event',
+		displayOptions: { show: { eventIdFrom: ['bodyPath'] } },
+	},
+];
+
+const dedupWindowProperty: INodeProperties = {
+	displayName: 'Deduplication Window (Hours)',
+	name: 'dedupWindowHours',
+	type: 'number',
+	typeOptions: { minValue: 0.01 },
+	default: 24,
+	description:
+		'How long an event ID is remembered. Senders retry for up to a few days (Shopify: 4 hours, Stripe: 3 days).',
+};
+
+/**
+ * Versions 1 and 2: Deduplicate Deliveries (a window at receipt). Version 3: Processing Guarantee,
+ * whose default keeps and claims every delivery before answering (README, "Processing guarantee").
+ */
+const guaranteeProperties: INodeProperties[] = [
+	{
+		displayName: 'Deduplicate Deliveries',
+		name: 'deduplicate',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether a repeated delivery of the same event is acknowledged with 200 and starts no execution',
+		displayOptions: { show: { '@version': [1, 2] } },
+	},
+	{
+		displayName: 'Processing Guarantee',
+		name: 'guarantee',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Keep and Claim',
+				value: 'inbox',
+				description:
+					'Every acknowledged delivery is processed exactly once: kept and claimed before the answer. End the workflow with Idempotency Check Complete, and Release on its error branch.',
+			},
+			{
+				name: 'Dedup Window at Receipt',
+				value: 'window',
+				description:
+					'A repeat inside the window is answered 200 and starts nothing; an event whose run failed is not run again',
+			},
+			{
+				name: 'Off',
+				value: 'off',
+				description: 'Every verified delivery starts an execution',
+			},
+		],
+		default: 'inbox',
+		displayOptions: { show: { '@version': [3] } },
+	},
+	leaseProperty(
+		'How long a run holds the event before a retry of the sender (or the recovery sweep) may take it over. Longer than the slowest successful run.',
+		VERSION_3_INBOX,
+	),
+	maxAttemptsProperty(
+		'Runs an event may use. A Release after this many, or a retry taking over a run that never finished after this many, moves it to Dead Letter; its repeats are then answered 200 and start nothing. Use the same value on the Release node.',
+		VERSION_3_INBOX,
+	),
+	{
+		displayName: 'While In Progress',
+		name: 'whileInProgress',
+		type: 'options',
+		options: [
+			{
+				name: 'Answer 409 (Sender Retries)',
+				value: 'conflict',
+				description:
+					'With Retry-After set to the seconds left on the lease: the retry finds the event done, or released and runs it',
+			},
+			{
+				name: 'Answer 200',
+				value: 'acknowledge',
+				description:
+					'For senders that disable an endpoint after errors: the event stays kept, and the recovery sweep runs it if its run fails',
+			},
+		],
+		default: 'conflict',
+		description: 'How a repeat of an event that a run is still processing is answered',
+		displayOptions: VERSION_3_INBOX,
+	},
+	{
+		displayName: 'Respond',
+		name: 'respondWhen',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'When Received',
+				value: 'onReceived',
+				description:
+					'As soon as the delivery is verified (and in Keep and Claim mode kept and claimed)',
+			},
+			{
+				name: 'When the Run Finished',
+				value: 'whenFinished',
+				description:
+					"200 once the run succeeded, 500 when it failed (end the error branch with Release, then Stop and Error), so the sender's own retries cover the failure. Only for runs well inside the sender's timeout.",
+			},
+		],
+		default: 'onReceived',
+		displayOptions: { show: { '@version': [3] } },
+	},
+	...shownWhen([VERSION_2_DEDUP, VERSION_3_WINDOW], dedupWindowProperty),
+	...eventIdProperties.flatMap((property) =>
+		shownWhen([VERSION_2_DEDUP, VERSION_3_RECOGNISED], property),
+	),
+	...storeProperties(VERSION_2_DEDUP),
+	...storeProperties(VERSION_3_RECOGNISED),
+];
+
 export const signedWebhookTriggerProperties: INodeProperties[] = [
 	{
 		displayName: 'Path',
@@ -154,64 +321,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 		hint: 'Must match the URL registered with the sender character for character',
 		displayOptions: { show: { scheme: URL_SCHEMES } },
 	},
-	{
-		displayName: 'Deduplicate Deliveries',
-		name: 'deduplicate',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether a repeated delivery of the same event is acknowledged with 200 and starts no execution',
-	},
-	{
-		displayName: 'Deduplication Window (Hours)',
-		name: 'dedupWindowHours',
-		type: 'number',
-		typeOptions: { minValue: 0.01 },
-		default: 24,
-		description:
-			'How long an event ID is remembered. Senders retry for up to a few days (Shopify: 4 hours, Stripe: 3 days).',
-		displayOptions: { show: { deduplicate: [true] } },
-	},
-	{
-		displayName: 'Event ID From',
-		name: 'eventIdFrom',
-		type: 'options',
-		options: [
-			{
-				name: 'Scheme Default',
-				value: 'schemeDefault',
-				description:
-					"The sender's delivery or event ID (Webhook-ID header, Stripe event ID, X-GitHub-Delivery, X-Shopify-Event-ID, each HubSpot eventId, ...); a hash of the body (of each event in a batch) when the scheme has none",
-			},
-			{ name: 'Header', value: 'header' },
-			{ name: 'Body Field', value: 'bodyPath' },
-		],
-		default: 'schemeDefault',
-		description: 'Which value identifies one event across retries',
-		displayOptions: { show: { deduplicate: [true] } },
-	},
-	{
-		displayName: 'Event ID Header',
-		name: 'eventIdHeader',
-		type: 'string',
-		default: '',
-		placeholder: 'X-Event-ID',
-		hint: 'A header names the whole delivery: for deliveries of several events (HubSpot, SendGrid, batched custom) use a body field',
-		displayOptions: { show: { deduplicate: [true], eventIdFrom: ['header'] } },
-	},
-	{
-		displayName: 'Event ID Body Field',
-		name: 'eventIdBodyPath',
-		type: 'string',
-		default: '',
-		placeholder: 'data.object.ID',
-		description:
-			'Dotted path into the JSON body; for deliveries of several events (HubSpot, SendGrid, batched custom), into each event',
-		displayOptions: {
-			show: { deduplicate: [true], eventIdFrom: ['bodyPath'] },
-		},
-	},
-	...storeProperties({ show: { deduplicate: [true] } }),
+	...guaranteeProperties,
 	{
 		// n8n parses the request body before a webhook node runs and answers malformed JSON with 422
 		// itself. For version 1 start nodes it skips that when `options.binaryData` is set, so this
@@ -252,7 +362,7 @@ export const signedWebhookTriggerProperties: INodeProperties[] = [
 				default: '',
 				placeholder: 'stripe-deliveries',
 				description:
-					'Name under which event IDs are remembered. Empty: one namespace per webhook path. Give two triggers the same name to share their dedup window.',
+					'Name under which event IDs are remembered (and, in Keep and Claim mode, deliveries kept and claimed). Empty: webhook:&lt;path&gt;, the namespace to give Idempotency Check Complete and Release. Give two triggers the same name to share it.',
 			},
 			{
 				displayName: 'Include Headers',

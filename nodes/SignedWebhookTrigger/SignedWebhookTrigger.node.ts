@@ -7,6 +7,7 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 	NodeConnectionTypes,
+	fromFunction,
 	fromParameter,
 	webhookDescriptionFields,
 } from 'n8n-workflow';
@@ -37,8 +38,9 @@ export class SignedWebhookTrigger implements INodeType {
 		group: ['trigger'],
 		// 2: n8n resolves the path without its expression engine and skips the v1-only evaluation
 		// of `options.binaryData`, so the webhook phase evaluates no expression (README, "Version 2").
-		version: [1, 2],
-		defaultVersion: 2,
+		// 3: Processing Guarantee (keep and claim by default) and Respond (README, "Version 3").
+		version: [1, 2, 3],
+		defaultVersion: 3,
 		subtitle: '={{$parameter["scheme"]}}',
 		description:
 			'Receives webhooks and lets through only authentic, fresh, first-time deliveries (Stripe, GitHub, Shopify, Standard Webhooks, Slack, custom HMAC, ...)',
@@ -64,11 +66,22 @@ export class SignedWebhookTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				// Without it n8n answers accepted deliveries with the literal text "firstEntryJson".
-				responseData: '',
 				isFullPath: true,
-				...webhookDescriptionFields({ path: fromParameter('path') }),
+				// Resolved from the parameters without n8n's expression engine, like the path. The
+				// functions are inlined into n8n's templates: they must use nothing from outside.
+				...webhookDescriptionFields({
+					path: fromParameter('path'),
+					// Respond When the Run Finished: n8n answers 200 after a successful run and 500
+					// "Error in workflow" after a failed one.
+					responseMode: fromFunction((parameters) =>
+						parameters.respondWhen === 'whenFinished' ? 'lastNode' : 'onReceived',
+					),
+					// Never echo the run's data to the sender. When received: without a value n8n
+					// answers accepted deliveries with the literal text "firstEntryJson".
+					responseData: fromFunction((parameters) =>
+						parameters.respondWhen === 'whenFinished' ? 'noData' : '',
+					),
+				}),
 			},
 		],
 		properties: signedWebhookTriggerProperties,
@@ -112,24 +125,23 @@ export class SignedWebhookTrigger implements INodeType {
 		const request = this.getRequestObject();
 		const { config, storeBackend, publicUrl, rawBody } = readDeliveryParameters(this);
 		const bytes = await readRawBody(request, config.maxBodyBytes);
-		const decision = !Buffer.isBuffer(bytes)
-			? bytes
-			: await handleDelivery(
-					{
-						rawBody: bytes,
-						headers: request.headers,
-						method: request.method,
-						url: signedUrl(this, publicUrl),
-						ip: request.ip,
-						receivedAtMs,
-					},
-					config,
-					{
-						secrets: async () => await cachedSigningSecrets(this),
-						store: async () => await cachedStore(this, storeBackend),
-						rateLimiter,
-					},
-				);
+		const decision = await handleDelivery(
+			{
+				rawBody: Buffer.isBuffer(bytes) ? bytes : Buffer.alloc(0),
+				readFailure: Buffer.isBuffer(bytes) ? undefined : bytes,
+				headers: request.headers,
+				method: request.method,
+				url: signedUrl(this, publicUrl),
+				ip: request.ip,
+				receivedAtMs,
+			},
+			config,
+			{
+				secrets: async () => await cachedSigningSecrets(this),
+				store: async () => await cachedStore(this, storeBackend),
+				rateLimiter,
+			},
+		);
 
 		logDecision(this, config.scheme.name, decision);
 		return await respond(this, httpAnswer(decision), rawBody?.property);

@@ -9,7 +9,14 @@ import {
 	signatureSchemes,
 	type SignatureEncoding,
 } from '../../lib/signatures';
+import {
+	DEFAULT_INBOX_MAX_ENTRIES,
+	DEFAULT_INBOX_RETENTION_MS,
+} from '../../lib/store/DeliveryInbox';
+import { DEFAULT_ATTEMPTS_RETENTION_MS } from '../../lib/store/IdempotencyStore';
+import type { FieldSource } from '../../lib/envelope';
 import type { DeliveryConfig } from '../../lib/webhook/handleDelivery';
+import type { InboxConfig } from '../../lib/webhook/inboxDelivery';
 import { IpAllowlistError, parseIpAllowlist } from '../../lib/webhook/ipAllowlist';
 import type { BodyFormat } from '../../lib/webhook/parseBody';
 
@@ -33,8 +40,9 @@ export function readDeliveryParameters(context: IWebhookFunctions): DeliveryPara
 	const options = parameter<IDataObject>('deliveryOptions', {});
 	const option = <T>(name: string, fallback: T) => (options[name] as T | undefined) ?? fallback;
 	// Deliveries to the editor's test URL are verified alike but never recorded (README).
-	const deduplicate = parameter('deduplicate', true) && context.getMode() !== 'manual';
-	const eventIdFrom = deduplicate ? parameter<string>('eventIdFrom', 'schemeDefault') : '';
+	const guarantee = context.getMode() === 'manual' ? 'off' : readGuarantee(context);
+	const idSource = guarantee === 'off' ? undefined : readIdSource(context);
+	const namespace = option('dedupNamespace', '') || `webhook:${parameter<string>('path')}`;
 	const timestampChecked = scheme.name !== 'sendgrid' || parameter('checkTimestamp', true);
 
 	return {
@@ -46,18 +54,11 @@ export function readDeliveryParameters(context: IWebhookFunctions): DeliveryPara
 			ipAllowlist: readIpAllowlist(context, option('ipAllowlist', '')),
 			rateLimitPerMinute: option('rateLimitPerMinute', 0),
 			rateLimitKey: `${context.getWorkflow().id}:${context.getNode().id}`,
-			dedup: deduplicate
-				? {
-						namespace: option('dedupNamespace', '') || `webhook:${parameter<string>('path')}`,
-						windowMs: parameter('dedupWindowHours', 24) * 3_600_000,
-						idSource:
-							eventIdFrom === 'header'
-								? { header: [parameter<string>('eventIdHeader')] }
-								: eventIdFrom === 'bodyPath'
-									? { bodyPath: parameter<string>('eventIdBodyPath') }
-									: undefined,
-					}
-				: undefined,
+			dedup:
+				guarantee === 'window'
+					? { namespace, windowMs: parameter('dedupWindowHours', 24) * 3_600_000, idSource }
+					: undefined,
+			inbox: guarantee === 'inbox' ? readInbox(context, namespace, idSource) : undefined,
 			includeHeaders: option('includeHeaders', false),
 		},
 		storeBackend: parameter('storeBackend', 'embedded'),
@@ -65,6 +66,41 @@ export function readDeliveryParameters(context: IWebhookFunctions): DeliveryPara
 		rawBody: option('includeRawBody', false)
 			? { property: option('rawBodyProperty', '') || 'data' }
 			: undefined,
+	};
+}
+
+type Guarantee = 'inbox' | 'window' | 'off';
+
+/** Version 3 names the guarantee; versions 1 and 2 only turn the dedup window on or off. */
+function readGuarantee(context: IWebhookFunctions): Guarantee {
+	const parameter = parameterReader(context);
+	if (context.getNode().typeVersion >= 3) return parameter<Guarantee>('guarantee', 'inbox');
+	return parameter('deduplicate', true) ? 'window' : 'off';
+}
+
+function readIdSource(context: IWebhookFunctions): FieldSource | undefined {
+	const parameter = parameterReader(context);
+	const eventIdFrom = parameter<string>('eventIdFrom', 'schemeDefault');
+	if (eventIdFrom === 'header') return { header: [parameter<string>('eventIdHeader')] };
+	if (eventIdFrom === 'bodyPath') return { bodyPath: parameter<string>('eventIdBodyPath') };
+	return undefined;
+}
+
+function readInbox(
+	context: IWebhookFunctions,
+	namespace: string,
+	idSource: FieldSource | undefined,
+): InboxConfig {
+	const parameter = parameterReader(context);
+	return {
+		namespace,
+		path: parameter<string>('path'),
+		leaseMs: parameter('leaseMinutes', 5) * 60_000,
+		maxAttempts: parameter('maxAttempts', 3),
+		deadLetterRetentionMs: DEFAULT_ATTEMPTS_RETENTION_MS,
+		bounds: { retentionMs: DEFAULT_INBOX_RETENTION_MS, maxEntries: DEFAULT_INBOX_MAX_ENTRIES },
+		whileInProgress: parameter<InboxConfig['whileInProgress']>('whileInProgress', 'conflict'),
+		idSource,
 	};
 }
 

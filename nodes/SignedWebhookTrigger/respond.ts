@@ -29,8 +29,8 @@ export async function respond(
 			request.headers['content-type'],
 		),
 	};
-	const items: INodeExecutionData[] = answer.events.map(({ envelope }) => ({
-		json: envelope as unknown as IDataObject,
+	const items: INodeExecutionData[] = answer.events.map(({ envelope, idempotency }) => ({
+		json: (idempotency ? { ...envelope, idempotency } : envelope) as unknown as IDataObject,
 		...(binary ? { binary } : {}),
 	}));
 	return { workflowData: [items], webhookResponse: answer.body };

@@ -4,10 +4,11 @@ import { N8nInstance, nodeOutput, type CreatedWorkflow } from './harness';
 import { stripeDelivery as signedStripe } from './stripeDelivery';
 
 /**
- * Version 2 of the Signed Webhook Trigger beside version 1, in an n8n that builds expression
+ * Versions 2 and 3 of the Signed Webhook Trigger beside version 1, in an n8n that builds expression
  * isolates only when an expression is evaluated (N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true, the
- * setting version 2 is made for): both verify, deduplicate and run alike; only the answer to a body
- * that is not JSON differs (version 2 lets n8n parse it first).
+ * setting versions 2 and 3 are made for): all verify, deduplicate (version 3 with its Dedup Window
+ * at Receipt guarantee) and run alike; only the answer to a body that is not JSON differs (from
+ * version 2 n8n parses it first).
  */
 
 const SECRET = 'whsec_e2e_versions_secret';
@@ -16,11 +17,12 @@ const TRIGGER = 'Stripe Events';
 const stripeDelivery = (body: string) => signedStripe(body, SECRET);
 
 describe.each([
-	{ typeVersion: 1, malformedStatus: 400 },
-	{ typeVersion: 2, malformedStatus: 422 },
+	{ typeVersion: 1, malformedStatus: 400, parameters: {} },
+	{ typeVersion: 2, malformedStatus: 422, parameters: {} },
+	{ typeVersion: 3, malformedStatus: 422, parameters: { guarantee: 'window' } },
 ])(
 	'Signed Webhook Trigger version $typeVersion with lazy isolate acquisition',
-	({ typeVersion, malformedStatus }) => {
+	({ typeVersion, malformedStatus, parameters }) => {
 		let n8n: N8nInstance;
 		let workflow: CreatedWorkflow;
 		const path = `e2e-version-${typeVersion}`;
@@ -48,7 +50,7 @@ describe.each([
 							typeVersion,
 							position: [0, 0],
 							webhookId: randomUUID(),
-							parameters: { path, scheme: 'stripe' },
+							parameters: { path, scheme: 'stripe', ...parameters },
 							credentials: { webhookSigningSecretApi: { id: 'SECRET', name: credential.name } },
 						},
 					],

@@ -84,17 +84,38 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 		it('is added from the community package and its parameters render', async () => {
 			expect(node.type).toBe(`${PACKAGE}.signedWebhookTrigger`);
 			expect(await unknownNodeWarnings(page)).toEqual([]);
+			// Version 3: Keep and Claim by default, with its lease, attempts and answers.
 			expect(await visibleParameters(page)).toMatchObject({
 				path: 'Path',
 				scheme: 'Scheme',
-				deduplicate: 'Deduplicate Deliveries',
+				guarantee: 'Processing Guarantee',
+				leaseMinutes: 'Lease (Minutes)',
+				maxAttempts: 'Max Attempts',
+				whileInProgress: 'While In Progress',
+				respondWhen: 'Respond',
+				eventIdFrom: 'Event ID From',
+				storeBackend: 'Store',
 				deliveryOptions: 'Options',
 			});
+			expect(await visibleParameters(page)).not.toHaveProperty('deduplicate');
 			expect(await parameterValue(page, 'scheme')).toBe('Standard Webhooks / Svix');
 			expect(await page.getByTestId('node-credentials-slot').innerText()).toContain(
 				'Webhook Signing Secret',
 			);
 			await screenshot(page, 'signed-webhook-trigger');
+		});
+
+		it('shows the dedup window only for Dedup Window at Receipt, and no store when Off', async () => {
+			await selectParameterOption(page, 'guarantee', 'Dedup Window at Receipt');
+			const window = await visibleParameters(page);
+			await selectParameterOption(page, 'guarantee', 'Off');
+			const off = await visibleParameters(page);
+			await selectParameterOption(page, 'guarantee', 'Keep and Claim');
+
+			expect(window).toMatchObject({ dedupWindowHours: 'Deduplication Window (Hours)' });
+			expect(window).not.toHaveProperty('leaseMinutes');
+			expect(off).not.toHaveProperty('storeBackend');
+			expect(off).not.toHaveProperty('eventIdFrom');
 		});
 
 		it('shows the timestamp tolerance and no custom fields for Stripe', async () => {

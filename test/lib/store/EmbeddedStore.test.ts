@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { EmbeddedStore } from '../../../lib/store/EmbeddedStore';
 import { type Clock, type IdempotencyStore, StoreError } from '../../../lib/store/IdempotencyStore';
 import { describeCursorContract } from './cursorContract';
+import { describeInboxContract } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import { T0, describeStoreContract, testClock } from './storeContract';
@@ -26,6 +27,21 @@ const openContractStore = async (clock: Clock, sameDataAs?: IdempotencyStore) =>
 };
 describeStoreContract('embedded', openContractStore);
 describeCursorContract('embedded', openContractStore);
+describeInboxContract('embedded', {
+	makeStore: openContractStore,
+	storedBodies: async (store, _namespace, hash) => {
+		const db = new DatabaseSync(contractPaths.get(store)!, { readOnly: true });
+		try {
+			return (
+				db.prepare('SELECT count(*) AS n FROM inbox_bodies WHERE hash = ?').get(hash) as {
+					n: number;
+				}
+			).n;
+		} finally {
+			db.close();
+		}
+	},
+});
 
 /** The file layout of the release before fencing tokens and crash counts. */
 const PREVIOUS_SCHEMA = `
@@ -206,6 +222,51 @@ describe('EmbeddedStore', () => {
 			expect(await store.evictions()).toBe(1);
 			expect(await store.cursors.read('poll-1')).toEqual({ value: 1, seenIds: [] });
 			expect(await store.cursors.read('poll-2')).toEqual({ value: 2, seenIds: [] });
+			await store.close();
+		});
+
+		it('keeps inbox entries and rejections outside the bound: they have their own', async () => {
+			const path = freshPath();
+			const time = testClock();
+			const store = new EmbeddedStore({ path, maxEntries: 2, clock: time.clock, logger: quiet });
+			await store.markSeen('ns', ['a', 'b'], { ttlMs: 60_000 });
+			const bounds = { retentionMs: 60_000, maxEntries: 3 };
+			for (const eventId of ['e1', 'e2', 'e3', 'e4']) {
+				await store.inbox.keep(
+					'ns',
+					{
+						rawBody: Buffer.from(eventId),
+						events: [
+							{ eventId, eventType: null, scheme: 's', path: 'p', envelope: {}, headers: {} },
+						],
+						receivedAt: time.now(),
+					},
+					bounds,
+				);
+				await store.inbox.recordRejection(
+					'ns',
+					{
+						path: 'p',
+						scheme: 's',
+						reason: 'signatureMismatch',
+						status: 401,
+						at: time.now(),
+						headers: {},
+						bodyPrefix: '',
+						sourceIp: null,
+					},
+					bounds,
+				);
+				time.advance(1);
+			}
+			expect(await store.evictions()).toBe(0);
+			expect(storedEntryCount(path)).toBe(2);
+			expect(await store.inspect('ns', ['a', 'b'])).toEqual([
+				expect.objectContaining({ key: 'a' }),
+				expect.objectContaining({ key: 'b' }),
+			]);
+			expect((await store.inbox.tally('ns', 0)).dropped).toBe(1);
+			expect(await store.inbox.rejections('ns', { limit: 10 })).toHaveLength(3);
 			await store.close();
 		});
 

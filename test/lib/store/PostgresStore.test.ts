@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 
 import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { PostgresStore } from '../../../lib/store/PostgresStore';
 import { closeAllStores } from '../../../lib/store/openStore';
 import { describeCursorContract } from './cursorContract';
+import { describeInboxContract } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -42,6 +43,20 @@ async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
 		await client.end();
 	}
 }
+
+describeInboxContract('postgres', {
+	makeStore: openContractStore,
+	storedBodies: async (_store, _namespace, hash) =>
+		await withClient(
+			async (client) =>
+				(
+					await client.query<{ n: number }>(
+						'SELECT count(*)::int AS n FROM hybrid_sync_keys_inbox_bodies WHERE hash = $1',
+						[hash],
+					)
+				).rows[0].n,
+		),
+});
 
 let legacyTables = 0;
 describeLegacyRecords('postgres', () => ({
@@ -131,6 +146,65 @@ describe('PostgresStore', () => {
 			racers.map(async (store) => store.markSeen('ns', ['same'], { ttlMs: 60_000 })),
 		);
 		expect(outcomes.filter(([outcome]) => outcome.firstSeen)).toHaveLength(1);
+	});
+
+	it('keeps a delivery and claims its event in one statement each (the webhook hot path)', async () => {
+		const time = testClock();
+		const store = open({ table: `hot_${Date.now()}`, clock: time.clock });
+		const keepOne = async (eventId: string) =>
+			await store.inbox.keep(
+				'hot-path',
+				{
+					rawBody: Buffer.from(`{"id":"${eventId}"}`),
+					events: [{ eventId, eventType: 'e', scheme: 's', path: 'p', envelope: {}, headers: {} }],
+					receivedAt: time.now(),
+				},
+				{ retentionMs: 60_000, maxEntries: 100 },
+			);
+		// Creates the tables and runs the first purge, so what follows is the steady state.
+		await keepOne('warm-up');
+		const pool = (store as unknown as { pool: Pool }).pool;
+		const sent = jest.spyOn(pool, 'query');
+		expect((await keepOne('evt_1'))[0].firstReceipt).toBe(true);
+		expect(sent).toHaveBeenCalledTimes(1);
+		await store.claim('hot-path', [{ key: 'evt_1' }], { leaseMs: 60_000 });
+		expect(sent).toHaveBeenCalledTimes(2);
+	});
+
+	it('creates the inbox tables beside the keys table', async () => {
+		const schema = `inbox_${Date.now()}`;
+		await open({ schema, table: 'keys' }).inbox.recordRejection(
+			'ns',
+			{
+				path: 'p',
+				scheme: 's',
+				reason: 'signatureMismatch',
+				status: 401,
+				at: Date.now(),
+				headers: {},
+				bodyPrefix: '',
+				sourceIp: null,
+			},
+			{ retentionMs: 60_000, maxEntries: 10 },
+		);
+		const rows = await withClient(
+			async (client) =>
+				(
+					await client.query(
+						'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1',
+						[schema],
+					)
+				).rows,
+		);
+		expect(rows.map((row) => row.name)).toEqual([
+			'keys',
+			'keys_cursors',
+			'keys_inbox',
+			'keys_inbox_bodies',
+			'keys_inbox_counts',
+			'keys_rejected',
+			'keys_versions',
+		]);
 	});
 
 	it('refuses a table name over 63 bytes', () => {

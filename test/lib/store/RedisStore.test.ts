@@ -4,6 +4,7 @@ import type { Clock } from '../../../lib/store/IdempotencyStore';
 import { RedisStore } from '../../../lib/store/RedisStore';
 import { closeAllStores } from '../../../lib/store/openStore';
 import { describeCursorContract } from './cursorContract';
+import { describeInboxContract } from './inboxContract';
 import { describeLegacyRecords } from './legacyRecords';
 import { describeStoreRaces } from './raceClaims';
 import {
@@ -29,6 +30,17 @@ afterAll(async () => {
 const openContractStore = async (clock: Clock) => new RedisStore({ ...redis.connection, clock });
 describeStoreContract('redis', openContractStore);
 describeCursorContract('redis', openContractStore);
+describeInboxContract('redis', {
+	makeStore: openContractStore,
+	storedBodies: async (_store, namespace, hash) => {
+		const raw = new Redis(redis.connection);
+		try {
+			return await raw.exists(`hybrid-sync:i${namespace.length}:{${namespace}}:b:${hash}`);
+		} finally {
+			raw.disconnect();
+		}
+	},
+});
 
 describeLegacyRecords('redis', () => ({
 	open: async (namespace, records, clock) => {
@@ -88,6 +100,70 @@ describe('RedisStore', () => {
 			await open({ keyPrefix: 'cursor-prefix:' }).cursors.write('poll', { value: 1, seenIds: [] });
 			expect(await raw.keys('cursor-prefix:*')).toEqual(['cursor-prefix:c:poll']);
 			expect(await raw.pttl('cursor-prefix:c:poll')).toBe(-1);
+		} finally {
+			raw.disconnect();
+		}
+	});
+
+	it('keeps a delivery and claims its event in one command each (the webhook hot path)', async () => {
+		const store = open();
+		const keepOne = async (eventId: string) =>
+			await store.inbox.keep(
+				'hot-path',
+				{
+					rawBody: Buffer.from(`{"id":"${eventId}"}`),
+					events: [{ eventId, eventType: 'e', scheme: 's', path: 'p', envelope: {}, headers: {} }],
+					receivedAt: Date.now(),
+				},
+				{ retentionMs: 60_000, maxEntries: 100 },
+			);
+		// Connects and loads the scripts, so what follows is the steady state.
+		await keepOne('warm-up');
+		await store.claim('hot-path', [{ key: 'warm-up' }], { leaseMs: 60_000 });
+		const client = (store as unknown as { client: Redis }).client;
+		const sent = jest.spyOn(client, 'sendCommand');
+		await keepOne('evt_1');
+		expect(sent).toHaveBeenCalledTimes(1);
+		await store.claim('hot-path', [{ key: 'evt_1' }], { leaseMs: 60_000 });
+		expect(sent).toHaveBeenCalledTimes(2);
+		expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
+	});
+
+	it('keeps the inbox under its own key space, with native TTLs', async () => {
+		const raw = new Redis({ ...redis.connection, lazyConnect: true });
+		try {
+			await open({ keyPrefix: 'inbox-prefix:' }).inbox.keep(
+				'orders',
+				{
+					rawBody: Buffer.from('body'),
+					events: [
+						{
+							eventId: 'evt_1',
+							eventType: null,
+							scheme: 's',
+							path: 'p',
+							envelope: {},
+							headers: {},
+						},
+					],
+					receivedAt: Date.now(),
+				},
+				{ retentionMs: 60_000, maxEntries: 100 },
+			);
+			const keys = (await raw.keys('inbox-prefix:*')).sort();
+			expect(keys).toEqual(
+				[
+					'inbox-prefix:i6:{orders}:b:230d8358dc8e8890b4c58deeb62912ee2f20357ae92a5cc861b98e68fe31acb5',
+					'inbox-prefix:i6:{orders}:e:evt_1',
+					'inbox-prefix:i6:{orders}:idx',
+					'inbox-prefix:i6:{orders}:r:230d8358dc8e8890b4c58deeb62912ee2f20357ae92a5cc861b98e68fe31acb5',
+				].sort(),
+			);
+			for (const key of keys) {
+				const ttl = await raw.pttl(key);
+				expect(ttl).toBeGreaterThan(55_000);
+				expect(ttl).toBeLessThanOrEqual(60_000);
+			}
 		} finally {
 			raw.disconnect();
 		}

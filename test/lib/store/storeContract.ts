@@ -761,6 +761,127 @@ export function describeStoreContract(
 			});
 		});
 
+		describe('requeue', () => {
+			const deadLetterOf = async (key: string) => {
+				await claimOne(key);
+				await store.release(ns, [key], { ...RELEASE, maxAttempts: 1 });
+				return (await inspectOne(key))!;
+			};
+
+			it('releases a dead letter with attempts 0 and its history kept; the next claim runs it', async () => {
+				const dead = await deadLetterOf('order-1');
+				expect(dead).toMatchObject({ state: 'deadLetter', attempts: 1, releases: 1 });
+				time.advance(1000);
+				const [requeued] = await store.requeue(ns, ['order-1']);
+				const { completedAt: _completedAt, ...kept } = dead;
+				expect(requeued).toEqual({ ...kept, state: 'released', attempts: 0, updatedAt: T0 + 1000 });
+				expect(await inspectOne('order-1')).toEqual(requeued);
+				const claimed = await store.claim(ns, [{ key: 'order-1' }], { ...LEASE, maxAttempts: 1 });
+				expect(claimed[0]).toMatchObject({
+					status: 'claimed',
+					record: { attempts: 1, releases: 1, crashes: 0 },
+				});
+			});
+
+			it('leaves every other state alone and answers it as found, undefined when absent', async () => {
+				await claimOne('held');
+				await store.complete(ns, [{ key: 'done' }], RETENTION);
+				await claimOne('given-back');
+				await store.release(ns, ['given-back'], RELEASE);
+				const before = await store.inspect(ns, ['held', 'done', 'given-back']);
+				time.advance(1000);
+				expect(await store.requeue(ns, ['held', 'done', 'given-back', 'missing'])).toEqual([
+					...before,
+					undefined,
+				]);
+				expect(await store.inspect(ns, ['held', 'done', 'given-back'])).toEqual(before);
+			});
+
+			it('requeues a key given twice once: the second copy finds it released', async () => {
+				await deadLetterOf('order-1');
+				const [first, second] = await store.requeue(ns, ['order-1', 'order-1']);
+				expect(first).toMatchObject({ state: 'released', attempts: 0 });
+				expect(second).toEqual(first);
+			});
+
+			it('refuses an empty key before writing anything', async () => {
+				await deadLetterOf('order-1');
+				await expect(store.requeue(ns, ['order-1', ''])).rejects.toMatchObject({
+					reason: 'invalidKey',
+				});
+				expect((await inspectOne('order-1'))?.state).toBe('deadLetter');
+			});
+		});
+
+		describe('listKeys', () => {
+			const seed = async () => {
+				await store.claim(ns, [{ key: 'b' }, { key: 'a' }, { key: 'c' }, { key: 'é' }], LEASE);
+				time.advance(1000);
+				await store.complete(ns, [{ key: 'a' }], RETENTION);
+				await store.release(ns, ['c'], RELEASE);
+				await store.markSeen(ns, ['z'], WINDOW);
+			};
+			const keysOf = (page: { records: Array<{ key: string }> }) =>
+				page.records.map((record) => record.key);
+
+			it('lists live records by key in UTF-8 byte order, with the records inspect answers', async () => {
+				await seed();
+				const page = await store.listKeys(ns, { limit: 10 });
+				expect(keysOf(page)).toEqual(['a', 'b', 'c', 'z', 'é']);
+				expect(page.records).toEqual(await store.inspect(ns, keysOf(page)));
+				expect(page.next).toBeUndefined();
+			});
+
+			it('pages with next', async () => {
+				await seed();
+				const first = await store.listKeys(ns, { limit: 2 });
+				expect(keysOf(first)).toEqual(['a', 'b']);
+				expect(first.next).toBe('b');
+				const second = await store.listKeys(ns, { limit: 3, after: first.next });
+				expect(keysOf(second)).toEqual(['c', 'z', 'é']);
+				expect(second.next).toBeUndefined();
+			});
+
+			it('filters by state and by update time', async () => {
+				await seed();
+				expect(keysOf(await store.listKeys(ns, { limit: 10, states: ['inProgress'] }))).toEqual([
+					'b',
+					'é',
+				]);
+				expect(
+					keysOf(await store.listKeys(ns, { limit: 10, states: ['completed', 'released'] })),
+				).toEqual(['a', 'c', 'z']);
+				expect(keysOf(await store.listKeys(ns, { limit: 10, updatedSince: T0 + 1 }))).toEqual([
+					'a',
+					'c',
+					'z',
+				]);
+				const filtered = await store.listKeys(ns, { limit: 1, states: ['inProgress'] });
+				expect(keysOf(filtered)).toEqual(['b']);
+				expect(
+					keysOf(
+						await store.listKeys(ns, { limit: 1, states: ['inProgress'], after: filtered.next }),
+					),
+				).toEqual(['é']);
+			});
+
+			it('leaves out expired records and other namespaces', async () => {
+				await seed();
+				await store.markSeen(`${ns}-other`, ['a'], WINDOW);
+				time.advance(WINDOW.ttlMs);
+				expect(keysOf(await store.listKeys(ns, { limit: 10 }))).toEqual(['a', 'b', 'c', 'é']);
+			});
+
+			it('refuses a limit out of range and an unknown state', async () => {
+				await expect(store.listKeys(ns, { limit: 0 })).rejects.toMatchObject({
+					reason: 'invalidConfig',
+				});
+				await expect(
+					store.listKeys(ns, { limit: 1, states: ['gone' as 'completed'] }),
+				).rejects.toMatchObject({ reason: 'invalidConfig', message: /Unknown key state "gone"/ });
+			});
+		});
+
 		describe('ordering guard (versions)', () => {
 			const VERSION_RETENTION = { retentionMs: 86_400_000 };
 			const record = async (...pairs: Array<[string, number]>) =>

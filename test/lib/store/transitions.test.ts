@@ -9,6 +9,7 @@ import {
 	decideClaim,
 	decideComplete,
 	decideRelease,
+	decideRequeue,
 	leaseRanOut,
 } from '../../../lib/store/transitions';
 
@@ -193,5 +194,47 @@ describe('decideRelease', () => {
 	it('without a token: a lapsed lease is not claimed any more', () => {
 		expect(release(lapsed())).toMatchObject({ status: 'notClaimed', write: false });
 		expect(release(lapsed(), 'token-a').status).toBe('released');
+	});
+});
+
+describe('decideRequeue', () => {
+	const deadLetter = held({
+		state: 'deadLetter',
+		attempts: 3,
+		releases: 2,
+		crashes: 1,
+		completedAt: NOW - 500,
+		leaseExpiresAt: undefined,
+		expiresAt: NOW + RETENTION_MS,
+	});
+
+	it('releases a dead letter with attempts 0, keeping its counters, token and expiry', () => {
+		expect(decideRequeue(deadLetter, NOW)).toEqual({
+			status: 'requeued',
+			write: true,
+			record: {
+				...omit(deadLetter, 'completedAt', 'leaseExpiresAt'),
+				state: 'released',
+				attempts: 0,
+				updatedAt: NOW,
+			},
+		});
+	});
+
+	it.each([
+		['a live claim', held()],
+		['a lapsed claim', lapsed()],
+		['a completed key', held({ state: 'completed', completedAt: NOW - 1 })],
+		['a released key', held({ state: 'released', attempts: 2 })],
+	])('leaves %s as it is', (_label, found) => {
+		expect(decideRequeue(found, NOW)).toEqual({ status: 'untouched', record: found, write: false });
+	});
+
+	it('answers nothing for an absent key', () => {
+		expect(decideRequeue(undefined, NOW)).toEqual({
+			status: 'untouched',
+			record: undefined,
+			write: false,
+		});
 	});
 });

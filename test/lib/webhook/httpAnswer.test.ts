@@ -1,4 +1,7 @@
 import type { EventEnvelope } from '../../../lib/envelope';
+import { describeRecord } from '../../../lib/idempotency/describeRecord';
+import type { KeyRecord } from '../../../lib/store/IdempotencyStore';
+import type { KeptDelivery, RepeatedEvent } from '../../../lib/webhook/inboxDelivery';
 import { bodyReadFailure, readRawBody } from '../../../lib/webhook/rawBody';
 import { decisionLog } from '../../../lib/webhook/decisionLog';
 import { reject } from '../../../lib/webhook/handleDelivery';
@@ -58,6 +61,146 @@ describe('httpAnswer', () => {
 		expect(httpAnswer({ outcome: 'challenge', response: { challenge: 'abc' } }).body).toEqual({
 			challenge: 'abc',
 		});
+	});
+});
+
+describe('httpAnswer in inbox mode', () => {
+	const NOW = Date.parse('2023-11-14T22:13:20.000Z');
+	const record = (key: string, state: KeyRecord['state'], extra: Partial<KeyRecord> = {}) => ({
+		namespace: 'webhook:payments',
+		key,
+		state,
+		attempts: 1,
+		expiresAt: NOW + 86_400_000,
+		updatedAt: NOW,
+		...extra,
+	});
+	const claimedEvent = (id: string) => ({
+		eventId: id,
+		envelope: envelope(id),
+		idempotency: describeRecord(record(id, 'inProgress'), 'claimed', `token-${id}`),
+	});
+	const repeat = (
+		eventId: string,
+		state: RepeatedEvent['state'],
+		extra: Partial<KeyRecord> = {},
+	) => ({
+		eventId,
+		state,
+		record: record(eventId, state, extra),
+	});
+	const kept = (overrides: Partial<KeptDelivery>): KeptDelivery => ({
+		outcome: 'kept',
+		batch: false,
+		claimed: [],
+		repeats: [],
+		whileInProgress: 'conflict',
+		...overrides,
+	});
+
+	it('runs a claimed event and acknowledges it', () => {
+		const event = claimedEvent('evt_1');
+		expect(httpAnswer(kept({ claimed: [event] }))).toEqual({
+			status: 200,
+			headers: {},
+			body: { received: true, id: 'evt_1' },
+			events: [event],
+		});
+	});
+
+	it('answers a completed event as a duplicate with its completion time, running nothing', () => {
+		const answer = httpAnswer(
+			kept({ repeats: [repeat('evt_1', 'completed', { completedAt: NOW })] }),
+		);
+		expect(answer).toEqual({
+			status: 200,
+			headers: {},
+			body: {
+				received: true,
+				duplicate: true,
+				id: 'evt_1',
+				firstSeenAt: '2023-11-14T22:13:20.000Z',
+			},
+			events: [],
+		});
+	});
+
+	it('answers an event another run holds with 409 and the seconds left on its lease', () => {
+		const answer = httpAnswer(
+			kept({ repeats: [repeat('evt_1', 'inProgress')], retryAfterSeconds: 240 }),
+		);
+		expect([answer.status, answer.headers, answer.body.id, answer.events]).toEqual([
+			409,
+			{ 'Retry-After': '240' },
+			'evt_1',
+			[],
+		]);
+	});
+
+	it('answers an event another run holds with 200 when the node says so', () => {
+		const answer = httpAnswer(
+			kept({
+				repeats: [repeat('evt_1', 'inProgress')],
+				retryAfterSeconds: 240,
+				whileInProgress: 'acknowledge',
+			}),
+		);
+		expect([answer.status, answer.headers, answer.body]).toEqual([
+			200,
+			{},
+			{ received: true, inProgress: true, id: 'evt_1' },
+		]);
+	});
+
+	it('acknowledges a dead-lettered event as such and runs nothing', () => {
+		expect(httpAnswer(kept({ repeats: [repeat('evt_1', 'deadLetter')] }))).toMatchObject({
+			status: 200,
+			body: { received: true, deadLetter: true, id: 'evt_1' },
+			events: [],
+		});
+	});
+
+	it('runs the claimed events of a batch and lists the others by state', () => {
+		const event = claimedEvent('e3');
+		const answer = httpAnswer(
+			kept({
+				batch: true,
+				claimed: [event],
+				repeats: [
+					repeat('e1', 'completed'),
+					repeat('e2', 'inProgress'),
+					repeat('e4', 'deadLetter'),
+				],
+				retryAfterSeconds: 60,
+			}),
+		);
+		expect(answer).toEqual({
+			status: 200,
+			headers: {},
+			body: {
+				received: true,
+				ids: ['e3'],
+				duplicateIds: ['e1'],
+				inProgressIds: ['e2'],
+				deadLetterIds: ['e4'],
+			},
+			events: [event],
+		});
+	});
+
+	it('answers a batch with nothing claimed and an event in progress with 409', () => {
+		const answer = httpAnswer(
+			kept({
+				batch: true,
+				repeats: [repeat('e1', 'completed'), repeat('e2', 'inProgress')],
+				retryAfterSeconds: 7,
+			}),
+		);
+		expect([answer.status, answer.headers, answer.body.inProgressIds]).toEqual([
+			409,
+			{ 'Retry-After': '7' },
+			['e2'],
+		]);
 	});
 });
 
@@ -126,6 +269,29 @@ describe('decisionLog', () => {
 		}));
 		const log = decisionLog({ outcome: 'batch', accepted, duplicates: [] });
 		expect([log?.metadata.accepted, (log?.metadata.eventIds as string[]).length]).toEqual([25, 20]);
+	});
+
+	it('logs what inbox mode claimed, and the state of each repeated event', () => {
+		const record = {
+			namespace: 'webhook:payments',
+			key: 'e1',
+			state: 'completed' as const,
+			attempts: 1,
+			expiresAt: 0,
+			updatedAt: 0,
+		};
+		const log = decisionLog({
+			outcome: 'kept',
+			batch: true,
+			claimed: [{ eventId: 'e2', envelope: envelope('e2') }],
+			repeats: [{ eventId: 'e1', state: 'completed', record }],
+			whileInProgress: 'conflict',
+		});
+		expect(log).toEqual({
+			level: 'info',
+			message: 'Signed webhook kept in the inbox',
+			metadata: { claimed: 1, repeats: 1, eventIds: ['e2'], repeatedEvents: ['e1: completed'] },
+		});
 	});
 
 	it('logs the ids of a batch, and nothing for a handshake', () => {

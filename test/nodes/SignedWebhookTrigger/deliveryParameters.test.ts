@@ -6,17 +6,81 @@ import { readDeliveryParameters } from '../../../nodes/SignedWebhookTrigger/deli
 function fakeContext(
 	parameters: Record<string, unknown>,
 	mode: WorkflowExecuteMode = 'webhook',
+	typeVersion = 2,
 ): IWebhookFunctions {
 	return {
 		getNodeParameter: (name: string, fallback?: unknown) =>
 			name in parameters ? parameters[name] : fallback,
 		getMode: () => mode,
 		getWorkflow: () => ({ id: 'wf-1', active: true }),
-		getNode: () => ({ id: 'node-1', name: 'Signed Webhook Trigger' }),
+		getNode: () => ({ id: 'node-1', name: 'Signed Webhook Trigger', typeVersion }),
 	} as unknown as IWebhookFunctions;
 }
 
 const stripe = { path: 'payments', scheme: 'stripe' };
+
+describe('readDeliveryParameters, version 3', () => {
+	const version3 = (parameters: Record<string, unknown>, mode: WorkflowExecuteMode = 'webhook') =>
+		readDeliveryParameters(fakeContext(parameters, mode, 3)).config;
+
+	it('keeps and claims by default, in the namespace Idempotency Check is given, 5-minute lease, 3 attempts', () => {
+		expect([version3(stripe).inbox, version3(stripe).dedup]).toEqual([
+			{
+				namespace: 'webhook:payments',
+				path: 'payments',
+				leaseMs: 300_000,
+				maxAttempts: 3,
+				deadLetterRetentionMs: 30 * 86_400_000,
+				bounds: { retentionMs: 7 * 86_400_000, maxEntries: 100_000 },
+				whileInProgress: 'conflict',
+				idSource: undefined,
+			},
+			undefined,
+		]);
+	});
+
+	it('reads Lease, Max Attempts, While In Progress, the namespace and the event id source', () => {
+		const inbox = version3({
+			...stripe,
+			leaseMinutes: 0.5,
+			maxAttempts: 5,
+			whileInProgress: 'acknowledge',
+			eventIdFrom: 'bodyPath',
+			eventIdBodyPath: 'data.object.id',
+			deliveryOptions: { dedupNamespace: 'stripe-events' },
+		}).inbox;
+		expect(inbox).toMatchObject({
+			namespace: 'stripe-events',
+			leaseMs: 30_000,
+			maxAttempts: 5,
+			whileInProgress: 'acknowledge',
+			idSource: { bodyPath: 'data.object.id' },
+		});
+	});
+
+	it("keeps today's dedup window at receipt as an option", () => {
+		const config = version3({ ...stripe, guarantee: 'window', dedupWindowHours: 2 });
+		expect([config.dedup, config.inbox]).toEqual([
+			{ namespace: 'webhook:payments', windowMs: 7_200_000, idSource: undefined },
+			undefined,
+		]);
+	});
+
+	it('neither keeps nor deduplicates when the guarantee is Off, nor for the editor test URL', () => {
+		const off = version3({ ...stripe, guarantee: 'off' });
+		const manual = version3(stripe, 'manual');
+		expect([off.dedup, off.inbox, manual.dedup, manual.inbox]).toEqual([
+			undefined,
+			undefined,
+			undefined,
+			undefined,
+		]);
+	});
+
+	it('ignores a Deduplicate Deliveries value left from version 2', () => {
+		expect(version3({ ...stripe, deduplicate: false }).inbox).toBeDefined();
+	});
+});
 
 describe('readDeliveryParameters', () => {
 	it('deduplicates production deliveries under the path, for 24 hours by default', () => {
