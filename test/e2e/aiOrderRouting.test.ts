@@ -37,6 +37,7 @@ import {
 	SHOP_PLACEHOLDER,
 	SLACK_PLACEHOLDER,
 	startSlack,
+	startedRun,
 } from './orderIntakeSweep';
 
 /**
@@ -216,7 +217,7 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 	let openAi: MockOpenAiApi;
 	let slack: RecordingEndpoint;
 	let intake: Awaited<ReturnType<typeof publishAiIntake>>;
-	const answers: Array<{ status: number }> = [];
+	const answers: Array<{ status: number; body: unknown }> = [];
 
 	const deliver = async (order: ShopOrder, webhookPath = 'shop-orders-create') => {
 		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
@@ -273,11 +274,16 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			const first = [...scripted.keys()];
 			await Promise.all(first.map(async (order) => await deliver(order)));
 			await n8n.waitForExecutions(intake.id, first.length, WAIT_MS);
-			// Shopify's retries of every order, after each was approved.
+			// Shopify's retries of every order, after each was approved: answered as duplicates by
+			// the trigger, which kept and claimed each order before answering; no run.
 			await Promise.all(first.map(async (order) => await deliver(order)));
-			const runs = await n8n.waitForExecutions(intake.id, 2 * first.length, WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, first.length, WAIT_MS);
 
 			expect(answers.filter((reply) => reply.status !== 200)).toEqual([]);
+			expect(answers.slice(first.length).map((reply) => reply.body)).toEqual(
+				first.map(() => expect.objectContaining({ received: true, duplicate: true })),
+			);
+			expect(runs).toHaveLength(first.length);
 			const executions = await details(runs);
 			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
 			expect(approvalsOf(first)).toHaveLength(first.length);
@@ -325,18 +331,17 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			expect(slowCall?.status).toBe(0);
 			expect(bodyOf(autoSlow)?.modelReason).toMatch(/timed out|timeout/i);
 
-			// One model call per order, none for the retries, which stopped at Claim Order as
-			// Duplicate carrying the stored routing.
+			// One model call per order, none for the retries. Each order was completed with the
+			// routing as its result, under the token of the trigger's claim (no Claim node after it).
 			expect(callsFor(first)).toEqual(Object.fromEntries(first.map((order) => [order.name, 1])));
-			const duplicates = executions.flatMap((execution) =>
-				outputItems(execution, 'Claim Order', 1),
+			const done = executions.flatMap((execution) => outputItems(execution, 'Mark Order Done'));
+			expect(done.map(keyOf).sort()).toEqual(first.map(idOf).sort());
+			expect(done.map((item) => (item.idempotency as IDataObject).result)).toEqual(
+				first.map(() => expect.objectContaining({ modelUsed: expect.any(Boolean) })),
 			);
-			expect(duplicates.map(keyOf).sort()).toEqual(first.map(idOf).sort());
-			expect(duplicates.map((item) => JSON.stringify(item.idempotency))).toEqual(
-				first.map(() => expect.stringContaining('"modelUsed"')),
-			);
-			const claimTokens = keyTokens(executions, 'Claim Order');
-			expect(keyTokens(executions, 'Mark Order Done').sort()).toEqual(claimTokens);
+			const claimTokens = keyTokens(executions, 'Shopify Order Created');
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(keyTokens(executions, 'Mark Order Done').sort()).toEqual(claimTokens.sort());
 		},
 		2 * WAIT_MS,
 	);
@@ -368,8 +373,8 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 					modelUsed: true,
 				}),
 			);
-			// The retry claimed the order again and read the first run's answer back.
-			expect(outputItems(retry, 'Claim Order').map(keyOf)).toEqual([idOf(autoGivenBack)]);
+			// The retry claimed the order again (the trigger) and read the first run's answer back.
+			expect(outputItems(retry, 'Shopify Order Created').map(keyOf)).toEqual([idOf(autoGivenBack)]);
 			expect(retry.data.resultData.runData['Ask the Model']).toBeUndefined();
 			expect(outputItems(retry, 'Routed Before?')).toEqual([
 				expect.objectContaining({
@@ -433,14 +438,14 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 				),
 				4,
 			);
-			await n8n.waitForExecutions(intake.id, runsBefore + answers.length - answersBefore, WAIT_MS);
+			await n8n.waitForExecutions(intake.id, runsBefore + delivered.length, WAIT_MS);
 			// Shopify's retries of the others, after their first delivery was approved.
 			await inPool(
 				retriedLater.map((order) => async () => await deliver(order)),
 				4,
 			);
-			const accepted = answers.length - answersBefore;
-			await n8n.waitForExecutions(intake.id, runsBefore + accepted, WAIT_MS);
+			const started = answers.slice(answersBefore).filter(startedRun).length;
+			await n8n.waitForExecutions(intake.id, runsBefore + started, WAIT_MS);
 
 			const sweep = await publishSweepSoon(n8n, nightlyFor(intake, shop, slack));
 			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
@@ -454,14 +459,24 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			}).toEqual({ status: 'success', error: undefined, recovered: lost.map(idOf).sort() });
 			const runs = await n8n.waitForExecutions(
 				intake.id,
-				runsBefore + accepted + lost.length,
+				runsBefore + started + lost.length,
 				WAIT_MS,
 			);
 
+			// Every delivery acknowledged; one run per order: a twin delivered at the same moment
+			// found the order in progress, a later retry found it approved.
 			expect(answers.slice(answersBefore).filter((reply) => reply.status !== 200)).toEqual([]);
-			expect(accepted).toBe(2 * delivered.length);
-			const executions = await details(runs.slice(0, accepted + lost.length));
+			expect(answers.length - answersBefore).toBe(2 * delivered.length);
+			expect(started).toBe(delivered.length);
+			const executions = await details(runs.slice(0, started + lost.length));
 			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+			expect(
+				countBy(
+					executions.flatMap((execution) =>
+						outputItems(execution, 'Shopify Order Created').map(keyOf),
+					),
+				),
+			).toEqual(Object.fromEntries(delivered.map((order) => [idOf(order), 1])));
 			const recovered = executions.flatMap((execution) =>
 				outputItems(execution, 'Order From Sweep').map((item) => String(item.orderId)),
 			);

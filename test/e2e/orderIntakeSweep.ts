@@ -24,6 +24,15 @@ export const SLACK_PLACEHOLDER = 'https://slack.com';
 /** How far ahead of publishing the sweep's nightly time is set; publishing takes about a second. */
 const SWEEP_LEAD_MS = 30_000;
 
+/**
+ * Whether a delivery's answer started a run: the Keep and Claim trigger claimed it. A repeat of an
+ * order approved (`duplicate`) or in progress (`inProgress`) is acknowledged and starts nothing.
+ */
+export function startedRun({ status, body }: { status: number; body: unknown }): boolean {
+	const repeat = body as { duplicate?: boolean; inProgress?: boolean };
+	return status === 200 && !repeat.duplicate && !repeat.inProgress;
+}
+
 /** Runs the tasks with at most `size` in flight. */
 export async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promise<void> {
 	let next = 0;

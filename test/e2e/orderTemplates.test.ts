@@ -43,6 +43,7 @@ import {
 	SHOP_PLACEHOLDER,
 	SLACK_PLACEHOLDER,
 	startSlack,
+	startedRun,
 	usesShopToken,
 } from './orderIntakeSweep';
 
@@ -57,6 +58,8 @@ import {
  * the same moment, 10 as later retries), arrive shuffled, and one approval call fails once before
  * Shopify retries it. Then one sweep. Then a few orders placed now, half of them lost, which the
  * poll must catch. Every order must be approved exactly once, on the branch its data dictates.
+ * The webhook's orders are claimed by the trigger itself (version 3, Keep and Claim): a repeat of
+ * an order approved or in progress is acknowledged and starts no run.
  *
  * The poll does not race the sweep for the 200: it starts from the moment it is published ("Start
  * From Now", 5 minutes of lookback), and they were all placed an hour or more before that. So the
@@ -214,8 +217,8 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		});
 		answers.push(await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery));
 	};
-	/** The trigger does not deduplicate (Claim Order does): one run per accepted delivery. */
-	const accepted = () => answers.filter((answer) => answer.status === 200).length;
+	/** One run per delivery the trigger claimed; repeats are acknowledged and start nothing. */
+	const started = () => answers.filter(startedRun).length;
 	const approvedBranches = () => {
 		const branches: Record<string, ApprovalBranch[]> = {};
 		for (const { orderId, branch } of shop.approvals) (branches[orderId] ??= []).push(branch);
@@ -264,13 +267,13 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				),
 				6,
 			);
-			await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+			await n8n.waitForExecutions(intake.id, started(), WAIT_MS);
 			// Shopify's retries, after the first attempts finished: failsOnce's run gave it back.
 			await inPool(
 				[...retriedLater, failsOnce].map((order) => async () => await deliver(order)),
 				6,
 			);
-			const runs = await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, started(), WAIT_MS);
 
 			expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
 			expect(answers).toHaveLength(delivered.length + twiceAtOnce.size + retriedLater.length + 1);
@@ -282,28 +285,31 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(failedCalls.map((request) => request.status)).toEqual([503]);
 
 			const executions = await details(runs);
-			expect(executions).toHaveLength(accepted());
+			expect(executions).toHaveLength(started());
 			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
-			const claimedNew = executions.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			const claimedNew = executions.flatMap((execution) =>
+				outputItems(execution, 'Shopify Order Created'),
+			);
 			expect(countBy(claimedNew.map(keyOf))).toEqual({
 				...Object.fromEntries(delivered.map((order) => [idOf(order), 1])),
 				[idOf(failsOnce)]: 2,
 			});
-			// Duplicate (already done) or In Progress (the twin is running): neither goes on.
-			const turnedAway = executions.flatMap((execution) => [
-				...outputItems(execution, 'Claim Order', 1),
-				...outputItems(execution, 'Claim Order', 2),
-			]);
-			expect(sorted(turnedAway.map(keyOf))).toEqual(
+			// Duplicate (already done) or In Progress (the twin is running): acknowledged by the
+			// trigger, which kept and claimed the order before answering, and no run started.
+			const turnedAway = answers.filter((answer) => !startedRun(answer));
+			expect(sorted(turnedAway.map((answer) => String((answer.body as IDataObject).id)))).toEqual(
 				sorted([...twiceAtOnce, ...retriedLater].map(idOf)),
 			);
 			const givenBack = executions.flatMap((execution) =>
 				outputItems(execution, 'Give Order Back'),
 			);
 			expect(givenBack.map(keyOf)).toEqual([idOf(failsOnce)]);
-			// Every claim was finished with its own fencing token, read from the claim across the
-			// HTTP nodes that replaced the item.
-			const claimTokens = keyTokens(executions, 'Claim Order');
+			// Every claim (the trigger's: no Claim node on the webhook path) was finished with its own
+			// fencing token, read from the claim across the HTTP nodes that replaced the item.
+			expect(
+				executions.filter((execution) => execution.data.resultData.runData['Claim Order']),
+			).toEqual([]);
+			const claimTokens = keyTokens(executions, 'Shopify Order Created');
 			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
 			expect(
 				[
@@ -318,7 +324,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	it(
 		'sweeps once at night: recovers the 5 % the webhooks lost through the intake, once each, and alerts',
 		async () => {
-			const runsBefore = accepted();
+			const runsBefore = started();
 			const sweep = await publishSweepSoon(n8n, nightly);
 			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
 			const execution = await n8n.getExecution(sweepRun.id);
@@ -409,34 +415,46 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 
 			shop.insert(placedNow);
 			// Two webhooks race the poll; the other two are lost (for now).
+			const answersBefore = answers.length;
 			await Promise.all(placedNow.slice(0, 2).map(deliver));
 			await waitFor(
 				'the poll to be answered the 4 new orders',
 				() => placedNow.every((order) => answeredToPoll().has(order.id)),
 				WAIT_MS,
 			);
-			// The two webhook runs and the poll's one run: all four came in one answer.
-			await n8n.waitForExecutions(intake.id, runsBefore + 3, WAIT_MS);
-			// Shopify delivers one lost webhook after all, late.
+			// The webhook runs (a webhook that came after the poll claimed its order started none)
+			// and the poll's one run: all four came in one answer.
+			const webhookRuns = answers.slice(answersBefore).filter(startedRun).length;
+			await n8n.waitForExecutions(intake.id, runsBefore + webhookRuns + 1, WAIT_MS);
+			// Shopify delivers one lost webhook after all, late: the poll's run approved it.
 			await deliver(lateWebhook);
-			const runs = await n8n.waitForExecutions(intake.id, runsBefore + 4, WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, runsBefore + webhookRuns + 1, WAIT_MS);
 
-			expect(runs).toHaveLength(runsBefore + 4);
+			expect(runs).toHaveLength(runsBefore + webhookRuns + 1);
+			expect(answers[answers.length - 1]).toEqual({
+				status: 200,
+				body: expect.objectContaining({ duplicate: true, id: idOf(lateWebhook) }),
+			});
 			expect(approvedBranches()).toEqual(onceOnItsBranch([...orders, ...placedNow]));
-			const newRuns = await details(runs.slice(0, 4));
+			const newRuns = await details(runs.slice(0, webhookRuns + 1));
 			expect(newRuns.filter((execution) => execution.status !== 'success')).toEqual([]);
-			const claimedNew = newRuns.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			// Claimed once each: by the trigger (the webhook came first) or by the poll's Claim Order.
+			const claimNodes = ['Shopify Order Created', 'Claim Order'];
+			const claimedNew = newRuns.flatMap((execution) =>
+				claimNodes.flatMap((node) => outputItems(execution, node)),
+			);
 			expect(countBy(claimedNew.map(keyOf))).toEqual(
 				Object.fromEntries(placedNow.map((order) => [idOf(order), 1])),
 			);
-			const cameVia = Object.fromEntries(claimedNew.map((item) => [keyOf(item), item.receivedVia]));
+			const cameVia = Object.fromEntries(
+				claimedNew.map((item) => [keyOf(item), item.receivedVia ?? item.source]),
+			);
 			expect(cameVia[idOf(lateWebhook)]).toBe('poll');
 			expect(cameVia[idOf(neverDelivered)]).toBe('poll');
-			const lateRun = newRuns.find((execution) => execution.id === runs[0].id)!;
-			expect(outputItems(lateRun, 'Claim Order', 1).map(keyOf)).toEqual([idOf(lateWebhook)]);
-			// The poll's run completed its orders with its claim's tokens too.
-			expect(keyTokens(newRuns, 'Mark Order Done')).toEqual(keyTokens(newRuns, 'Claim Order'));
-			expect(keyTokens(newRuns, 'Claim Order').filter((line) => line.endsWith(' -'))).toEqual([]);
+			// Every run completed its orders with its claim's tokens.
+			const claimTokens = claimNodes.flatMap((node) => keyTokens(newRuns, node));
+			expect(keyTokens(newRuns, 'Mark Order Done').sort()).toEqual(claimTokens.sort());
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
 		},
 		2 * WAIT_MS,
 	);
@@ -770,7 +788,7 @@ describe('the nightly sweep, when one recovered order fails in the intake', () =
  * claimed the order and finished it, then the slow run goes on. Its Mark Order Done must change
  * nothing and say so: the order leaves by Lost Claim to Slack. The slowness is made exact instead of
  * timed: the intake's copy waits after Post Approval until the test resumes it (a Wait node, as n8n
- * resumes one through its waiting webhook), and Claim Order's lease is cut to its minimum.
+ * resumes one through its waiting webhook), and the trigger's lease is cut to its minimum.
  */
 describe('a run that lost its claim to a later one', () => {
 	const HOLD_NODE = 'Held Until Resumed';
@@ -784,9 +802,9 @@ describe('a run that lost its claim to a later one', () => {
 	let slack: RecordingEndpoint;
 	let intake: CreatedWorkflow;
 
-	/** Claim Order's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
+	/** The trigger's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
 	const slowAfterApproval = (template: WorkflowDefinition): WorkflowDefinition => {
-		const shortLease = patchNode(template, 'Claim Order', (node) => ({
+		const shortLease = patchNode(template, 'Shopify Order Created', (node) => ({
 			...node,
 			parameters: { ...node.parameters, leaseMinutes: 0.01 },
 		}));
@@ -864,7 +882,7 @@ describe('a run that lost its claim to a later one', () => {
 	it('leaves the later run its completion and alerts on the overtaken one', async () => {
 		await deliver();
 		const [slow] = await waitingRuns(1);
-		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Claim Order');
+		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Shopify Order Created');
 		const leaseEnds = Date.parse(String((claim.idempotency as IDataObject).leaseExpiresAt));
 		await waitFor("the slow run's lease to run out", () => Date.now() > leaseEnds, WAIT_MS);
 
@@ -888,9 +906,13 @@ describe('a run that lost its claim to a later one', () => {
 			n8n.getExecution(slow.id),
 			n8n.getExecution(fast.id),
 		]);
-		expect(keyTokens([fastRun], 'Mark Order Done')).toEqual(keyTokens([fastRun], 'Claim Order'));
+		expect(keyTokens([fastRun], 'Mark Order Done')).toEqual(
+			keyTokens([fastRun], 'Shopify Order Created'),
+		);
 		expect(outputItems(slowRun, 'Mark Order Done')).toEqual([]);
-		expect(keyTokens([slowRun], 'Mark Order Done', 1)).toEqual(keyTokens([slowRun], 'Claim Order'));
+		expect(keyTokens([slowRun], 'Mark Order Done', 1)).toEqual(
+			keyTokens([slowRun], 'Shopify Order Created'),
+		);
 		expect(outputItems(slowRun, 'Mark Order Done', 1)).toEqual([
 			expect.objectContaining({ idempotency: expect.objectContaining({ status: 'lostClaim' }) }),
 		]);
