@@ -16,6 +16,7 @@ import {
 	type ShopOrder,
 } from '../support/mockShopApi';
 import { countBy, rulesBranch } from '../support/orderRules';
+import type { RecordingEndpoint } from '../support/recordingEndpoint';
 import {
 	keyTokens,
 	loadTemplate,
@@ -27,6 +28,17 @@ import {
 	type ExecutionDetail,
 	type WorkflowDefinition,
 } from './harness';
+import {
+	APPROVALS_PLACEHOLDER,
+	inPool,
+	nightlyFor,
+	publishSweepSoon,
+	seededShuffle,
+	SHOP_PLACEHOLDER,
+	SLACK_PLACEHOLDER,
+	startSlack,
+	startedRun,
+} from './orderIntakeSweep';
 
 /**
  * The order intake with AI-assisted routing (templates/hybrid-order-intake-ai.json), published in a
@@ -34,16 +46,16 @@ import {
  * answers each order as the test scripts it: escalate, agree, try to relax the rules, answer
  * malformed or outside the schema, answer too late, fail. The rules must stay in charge: the
  * approved branch is the stricter of the rules' and the model's, and every unusable answer leaves
- * the rules' branch. Each order is approved once and the model asked once per order, however often
- * Shopify delivers it.
+ * the rules' branch. Each order is approved once and the model asked at most once per order, however
+ * often Shopify delivers it, whether its run was given back after the model answered, or its
+ * webhook was lost and the nightly sweep (templates/nightly-reconciliation.json) recovered it.
  *
  * Only placeholders change (addresses, credentials) and, for test speed, the model's timeout: 3 s
- * instead of 20 s, with the slow answer 8 s late. The last test publishes a second copy with the
- * step turned off as the notes say (Ask the Model disabled), on its own webhook path.
+ * instead of 20 s, with the slow answer 8 s late, and the sweep's nightly time (a moment during the
+ * test). One test publishes a second copy with the step turned off as the notes say (Ask the Model
+ * disabled), on its own webhook path.
  */
 
-const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
-const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
 const SIGNING_SECRET = 'shpss_e2e_ai_routing_secret';
 const ACCESS_TOKEN = 'shpat_e2e_ai_routing_token';
 const APPROVAL_TOKEN = 'e2e_ai_routing_approval_token';
@@ -70,10 +82,9 @@ const orderNameIn = (call: ChatCall) => /^Order (#\d+):/.exec(call.prompt)?.[1];
 /** The AI intake as a user sets it up, with the model's credential pointing at the local server. */
 async function publishAiIntake(
 	n8n: N8nInstance,
-	shop: MockShopApi,
-	openAi: MockOpenAiApi,
+	{ shop, openAi, slack }: { shop: MockShopApi; openAi: MockOpenAiApi; slack: RecordingEndpoint },
 	edit: (template: WorkflowDefinition) => WorkflowDefinition = (template) => template,
-): Promise<{ id: string }> {
+): Promise<{ id: string; credentials: Record<string, CreatedCredential> }> {
 	const credentials: Record<string, CreatedCredential> = {
 		SIGNING_SECRET: await n8n.createCredential({
 			name: 'Shopify webhook secret',
@@ -110,6 +121,7 @@ async function publishAiIntake(
 		loadTemplate('hybrid-order-intake-ai.json', {
 			[SHOP_PLACEHOLDER]: shop.url,
 			[APPROVALS_PLACEHOLDER]: shop.url,
+			[SLACK_PLACEHOLDER]: slack.url,
 		}),
 		'Routing Model',
 		(node) => ({
@@ -134,25 +146,14 @@ async function publishAiIntake(
 		template = withCredential(template, uses[placeholder], placeholder, credential);
 	const workflow = await n8n.createWorkflow(edit(template), credentials);
 	await n8n.activateWorkflow(workflow);
-	return workflow;
-}
-
-/** Each order delivered twice at the same moment, a few orders at a time. */
-async function inPairs(
-	orders: ShopOrder[],
-	deliver: (order: ShopOrder) => Promise<void>,
-	inFlight = 4,
-): Promise<void> {
-	for (let start = 0; start < orders.length; start += inFlight)
-		await Promise.all(
-			orders.slice(start, start + inFlight).flatMap((order) => [deliver(order), deliver(order)]),
-		);
+	return { ...workflow, credentials };
 }
 
 describe('order intake with AI-assisted routing in a real n8n', () => {
-	const orders = sampleOrders(70, { startMs: Date.now() - 3_600_000, stepMs: 1000, seed: 14 });
+	const shuffle = seededShuffle(14);
+	const orders = sampleOrders(215, { startMs: Date.now() - 3_600_000, stepMs: 1000, seed: 14 });
 	const on = (branch: ApprovalBranch) => orders.filter((order) => rulesBranch(order) === branch);
-	const [autoEscalated, autoAgreed, autoMalformed, autoSlow] = on('auto');
+	const [autoEscalated, autoAgreed, autoMalformed, autoSlow, autoGivenBack] = on('auto');
 	const [managerEscalated, managerRelaxed, managerOffSchema] = on('manager');
 	const [financeRelaxed, financeFailed] = on('finance');
 	/** What the model answers for each scripted order, and the branch that must be approved. */
@@ -185,9 +186,15 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			{ reply: { status: 500, error: 'The server had an error' }, approved: 'finance' },
 		],
 	]);
-	const unscripted = orders.filter((order) => !scripted.has(order));
-	const twiceDelivered = unscripted.slice(0, 50);
-	const stepOff = unscripted.slice(50, 55);
+	const unscripted = orders.filter((order) => !scripted.has(order) && order !== autoGivenBack);
+	const twoHundred = unscripted.slice(0, 200);
+	const stepOff = unscripted.slice(200);
+	// Of the 200, lost webhooks (5 %, the sweep's share); of the rest, half delivered twice at the
+	// same moment, half retried later.
+	const picked = shuffle(twoHundred);
+	const lost = picked.slice(0, 10);
+	const twiceAtOnce = new Set(picked.slice(10, 105));
+	const retriedLater = picked.slice(105);
 	/**
 	 * The model for the other orders: every third escalates to finance, every third tries to
 	 * auto-approve, the rest agree with the rules.
@@ -197,14 +204,20 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 	const replyFor = (call: ChatCall): ChatReply => {
 		const order = orders.find((candidate) => candidate.name === orderNameIn(call));
 		if (!order) return { status: 400, error: `No order in the prompt: ${call.prompt}` };
+		// Asked a second time, the model would change its mind: a retry must not ask.
+		if (order === autoGivenBack)
+			return callsFor([order])[order.name] === 1
+				? answer('finance', 'Shipping address is a parcel locker abroad')
+				: answer('auto', 'Asked again, now it looks fine');
 		return scripted.get(order)?.reply ?? answer(modelSays(order), 'Scripted by the test');
 	};
 
 	let n8n: N8nInstance;
 	let shop: MockShopApi;
 	let openAi: MockOpenAiApi;
-	let intake: { id: string };
-	const answers: Array<{ status: number }> = [];
+	let slack: RecordingEndpoint;
+	let intake: Awaited<ReturnType<typeof publishAiIntake>>;
+	const answers: Array<{ status: number; body: unknown }> = [];
 
 	const deliver = async (order: ShopOrder, webhookPath = 'shop-orders-create') => {
 		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
@@ -214,9 +227,13 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 	};
 	const details = async (runs: Array<{ id: string }>): Promise<ExecutionDetail[]> => {
 		const result: ExecutionDetail[] = [];
-		for (const run of runs) result.push(await n8n.getExecution(run.id));
+		await inPool(
+			runs.map((run) => async () => result.push(await n8n.getExecution(run.id))),
+			4,
+		);
 		return result;
 	};
+	const intakeRuns = async () => (await n8n.listExecutions(intake.id)).length;
 	const approvalsOf = (some: ShopOrder[]) => {
 		const ids = new Set(some.map(idOf));
 		return shop.approvals.filter((approval) => ids.has(approval.orderId));
@@ -234,18 +251,20 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			approvalToken: APPROVAL_TOKEN,
 		});
 		openAi = await startMockOpenAiApi({ apiKey: OPENAI_KEY, reply: replyFor });
+		slack = await startSlack();
 		n8n = await N8nInstance.start();
-		intake = await publishAiIntake(n8n, shop, openAi);
+		intake = await publishAiIntake(n8n, { shop, openAi, slack });
 	}, WAIT_MS);
 
 	afterAll(async () => {
 		await n8n?.stop();
 		await shop?.close();
 		await openAi?.close();
+		await slack?.close();
 	});
 
 	it('has an order for every scripted case', () => {
-		expect([...scripted.keys()].every(Boolean)).toBe(true);
+		expect([...scripted.keys(), autoGivenBack].every(Boolean)).toBe(true);
 		expect(stepOff).toHaveLength(5);
 	});
 
@@ -255,11 +274,16 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			const first = [...scripted.keys()];
 			await Promise.all(first.map(async (order) => await deliver(order)));
 			await n8n.waitForExecutions(intake.id, first.length, WAIT_MS);
-			// Shopify's retries of every order, after each was approved.
+			// Shopify's retries of every order, after each was approved: answered as duplicates by
+			// the trigger, which kept and claimed each order before answering; no run.
 			await Promise.all(first.map(async (order) => await deliver(order)));
-			const runs = await n8n.waitForExecutions(intake.id, 2 * first.length, WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, first.length, WAIT_MS);
 
 			expect(answers.filter((reply) => reply.status !== 200)).toEqual([]);
+			expect(answers.slice(first.length).map((reply) => reply.body)).toEqual(
+				first.map(() => expect.objectContaining({ received: true, duplicate: true })),
+			);
+			expect(runs).toHaveLength(first.length);
 			const executions = await details(runs);
 			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
 			expect(approvalsOf(first)).toHaveLength(first.length);
@@ -307,61 +331,71 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 			expect(slowCall?.status).toBe(0);
 			expect(bodyOf(autoSlow)?.modelReason).toMatch(/timed out|timeout/i);
 
-			// One model call per order, none for the retries, which stopped at Claim Order as
-			// Duplicate carrying the stored routing.
+			// One model call per order, none for the retries. Each order was completed with the
+			// routing as its result, under the token of the trigger's claim (no Claim node after it).
 			expect(callsFor(first)).toEqual(Object.fromEntries(first.map((order) => [order.name, 1])));
-			const duplicates = executions.flatMap((execution) =>
-				outputItems(execution, 'Claim Order', 1),
+			const done = executions.flatMap((execution) => outputItems(execution, 'Mark Order Done'));
+			expect(done.map(keyOf).sort()).toEqual(first.map(idOf).sort());
+			expect(done.map((item) => (item.idempotency as IDataObject).result)).toEqual(
+				first.map(() => expect.objectContaining({ modelUsed: expect.any(Boolean) })),
 			);
-			expect(duplicates.map(keyOf).sort()).toEqual(first.map(idOf).sort());
-			expect(duplicates.map((item) => JSON.stringify(item.idempotency))).toEqual(
-				first.map(() => expect.stringContaining('"modelUsed"')),
-			);
-			const claimTokens = keyTokens(executions, 'Claim Order');
-			expect(keyTokens(executions, 'Mark Order Done').sort()).toEqual(claimTokens);
+			const claimTokens = keyTokens(executions, 'Shopify Order Created');
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
+			expect(keyTokens(executions, 'Mark Order Done').sort()).toEqual(claimTokens.sort());
 		},
 		2 * WAIT_MS,
 	);
 
 	it(
-		'approves 50 orders delivered twice at once exactly once each, asking the model once per order',
+		'asks the model once for an order given back after it answered; the retry is routed on the kept answer',
 		async () => {
-			const runsBefore = (await n8n.listExecutions(intake.id)).length;
-			await inPairs(twiceDelivered, deliver);
-			const runs = await n8n.waitForExecutions(
-				intake.id,
-				runsBefore + 2 * twiceDelivered.length,
-				WAIT_MS,
-			);
+			const runsBefore = await intakeRuns();
+			shop.failApprovals(idOf(autoGivenBack), 1, 503);
+			await deliver(autoGivenBack);
+			await n8n.waitForExecutions(intake.id, runsBefore + 1, WAIT_MS);
+			// Shopify's retry, after the first run gave the order back.
+			await deliver(autoGivenBack);
+			const [retry, first] = await details(
+				(await n8n.waitForExecutions(intake.id, runsBefore + 2, WAIT_MS)).slice(0, 2),
+			).then((runs) => runs.sort((a, b) => Number(b.id) - Number(a.id)));
 
-			expect(answers.filter((reply) => reply.status !== 200)).toEqual([]);
-			const executions = await details(runs.slice(0, 2 * twiceDelivered.length));
-			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
-			expect(
-				countBy(approvalsOf(twiceDelivered).map(({ orderId, branch }) => `${orderId} ${branch}`)),
-			).toEqual(
-				Object.fromEntries(
-					twiceDelivered.map((order) => [
-						`${idOf(order)} ${stricterOf(rulesBranch(order), modelSays(order))}`,
-						1,
-					]),
-				),
+			expect(callsFor([autoGivenBack])).toEqual({ [autoGivenBack.name]: 1 });
+			expect([first.status, retry.status]).toEqual(['success', 'success']);
+			expect(outputItems(first, 'Give Order Back').map(keyOf)).toEqual([idOf(autoGivenBack)]);
+			expect(approvalsOf([autoGivenBack])).toEqual([
+				expect.objectContaining({ orderId: idOf(autoGivenBack), branch: 'finance' }),
+			]);
+			expect(bodyOf(autoGivenBack)).toEqual(
+				expect.objectContaining({
+					rulesBranch: 'auto',
+					modelBranch: 'finance',
+					modelReason: 'Shipping address is a parcel locker abroad',
+					modelUsed: true,
+				}),
 			);
-			expect(callsFor(twiceDelivered)).toEqual(
-				Object.fromEntries(twiceDelivered.map((order) => [order.name, 1])),
-			);
-			// The model moved some orders and was refused on others: both paths were taken.
-			const used = approvalsOf(twiceDelivered).map((approval) => approval.body.modelUsed);
-			expect(new Set(used)).toEqual(new Set([true, false]));
+			// The retry claimed the order again (the trigger) and read the first run's answer back.
+			expect(outputItems(retry, 'Shopify Order Created').map(keyOf)).toEqual([idOf(autoGivenBack)]);
+			expect(retry.data.resultData.runData['Ask the Model']).toBeUndefined();
+			expect(outputItems(retry, 'Routed Before?')).toEqual([
+				expect.objectContaining({
+					idempotency: expect.objectContaining({
+						state: 'completed',
+						result: {
+							modelBranch: 'finance',
+							modelReason: 'Shipping address is a parcel locker abroad',
+						},
+					}),
+				}),
+			]);
 		},
-		2 * WAIT_MS,
+		WAIT_MS,
 	);
 
 	it(
 		'with Ask the Model disabled, asks no model and approves on the rules alone',
 		async () => {
 			const offPath = 'shop-orders-create-rules-only';
-			const rulesOnly = await publishAiIntake(n8n, shop, openAi, (template) =>
+			const rulesOnly = await publishAiIntake(n8n, { shop, openAi, slack }, (template) =>
 				patchNode(
 					patchNode(template, 'Ask the Model', (node) => ({ ...node, disabled: true })),
 					'Shopify Order Created',
@@ -388,5 +422,83 @@ describe('order intake with AI-assisted routing in a real n8n', () => {
 				);
 		},
 		WAIT_MS,
+	);
+
+	it(
+		'approves 200 orders delivered twice, and those whose webhooks were lost by the nightly sweep, each once, asking the model once per order',
+		async () => {
+			const runsBefore = await intakeRuns();
+			const answersBefore = answers.length;
+			const delivered = shuffle(twoHundred.filter((order) => !lost.includes(order)));
+			await inPool(
+				delivered.map((order) =>
+					twiceAtOnce.has(order)
+						? async () => await Promise.all([deliver(order), deliver(order)])
+						: async () => await deliver(order),
+				),
+				4,
+			);
+			await n8n.waitForExecutions(intake.id, runsBefore + delivered.length, WAIT_MS);
+			// Shopify's retries of the others, after their first delivery was approved.
+			await inPool(
+				retriedLater.map((order) => async () => await deliver(order)),
+				4,
+			);
+			const started = answers.slice(answersBefore).filter(startedRun).length;
+			await n8n.waitForExecutions(intake.id, runsBefore + started, WAIT_MS);
+
+			const sweep = await publishSweepSoon(n8n, nightlyFor(intake, shop, slack));
+			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
+			const sweepExecution = await n8n.getExecution(sweepRun.id);
+			expect({
+				status: sweepRun.status,
+				error: sweepExecution.data.resultData.error?.message,
+				recovered: outputItems(sweepExecution, 'Compare With Handled Orders')
+					.map((item) => String(item.id))
+					.sort(),
+			}).toEqual({ status: 'success', error: undefined, recovered: lost.map(idOf).sort() });
+			const runs = await n8n.waitForExecutions(
+				intake.id,
+				runsBefore + started + lost.length,
+				WAIT_MS,
+			);
+
+			// Every delivery acknowledged; one run per order: a twin delivered at the same moment
+			// found the order in progress, a later retry found it approved.
+			expect(answers.slice(answersBefore).filter((reply) => reply.status !== 200)).toEqual([]);
+			expect(answers.length - answersBefore).toBe(2 * delivered.length);
+			expect(started).toBe(delivered.length);
+			const executions = await details(runs.slice(0, started + lost.length));
+			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
+			expect(
+				countBy(
+					executions.flatMap((execution) =>
+						outputItems(execution, 'Shopify Order Created').map(keyOf),
+					),
+				),
+			).toEqual(Object.fromEntries(delivered.map((order) => [idOf(order), 1])));
+			const recovered = executions.flatMap((execution) =>
+				outputItems(execution, 'Order From Sweep').map((item) => String(item.orderId)),
+			);
+			expect(recovered.sort()).toEqual(lost.map(idOf).sort());
+
+			expect(
+				countBy(approvalsOf(twoHundred).map(({ orderId, branch }) => `${orderId} ${branch}`)),
+			).toEqual(
+				Object.fromEntries(
+					twoHundred.map((order) => [
+						`${idOf(order)} ${stricterOf(rulesBranch(order), modelSays(order))}`,
+						1,
+					]),
+				),
+			);
+			expect(callsFor(twoHundred)).toEqual(
+				Object.fromEntries(twoHundred.map((order) => [order.name, 1])),
+			);
+			// The model moved some orders and was refused on others: both paths were taken.
+			const used = approvalsOf(twoHundred).map((approval) => approval.body.modelUsed);
+			expect(new Set(used)).toEqual(new Set([true, false]));
+		},
+		3 * WAIT_MS,
 	);
 });

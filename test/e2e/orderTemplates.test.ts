@@ -8,7 +8,6 @@ import {
 
 import {
 	sampleOrders,
-	seededRandom,
 	sendShopifyWebhook,
 	shopifyDelivery,
 	startMockShopApi,
@@ -18,7 +17,7 @@ import {
 	type ShopRequest,
 } from '../support/mockShopApi';
 import { countBy, rulesBranch } from '../support/orderRules';
-import { startRecordingEndpoint, type RecordingEndpoint } from '../support/recordingEndpoint';
+import type { RecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
 import {
 	keyTokens,
@@ -34,6 +33,19 @@ import {
 	type ExecutionSummary,
 	type WorkflowDefinition,
 } from './harness';
+import {
+	APPROVALS_PLACEHOLDER,
+	inPool,
+	nightlyFor,
+	postsToSlack,
+	publishSweepSoon,
+	seededShuffle,
+	SHOP_PLACEHOLDER,
+	SLACK_PLACEHOLDER,
+	startSlack,
+	startedRun,
+	usesShopToken,
+} from './orderIntakeSweep';
 
 /**
  * The hybrid order intake and the nightly reconciliation templates, imported as users import them
@@ -46,15 +58,14 @@ import {
  * the same moment, 10 as later retries), arrive shuffled, and one approval call fails once before
  * Shopify retries it. Then one sweep. Then a few orders placed now, half of them lost, which the
  * poll must catch. Every order must be approved exactly once, on the branch its data dictates.
+ * The webhook's orders are claimed by the trigger itself (version 3, Keep and Claim): a repeat of
+ * an order approved or in progress is acknowledged and starts no run.
  *
  * The poll does not race the sweep for the 200: it starts from the moment it is published ("Start
  * From Now", 5 minutes of lookback), and they were all placed an hour or more before that. So the
  * sweep's report is exactly the webhooks' losses, and the poll is seen converging on its own share.
  */
 
-const SHOP_PLACEHOLDER = 'https://your-shop.myshopify.com';
-const APPROVALS_PLACEHOLDER = 'https://approvals.example.com';
-const SLACK_PLACEHOLDER = 'https://slack.com';
 const SLACK_TOKEN = 'xoxb-e2e-order-alerts';
 const SIGNING_SECRET = 'shpss_e2e_order_intake_secret';
 const ACCESS_TOKEN = 'shpat_e2e_order_intake_token';
@@ -62,8 +73,6 @@ const APPROVAL_TOKEN = 'e2e_approval_system_token';
 const ORDER_COUNT = 200;
 /** The shop answers at most this many orders a page, whatever the sweep asks: 4 pages. */
 const SHOP_PAGE_CAP = 50;
-/** How far ahead of publishing the sweep's nightly time is set; publishing takes about a second. */
-const SWEEP_LEAD_MS = 30_000;
 const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
@@ -72,22 +81,6 @@ const idOf = (order: ShopOrder) => String(order.id);
 const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
 const sorted = (values: string[]) => [...values].sort();
 
-/** Runs the tasks with at most `size` in flight. */
-async function inPool(tasks: Array<() => Promise<unknown>>, size: number): Promise<void> {
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: size }, async () => {
-			while (next < tasks.length) await tasks[next++]();
-		}),
-	);
-}
-
-/** The HTTP nodes that call Shopify's Admin API (the shop's token), not the approval system. */
-const usesShopToken = (node: INode) =>
-	node.parameters.genericAuthType === 'httpHeaderAuth' &&
-	String(node.parameters.url).includes('/admin/api/');
-const postsToSlack = (node: INode) => node.parameters.nodeCredentialType === 'slackApi';
-
 /** A Slack credential the alert nodes post with; the recorded requests carry its token. */
 async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
 	return await n8n.createCredential({
@@ -95,11 +88,6 @@ async function slackCredential(n8n: N8nInstance): Promise<CreatedCredential> {
 		type: 'slackApi',
 		data: { accessToken: SLACK_TOKEN },
 	});
-}
-
-/** Slack's chat.postMessage, answering as Slack does. */
-async function startSlack(): Promise<RecordingEndpoint> {
-	return await startRecordingEndpoint(() => ({ status: 200, body: { ok: true, ts: '1.0' } }));
 }
 
 /** The list requests of the sweep: its first page reaches 72 hours back, then it pages. */
@@ -200,66 +188,8 @@ async function publishIntake(
 	return { ...workflow, credentials };
 }
 
-/** The nightly template as a user sets it up after the intake: the same shop, token and Slack. */
-function nightlyFor(
-	intake: Awaited<ReturnType<typeof publishIntake>>,
-	shop: MockShopApi,
-	slack: RecordingEndpoint,
-): WorkflowDefinition {
-	const template = patchNode(
-		loadTemplate('nightly-reconciliation.json', {
-			[SHOP_PLACEHOLDER]: shop.url,
-			[SLACK_PLACEHOLDER]: slack.url,
-		}),
-		'Process Recovered Orders',
-		(node) => ({
-			...node,
-			parameters: { ...node.parameters, workflowId: { __rl: true, value: intake.id, mode: 'id' } },
-		}),
-	);
-	return withCredential(
-		withCredential(template, usesShopToken, 'SHOP_TOKEN', intake.credentials.SHOP_TOKEN),
-		postsToSlack,
-		'SLACK_BOT',
-		intake.credentials.SLACK_BOT,
-	);
-}
-
-/**
- * The nightly workflow published with its time moved to a moment a little ahead (the workflow's
- * zone is UTC), so the sweep runs once during the test as it runs once a night: a daily time fires
- * again only 24 hours later.
- */
-async function publishSweepSoon(
-	n8n: N8nInstance,
-	nightly: WorkflowDefinition,
-): Promise<CreatedWorkflow> {
-	const fireAt = new Date(Math.ceil((Date.now() + SWEEP_LEAD_MS) / 1000) * 1000);
-	const expression = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
-	const tonight = patchNode(nightly, 'Every Night at 3:30 UTC', (node) => ({
-		...node,
-		parameters: { rule: { interval: [{ field: 'cronExpression', expression }] } },
-	}));
-	const workflow = await n8n.createWorkflow(tonight);
-	await n8n.activateWorkflow(workflow);
-	if (Date.now() >= fireAt.getTime()) {
-		throw new Error(
-			`Publishing the sweep ended after ${fireAt.toISOString()}, its only run today; raise SWEEP_LEAD_MS`,
-		);
-	}
-	return workflow;
-}
-
 describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
-	const random = seededRandom(2026);
-	const shuffle = <T>(values: T[]): T[] => {
-		const copy = [...values];
-		for (let index = copy.length - 1; index > 0; index--) {
-			const other = Math.floor(random() * (index + 1));
-			[copy[index], copy[other]] = [copy[other], copy[index]];
-		}
-		return copy;
-	};
+	const shuffle = seededShuffle(2026);
 	// Placed 3 to 1 hours ago: inside the sweep's 72 hours, before the poll's starting point.
 	const orders = sampleOrders(ORDER_COUNT, {
 		startMs: Date.now() - 3 * HOUR_MS,
@@ -287,8 +217,8 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 		});
 		answers.push(await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery));
 	};
-	/** The trigger does not deduplicate (Claim Order does): one run per accepted delivery. */
-	const accepted = () => answers.filter((answer) => answer.status === 200).length;
+	/** One run per delivery the trigger claimed; repeats are acknowledged and start nothing. */
+	const started = () => answers.filter(startedRun).length;
 	const approvedBranches = () => {
 		const branches: Record<string, ApprovalBranch[]> = {};
 		for (const { orderId, branch } of shop.approvals) (branches[orderId] ??= []).push(branch);
@@ -337,13 +267,13 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 				),
 				6,
 			);
-			await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+			await n8n.waitForExecutions(intake.id, started(), WAIT_MS);
 			// Shopify's retries, after the first attempts finished: failsOnce's run gave it back.
 			await inPool(
 				[...retriedLater, failsOnce].map((order) => async () => await deliver(order)),
 				6,
 			);
-			const runs = await n8n.waitForExecutions(intake.id, accepted(), WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, started(), WAIT_MS);
 
 			expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
 			expect(answers).toHaveLength(delivered.length + twiceAtOnce.size + retriedLater.length + 1);
@@ -355,28 +285,31 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 			expect(failedCalls.map((request) => request.status)).toEqual([503]);
 
 			const executions = await details(runs);
-			expect(executions).toHaveLength(accepted());
+			expect(executions).toHaveLength(started());
 			expect(executions.filter((execution) => execution.status !== 'success')).toEqual([]);
-			const claimedNew = executions.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			const claimedNew = executions.flatMap((execution) =>
+				outputItems(execution, 'Shopify Order Created'),
+			);
 			expect(countBy(claimedNew.map(keyOf))).toEqual({
 				...Object.fromEntries(delivered.map((order) => [idOf(order), 1])),
 				[idOf(failsOnce)]: 2,
 			});
-			// Duplicate (already done) or In Progress (the twin is running): neither goes on.
-			const turnedAway = executions.flatMap((execution) => [
-				...outputItems(execution, 'Claim Order', 1),
-				...outputItems(execution, 'Claim Order', 2),
-			]);
-			expect(sorted(turnedAway.map(keyOf))).toEqual(
+			// Duplicate (already done) or In Progress (the twin is running): acknowledged by the
+			// trigger, which kept and claimed the order before answering, and no run started.
+			const turnedAway = answers.filter((answer) => !startedRun(answer));
+			expect(sorted(turnedAway.map((answer) => String((answer.body as IDataObject).id)))).toEqual(
 				sorted([...twiceAtOnce, ...retriedLater].map(idOf)),
 			);
 			const givenBack = executions.flatMap((execution) =>
 				outputItems(execution, 'Give Order Back'),
 			);
 			expect(givenBack.map(keyOf)).toEqual([idOf(failsOnce)]);
-			// Every claim was finished with its own fencing token, read from the claim across the
-			// HTTP nodes that replaced the item.
-			const claimTokens = keyTokens(executions, 'Claim Order');
+			// Every claim (the trigger's: no Claim node on the webhook path) was finished with its own
+			// fencing token, read from the claim across the HTTP nodes that replaced the item.
+			expect(
+				executions.filter((execution) => execution.data.resultData.runData['Claim Order']),
+			).toEqual([]);
+			const claimTokens = keyTokens(executions, 'Shopify Order Created');
 			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
 			expect(
 				[
@@ -391,7 +324,7 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 	it(
 		'sweeps once at night: recovers the 5 % the webhooks lost through the intake, once each, and alerts',
 		async () => {
-			const runsBefore = accepted();
+			const runsBefore = started();
 			const sweep = await publishSweepSoon(n8n, nightly);
 			const [sweepRun] = await n8n.waitForExecutions(sweep.id, 1, WAIT_MS);
 			const execution = await n8n.getExecution(sweepRun.id);
@@ -482,34 +415,46 @@ describe('hybrid order intake and nightly reconciliation in a real n8n', () => {
 
 			shop.insert(placedNow);
 			// Two webhooks race the poll; the other two are lost (for now).
+			const answersBefore = answers.length;
 			await Promise.all(placedNow.slice(0, 2).map(deliver));
 			await waitFor(
 				'the poll to be answered the 4 new orders',
 				() => placedNow.every((order) => answeredToPoll().has(order.id)),
 				WAIT_MS,
 			);
-			// The two webhook runs and the poll's one run: all four came in one answer.
-			await n8n.waitForExecutions(intake.id, runsBefore + 3, WAIT_MS);
-			// Shopify delivers one lost webhook after all, late.
+			// The webhook runs (a webhook that came after the poll claimed its order started none)
+			// and the poll's one run: all four came in one answer.
+			const webhookRuns = answers.slice(answersBefore).filter(startedRun).length;
+			await n8n.waitForExecutions(intake.id, runsBefore + webhookRuns + 1, WAIT_MS);
+			// Shopify delivers one lost webhook after all, late: the poll's run approved it.
 			await deliver(lateWebhook);
-			const runs = await n8n.waitForExecutions(intake.id, runsBefore + 4, WAIT_MS);
+			const runs = await n8n.waitForExecutions(intake.id, runsBefore + webhookRuns + 1, WAIT_MS);
 
-			expect(runs).toHaveLength(runsBefore + 4);
+			expect(runs).toHaveLength(runsBefore + webhookRuns + 1);
+			expect(answers[answers.length - 1]).toEqual({
+				status: 200,
+				body: expect.objectContaining({ duplicate: true, id: idOf(lateWebhook) }),
+			});
 			expect(approvedBranches()).toEqual(onceOnItsBranch([...orders, ...placedNow]));
-			const newRuns = await details(runs.slice(0, 4));
+			const newRuns = await details(runs.slice(0, webhookRuns + 1));
 			expect(newRuns.filter((execution) => execution.status !== 'success')).toEqual([]);
-			const claimedNew = newRuns.flatMap((execution) => outputItems(execution, 'Claim Order'));
+			// Claimed once each: by the trigger (the webhook came first) or by the poll's Claim Order.
+			const claimNodes = ['Shopify Order Created', 'Claim Order'];
+			const claimedNew = newRuns.flatMap((execution) =>
+				claimNodes.flatMap((node) => outputItems(execution, node)),
+			);
 			expect(countBy(claimedNew.map(keyOf))).toEqual(
 				Object.fromEntries(placedNow.map((order) => [idOf(order), 1])),
 			);
-			const cameVia = Object.fromEntries(claimedNew.map((item) => [keyOf(item), item.receivedVia]));
+			const cameVia = Object.fromEntries(
+				claimedNew.map((item) => [keyOf(item), item.receivedVia ?? item.source]),
+			);
 			expect(cameVia[idOf(lateWebhook)]).toBe('poll');
 			expect(cameVia[idOf(neverDelivered)]).toBe('poll');
-			const lateRun = newRuns.find((execution) => execution.id === runs[0].id)!;
-			expect(outputItems(lateRun, 'Claim Order', 1).map(keyOf)).toEqual([idOf(lateWebhook)]);
-			// The poll's run completed its orders with its claim's tokens too.
-			expect(keyTokens(newRuns, 'Mark Order Done')).toEqual(keyTokens(newRuns, 'Claim Order'));
-			expect(keyTokens(newRuns, 'Claim Order').filter((line) => line.endsWith(' -'))).toEqual([]);
+			// Every run completed its orders with its claim's tokens.
+			const claimTokens = claimNodes.flatMap((node) => keyTokens(newRuns, node));
+			expect(keyTokens(newRuns, 'Mark Order Done').sort()).toEqual(claimTokens.sort());
+			expect(claimTokens.filter((line) => line.endsWith(' -'))).toEqual([]);
 		},
 		2 * WAIT_MS,
 	);
@@ -843,7 +788,7 @@ describe('the nightly sweep, when one recovered order fails in the intake', () =
  * claimed the order and finished it, then the slow run goes on. Its Mark Order Done must change
  * nothing and say so: the order leaves by Lost Claim to Slack. The slowness is made exact instead of
  * timed: the intake's copy waits after Post Approval until the test resumes it (a Wait node, as n8n
- * resumes one through its waiting webhook), and Claim Order's lease is cut to its minimum.
+ * resumes one through its waiting webhook), and the trigger's lease is cut to its minimum.
  */
 describe('a run that lost its claim to a later one', () => {
 	const HOLD_NODE = 'Held Until Resumed';
@@ -857,9 +802,9 @@ describe('a run that lost its claim to a later one', () => {
 	let slack: RecordingEndpoint;
 	let intake: CreatedWorkflow;
 
-	/** Claim Order's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
+	/** The trigger's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
 	const slowAfterApproval = (template: WorkflowDefinition): WorkflowDefinition => {
-		const shortLease = patchNode(template, 'Claim Order', (node) => ({
+		const shortLease = patchNode(template, 'Shopify Order Created', (node) => ({
 			...node,
 			parameters: { ...node.parameters, leaseMinutes: 0.01 },
 		}));
@@ -937,7 +882,7 @@ describe('a run that lost its claim to a later one', () => {
 	it('leaves the later run its completion and alerts on the overtaken one', async () => {
 		await deliver();
 		const [slow] = await waitingRuns(1);
-		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Claim Order');
+		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Shopify Order Created');
 		const leaseEnds = Date.parse(String((claim.idempotency as IDataObject).leaseExpiresAt));
 		await waitFor("the slow run's lease to run out", () => Date.now() > leaseEnds, WAIT_MS);
 
@@ -961,9 +906,13 @@ describe('a run that lost its claim to a later one', () => {
 			n8n.getExecution(slow.id),
 			n8n.getExecution(fast.id),
 		]);
-		expect(keyTokens([fastRun], 'Mark Order Done')).toEqual(keyTokens([fastRun], 'Claim Order'));
+		expect(keyTokens([fastRun], 'Mark Order Done')).toEqual(
+			keyTokens([fastRun], 'Shopify Order Created'),
+		);
 		expect(outputItems(slowRun, 'Mark Order Done')).toEqual([]);
-		expect(keyTokens([slowRun], 'Mark Order Done', 1)).toEqual(keyTokens([slowRun], 'Claim Order'));
+		expect(keyTokens([slowRun], 'Mark Order Done', 1)).toEqual(
+			keyTokens([slowRun], 'Shopify Order Created'),
+		);
 		expect(outputItems(slowRun, 'Mark Order Done', 1)).toEqual([
 			expect.objectContaining({ idempotency: expect.objectContaining({ status: 'lostClaim' }) }),
 		]);

@@ -2,7 +2,7 @@ import type { INode } from 'n8n-workflow';
 
 import { configuredOutputs } from '../../nodes/IdempotencyCheck/outputs';
 import { builtNodeDescription, PACKAGE_PREFIX } from '../support/builtNodeTypes';
-import { N8nInstance, shippedTemplates } from './harness';
+import { N8nInstance, shippedTemplates, type WorkflowDefinition } from './harness';
 
 /**
  * Every workflow template users import (`templates/*.json`, imported by `npm start`) is accepted
@@ -80,6 +80,48 @@ describe('workflow templates in a real n8n', () => {
 		},
 	);
 
+	/**
+	 * A Signed Webhook Trigger in Keep and Claim mode (version 3's default) has claimed each event
+	 * before the run starts: a Claim after it would find the trigger's own claim In Progress and
+	 * stop every event. Its claims must be finished in its namespace, by a Complete and, on the
+	 * error branch, a Release.
+	 */
+	it.each(templates)(
+		'$file claims no event again after a Keep and Claim trigger, and finishes its claims in its namespace',
+		({ workflow }) => {
+			const inboxTriggers = workflow.nodes.filter(
+				(node) =>
+					node.type === `${PACKAGE_PREFIX}signedWebhookTrigger` &&
+					node.typeVersion >= 3 &&
+					(node.parameters.guarantee ?? 'inbox') === 'inbox',
+			);
+			for (const trigger of inboxTriggers) {
+				const namespace =
+					(trigger.parameters.deliveryOptions as { dedupNamespace?: string } | undefined)
+						?.dedupNamespace || `webhook:${String(trigger.parameters.path)}`;
+				const checks = downstreamOf(workflow, trigger.name).filter(
+					(node) => node.type === `${PACKAGE_PREFIX}idempotencyCheck`,
+				);
+				const finishes = (operation: string) =>
+					checks.some(
+						(node) =>
+							node.parameters.operation === operation && node.parameters.namespace === namespace,
+					);
+				expect({
+					trigger: trigger.name,
+					claimsAfter: checks
+						.filter((node) => (node.parameters.operation ?? 'claim') === 'claim')
+						.map((node) => node.name),
+					finishedBy: { complete: finishes('complete'), release: finishes('release') },
+				}).toEqual({
+					trigger: trigger.name,
+					claimsAfter: [],
+					finishedBy: { complete: true, release: true },
+				});
+			}
+		},
+	);
+
 	it.each(templates)('$file is accepted by n8n as a workflow', async ({ workflow }) => {
 		const created = await n8n.createWorkflow({
 			name: workflow.name,
@@ -94,3 +136,18 @@ describe('workflow templates in a real n8n', () => {
 		);
 	});
 });
+
+/** Every node reached from `start` along main connections, each once. */
+function downstreamOf(workflow: WorkflowDefinition, start: string): INode[] {
+	const reached = new Set<string>();
+	const queue = [start];
+	while (queue.length > 0) {
+		const outputs = workflow.connections[queue.shift()!]?.main ?? [];
+		for (const target of outputs.flat()) {
+			if (!target || reached.has(target.node)) continue;
+			reached.add(target.node);
+			queue.push(target.node);
+		}
+	}
+	return workflow.nodes.filter((node) => reached.has(node.name));
+}
