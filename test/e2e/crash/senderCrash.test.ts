@@ -75,8 +75,6 @@ const POISON_INDEX = 50;
 const STREAM_TIMEOUT_MS = 8 * 60_000;
 const SETTLE_TIMEOUT_MS = 4 * 60_000;
 const INBOX_MODES: RespondWhen[] = ['onReceived', 'whenFinished'];
-/** The Re-run Guard's Duplicate output (the Claim's outputs: nodes/IdempotencyCheck/outputs.ts). */
-const DUPLICATE = 1;
 
 interface Lane {
 	name: string;
@@ -133,6 +131,23 @@ const outputItems = (execution: ExecutionDetail, nodeName: string, output: numbe
 	(execution.data.resultData.runData[nodeName] ?? []).flatMap((run) =>
 		(run.data?.main[output] ?? []).map((item) => item.json),
 	);
+
+/** The Re-run Guard's outputs that stop an item (the Claim's outputs: nodes/IdempotencyCheck/outputs.ts). */
+const GUARD_STOPS = { duplicate: 1, inProgress: 2, deadLetter: 3 } as const;
+
+/** Items the Re-run Guard stopped in the executions of `workflows`, per output. */
+async function guardStops(n8n: N8nInstance, workflows: readonly CreatedWorkflow[]) {
+	const counts = { duplicate: 0, inProgress: 0, deadLetter: 0 };
+	for (const workflow of workflows) {
+		for (const summary of await n8n.listExecutions(workflow.id)) {
+			const execution = await n8n.getExecution(summary.id);
+			for (const [name, output] of Object.entries(GUARD_STOPS)) {
+				counts[name as keyof typeof counts] += outputItems(execution, GUARD, output).length;
+			}
+		}
+	}
+	return counts;
+}
 
 /** Every 64-digit hex string in a file: signatures (and the body hashes the inbox keys bodies by). */
 const hexStrings = (file: string) =>
@@ -389,6 +404,8 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 					doubled: doubledEvents(of).length,
 					senderAttempts: attemptOutcomes(of.sender),
 					poison,
+					// Runs that reached the guard with a key another run finished or held: re-runs.
+					guardStopped: await guardStops(n8n, [of.intake, of.sweep!]),
 				})}`,
 			);
 			for (const id of doubledEvents(of)) console.log(await describeEvent(of, id));
@@ -503,7 +520,7 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 
 			expect(again.status).toBe('success');
 			expect(of.endpoint.successes(event.id)).toBe(1);
-			expect(outputItems(again, GUARD, DUPLICATE).map((item) => item.id)).toEqual([event.id]);
+			expect(outputItems(again, GUARD, GUARD_STOPS.duplicate).map((item) => item.id)).toEqual([event.id]);
 			expect(again.data.resultData.runData['Business Step']).toBeUndefined();
 		},
 	);
