@@ -15,8 +15,8 @@ import type { WorkflowDefinition } from '../harness';
 /**
  * The workflows of the crash tests, as a user builds them: a Signed Webhook Trigger (Stripe) and a
  * business step, an HTTP Request that POSTs `{ eventId }` to the recording endpoint. In inbox mode
- * (trigger version 3) three workflows share one namespace: the intake (trigger, business step,
- * Complete or Release), the recovery sweep (a schedule and Webhook Inbox Recover Stuck, then the
+ * (trigger version 3) three workflows share one namespace: the intake (trigger, Re-run Guard,
+ * business step, Complete or Release), the recovery sweep (a schedule and Webhook Inbox Recover Stuck, then the
  * same processing) and a redrive (Webhook Inbox Redrive for a window posted to it, then the same).
  */
 
@@ -91,83 +91,59 @@ export type RespondWhen = 'onReceived' | 'whenFinished';
 
 export const inboxNamespace = (path: string) => `webhook:${path}`;
 
+/** The Claim guard before the business step; processing reads each event from its items. */
+export const GUARD = 'Re-run Guard';
+
 /**
- * The processing every path into it shares: the business step, then Complete on success and
- * Release on its error branch, each with the key and fencing token of the item `source` emitted
- * (the HTTP step replaced the item). With `failRun`, a released event fails the run (Stop and
- * Error), so a sender waiting for the run gets a 5xx and retries.
- *
- * With `checkClaim` (the default), "Check Claim" comes first: Idempotency Check Inspect, then an
- * IF that lets the item through only while its key is still In Progress under the claim the item
- * carries (same claimedAt: Inspect never hands out the key's token). Without it, a run executed
- * again with its old item (n8n re-runs executions left enqueued by a crash at its next start; a
- * person re-runs one from the editor) reaches the business step although another claim took the
- * key over or finished it: Complete then refuses it, but the business step already ran twice.
+ * The processing every path into it shares, as the templates build it: the Re-run Guard
+ * (Idempotency Check Claim in the trigger's namespace; Key and Fencing Token keep their defaults,
+ * the event id and the token the item `source` emitted carries), then on New the business step,
+ * then Complete on success and Release on its error branch, each with the guard's key and token
+ * (the HTTP step replaced the item). The guard grants the claim the item holds again, so the run
+ * goes on; a run executed again with its old item (n8n re-runs executions a crash left enqueued;
+ * a person re-runs one from the editor) leaves through Duplicate once Complete finished the key,
+ * through In Progress while another claim holds it: Duplicate, In Progress and Dead Letter lead
+ * nowhere. With `failRun`, a released event fails the run (Stop and Error), so a sender waiting
+ * for the run gets a 5xx and retries.
  */
 function processing(
 	path: string,
 	businessUrl: string,
 	source: string,
-	{ failRun = false, checkClaim = true }: { failRun?: boolean; checkClaim?: boolean } = {},
+	{ failRun = false }: { failRun?: boolean } = {},
 ): { nodes: INode[]; wires: Wire[] } {
-	const claim = {
-		key: `={{ $('${source}').item.json.id }}`,
+	const claimed = {
+		key: `={{ $('${GUARD}').item.json.id }}`,
 		namespace: inboxNamespace(path),
 		storeBackend: 'embedded',
+		fencing: `={{ $('${GUARD}').item.json.idempotency.token }}`,
 	};
-	const fenced = { ...claim, fencing: `={{ $('${source}').item.json.idempotency.token }}` };
 	const nodes = [
-		businessStep(businessUrl, source, [260, 0]),
-		idempotencyCheckNode('Mark Done', { operation: 'complete', ...fenced }, [520, -100]),
+		idempotencyCheckNode(
+			GUARD,
+			{
+				operation: 'claim',
+				namespace: inboxNamespace(path),
+				leaseMinutes: LEASE_MINUTES,
+				maxAttempts: MAX_ATTEMPTS,
+				storeBackend: 'embedded',
+			},
+			[220, 0],
+		),
+		businessStep(businessUrl, GUARD, [440, 0]),
+		idempotencyCheckNode('Mark Done', { operation: 'complete', ...claimed }, [660, -100]),
 		idempotencyCheckNode(
 			'Give Back',
-			{ operation: 'release', ...fenced, maxAttempts: MAX_ATTEMPTS },
-			[520, 100],
+			{ operation: 'release', ...claimed, maxAttempts: MAX_ATTEMPTS },
+			[660, 100],
 		),
 	];
 	const wires: Wire[] = [
+		[source, GUARD],
+		[GUARD, 'Business Step'],
 		['Business Step', 'Mark Done'],
 		['Business Step', 'Give Back', 0, 1],
 	];
-	if (checkClaim) {
-		nodes.push(
-			idempotencyCheckNode('Check Claim', { operation: 'inspect', ...claim }, [-260, 200]),
-			node(
-				'Still Ours?',
-				'n8n-nodes-base.if',
-				2.2,
-				{
-					conditions: {
-						options: { caseSensitive: true, leftValue: '', typeValidation: 'loose', version: 2 },
-						conditions: [
-							{
-								id: 'in-progress',
-								leftValue: '={{ $json.idempotency.state }}',
-								rightValue: 'inProgress',
-								operator: { type: 'string', operation: 'equals' },
-							},
-							{
-								id: 'same-claim',
-								leftValue: '={{ $json.idempotency.claimedAt }}',
-								rightValue: `={{ $('${source}').item.json.idempotency.claimedAt }}`,
-								operator: { type: 'string', operation: 'equals' },
-							},
-						],
-						combinator: 'and',
-					},
-					options: {},
-				},
-				[0, 200],
-			),
-		);
-		wires.push(
-			[source, 'Check Claim'],
-			['Check Claim', 'Still Ours?'],
-			['Still Ours?', 'Business Step'],
-		);
-	} else {
-		wires.push([source, 'Business Step']);
-	}
 	if (failRun) {
 		nodes.push(
 			node(
@@ -175,7 +151,7 @@ function processing(
 				'n8n-nodes-base.stopAndError',
 				1,
 				{ errorMessage: 'The business step failed: the event was released for a retry' },
-				[780, 100],
+				[880, 100],
 			),
 		);
 		wires.push(['Give Back', 'Fail the Run']);
@@ -184,11 +160,10 @@ function processing(
 }
 
 /** Intake: the trigger keeps and claims each event before it answers, as `respondWhen` says. */
-export function inboxIntakeWorkflow(respondWhen: RespondWhen, { checkClaim = true } = {}) {
+export function inboxIntakeWorkflow(respondWhen: RespondWhen) {
 	return (path: string, businessUrl: string): WorkflowDefinition => {
 		const { nodes, wires } = processing(path, businessUrl, 'Stripe Events', {
 			failRun: respondWhen === 'whenFinished',
-			checkClaim,
 		});
 		return workflow(
 			`Crash test: inbox intake, respond ${respondWhen} (${path})`,

@@ -26,6 +26,7 @@ import { waitForFinishedExecutions } from '../harness/executionCounts';
 import { stripeDelivery } from '../stripeDelivery';
 import {
 	dedupWindowWorkflow,
+	GUARD,
 	inboxIntakeWorkflow,
 	inboxNamespace,
 	LEASE_MINUTES,
@@ -49,8 +50,8 @@ import { storedKeys } from './storeFile';
  *   answer), answering at receipt or once the run finished; the business step fails the first one
  *   or two tries of 20 % of the events, one poison event always; a recovery sweep (Webhook Inbox
  *   Recover Stuck every 5 s) takes back what nobody holds and nobody finished. Each processing
- *   path checks the claim before the business step (see `processing` in crashWorkflows.ts and
- *   the KNOWN DEFECT test below for why).
+ *   path puts the Re-run Guard (Idempotency Check Claim) before the business step, as the
+ *   templates do: n8n re-runs executions a crash left enqueued, with their old items.
  * - "window": today's flow (trigger version 2, dedup window at receipt), never failing. It stays
  *   as the documented demonstration of the defect the inbox mode fixes: its losses are asserted,
  *   as the issue measured them.
@@ -130,6 +131,23 @@ const outputItems = (execution: ExecutionDetail, nodeName: string, output: numbe
 	(execution.data.resultData.runData[nodeName] ?? []).flatMap((run) =>
 		(run.data?.main[output] ?? []).map((item) => item.json),
 	);
+
+/** The Re-run Guard's outputs that stop an item (the Claim's outputs: nodes/IdempotencyCheck/outputs.ts). */
+const GUARD_STOPS = { duplicate: 1, inProgress: 2, deadLetter: 3 } as const;
+
+/** Items the Re-run Guard stopped in the executions of `workflows`, per output. */
+async function guardStops(n8n: N8nInstance, workflows: readonly CreatedWorkflow[]) {
+	const counts = { duplicate: 0, inProgress: 0, deadLetter: 0 };
+	for (const workflow of workflows) {
+		for (const summary of await n8n.listExecutions(workflow.id)) {
+			const execution = await n8n.getExecution(summary.id);
+			for (const [name, output] of Object.entries(GUARD_STOPS)) {
+				counts[name as keyof typeof counts] += outputItems(execution, GUARD, output).length;
+			}
+		}
+	}
+	return counts;
+}
 
 /** Every 64-digit hex string in a file: signatures (and the body hashes the inbox keys bodies by). */
 const hexStrings = (file: string) =>
@@ -386,6 +404,8 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 					doubled: doubledEvents(of).length,
 					senderAttempts: attemptOutcomes(of.sender),
 					poison,
+					// Runs that reached the guard with a key another run finished or held: re-runs.
+					guardStopped: await guardStops(n8n, [of.intake, of.sweep!]),
 				})}`,
 			);
 			for (const id of doubledEvents(of)) console.log(await describeEvent(of, id));
@@ -487,57 +507,23 @@ describe('a Stripe-like sender while n8n is killed twice mid-stream (SIGKILL, em
 		return await n8n.getExecution(executionId);
 	};
 
-	it('does the business step once when a person re-runs a successful execution (Check Claim stops it)', async () => {
-		const of = lane('onReceived');
-		const [event] = laneEvents(of.name, 1, 'rerun-');
-		await deliverAndProcess(of, event);
-		const original = (await findExecution(of.intake, 'Stripe Events', 0, event.id))!.execution;
+	it.each(INBOX_MODES)(
+		'inbox mode, respond %s: a person re-running a successful execution does not do the business step again (the Re-run Guard sends it to Duplicate)',
+		async (name) => {
+			const of = lane(name);
+			const [event] = laneEvents(of.name, 1, 'rerun-');
+			await deliverAndProcess(of, event);
+			const original = (await findExecution(of.intake, 'Stripe Events', 0, event.id))!.execution;
+			expect(of.endpoint.successes(event.id)).toBe(1);
 
-		const again = await rerun(of.intake, original);
+			const again = await rerun(of.intake, original);
 
-		expect(again.status).toBe('success');
-		expect(of.endpoint.successes(event.id)).toBe(1);
-		expect(outputItems(again, 'Still Ours?', 1).map((item) => item.id)).toEqual([event.id]);
-	});
-
-	/**
-	 * KNOWN DEFECT (issue 11, item 5) of the flow the design gives (trigger, business step,
-	 * Complete): the trigger claims before the run and nothing checks the claim again before the
-	 * business step, so a run executed again with its old item repeats the business step; only
-	 * Complete notices (`alreadyCompleted`, or Lost Claim). n8n does that by itself too: at start it
-	 * re-runs executions a crash left enqueued (seen in the crash stream: 4 of 300 events run twice
-	 * in the whenFinished lane). The lanes above check the claim with Inspect and an IF; a node
-	 * operation should do it. This test pins the bare flow's behaviour.
-	 */
-	it('KNOWN DEFECT: without a claim check, re-running a successful execution repeats the business step', async () => {
-		const of = lane('onReceived');
-		const credential = await n8n.createCredential({
-			name: 'Stripe signing secret',
-			type: 'webhookSigningSecretApi',
-			data: { secret: SECRET, previousSecrets: '' },
-		});
-		const path = 'crash-unchecked';
-		const bare = await createAndActivate(
-			inboxIntakeWorkflow('onReceived', { checkClaim: false })(path, of.endpoint.url),
-			{ [SIGNING_SECRET_PLACEHOLDER]: credential },
-		);
-		const [event] = laneEvents('unchecked', 1, 'rerun-');
-		expect(
-			(await new StripeSenderSimulator(n8n.webhookUrl(path), SECRET).deliver(event)).acknowledged,
-		).toBeDefined();
-		await waitFor(
-			'the event processed',
-			() => storedKeys(storePath, inboxNamespace(path)).get(event.id)?.state === 'completed',
-		);
-		const original = (await findExecution(bare, 'Stripe Events', 0, event.id))!.execution;
-
-		const again = await rerun(bare, original);
-
-		expect(of.endpoint.successes(event.id)).toBe(2);
-		expect(
-			outputItems(again, 'Mark Done', 0).map((item) => (item.idempotency as IDataObject).status),
-		).toEqual(['alreadyCompleted']);
-	});
+			expect(again.status).toBe('success');
+			expect(of.endpoint.successes(event.id)).toBe(1);
+			expect(outputItems(again, GUARD, GUARD_STOPS.duplicate).map((item) => item.id)).toEqual([event.id]);
+			expect(again.data.resultData.runData['Business Step']).toBeUndefined();
+		},
+	);
 
 	/** Runs an operator's action through its workflow, answered once the run finished. */
 	const operate = async (of: Lane, operation: InboxOperation, body: object) => {
