@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 
 import {
+	type ClaimOptions,
 	type Clock,
 	DEFAULT_ATTEMPTS_RETENTION_MS,
 	type IdempotencyStore,
@@ -607,7 +608,7 @@ export function describeStoreContract(
 		});
 
 		describe('re-entrant claims (a re-run holding its token)', () => {
-			const claimHolding = async (key: string, token: string, options = LEASE) =>
+			const claimHolding = async (key: string, token: string, options: ClaimOptions = LEASE) =>
 				(await store.claim(ns, [{ key, token }], options))[0];
 
 			it('grants the holder its live claim again: same token, lease from now, no attempt counted', async () => {
