@@ -202,12 +202,11 @@ describe('templates run end to end in a real n8n', () => {
 			);
 
 		beforeAll(async () => {
-			let flakyFailed = false;
+			const failOnce = new Set(['pi_flaky', 'pi_sweep']);
 			let shipments = 0;
-			// The fulfilment API fails pi_flaky's first call, as a real one sometimes does.
+			// The fulfilment API fails the first call for these, as a real one sometimes does.
 			fulfilment = await startRecordingEndpoint(({ body }) => {
-				if ((body as IDataObject).paymentIntent === 'pi_flaky' && !flakyFailed) {
-					flakyFailed = true;
+				if (failOnce.delete((body as IDataObject).paymentIntent as string)) {
 					return { status: 502, body: { error: 'bad gateway' } };
 				}
 				return { status: 200, body: { id: `shp_${++shipments}` } };
@@ -220,8 +219,18 @@ describe('templates run end to end in a real n8n', () => {
 			const template = loadTemplate('stripe-payment-to-fulfilment.json', {
 				'https://fulfilment.example.com': fulfilment.url,
 			});
+			// Changed so that only the test runs the sweep (a tick every 5 minutes would land in
+			// the middle of the counts): monthly instead, and no grace period after a receipt.
+			const sweepByTest = patchNode(
+				patchNode(template, 'Every 5 Minutes', (node) => ({
+					...node,
+					parameters: { rule: { interval: [{ field: 'months' }] } },
+				})),
+				'Recover Stuck Events',
+				(node) => ({ ...node, parameters: { ...node.parameters, graceMinutes: 0 } }),
+			);
 			const withSecret = withCredential(
-				template,
+				sweepByTest,
 				(node) => node.name === 'Stripe Events',
 				'SIGNING_SECRET',
 				credential,
@@ -358,6 +367,21 @@ describe('templates run end to end in a real n8n', () => {
 			expect(fulfilment.requests).toHaveLength(requestsBefore);
 		});
 
+		/** What the editor sends for "Execute workflow" from one trigger, with its saved data if any. */
+		const runFrom = async (name: string, data?: ITaskData) => {
+			const { executionId } = await n8n.rest<{ executionId: string }>(
+				'POST',
+				`/workflows/${workflow.id}/run`,
+				{ triggerToStartFrom: data ? { name, data } : { name } },
+			);
+			let finished = await n8n.getExecution(executionId);
+			await waitFor(`the run from ${name} to finish`, async () => {
+				finished = await n8n.getExecution(executionId);
+				return ['success', 'error', 'crashed'].includes(finished.status);
+			});
+			return finished;
+		};
+
 		it("fulfils nothing again when a person re-runs a fulfilled payment's execution", async () => {
 			const requestsBefore = fulfilment.requests.length;
 			const executions = await executionDetails();
@@ -366,22 +390,10 @@ describe('templates run end to end in a real n8n', () => {
 					(item) => (item.idempotency as IDataObject).key === 'pi_B',
 				),
 			)!;
-			// What the editor sends for "Execute workflow" on the trigger's saved data.
-			const { executionId } = await n8n.rest<{ executionId: string }>(
-				'POST',
-				`/workflows/${workflow.id}/run`,
-				{
-					triggerToStartFrom: {
-						name: 'Stripe Events',
-						data: fulfilledB.data.resultData.runData['Stripe Events'][0] as ITaskData,
-					},
-				},
+			const rerun = await runFrom(
+				'Stripe Events',
+				fulfilledB.data.resultData.runData['Stripe Events'][0] as ITaskData,
 			);
-			let rerun = await n8n.getExecution(executionId);
-			await waitFor('the re-run to finish', async () => {
-				rerun = await n8n.getExecution(executionId);
-				return ['success', 'error', 'crashed'].includes(rerun.status);
-			});
 
 			expect(rerun.status).toBe('success');
 			expect(outputItems(rerun, 'Claim Payment', 1).map((item) => item.idempotency)).toEqual([
@@ -391,6 +403,23 @@ describe('templates run end to end in a real n8n', () => {
 				expect.objectContaining({ status: 'alreadyCompleted', key: 'evt_B' }),
 			]);
 			expect(fulfilment.requests).toHaveLength(requestsBefore);
+		});
+
+		it('fulfils from the sweep a payment whose run failed after Stripe had its 200', async () => {
+			const answer = await deliver(stripeEvent('evt_sweep', 'pi_sweep'));
+			await allExecutionsFinished();
+			expect([answer.status, fulfilled().pi_sweep]).toEqual([200, undefined]);
+
+			const sweep = await runFrom('Every 5 Minutes');
+
+			expect(sweep.status).toBe('success');
+			expect(outputItems(sweep, 'Recover Stuck Events').map((item) => item.id)).toEqual([
+				'evt_sweep',
+			]);
+			expect(fulfilled().pi_sweep).toBe(1);
+			expect(outputItems(sweep, 'Event Done').map((item) => item.idempotency)).toEqual([
+				expect.objectContaining({ status: 'completed', key: 'evt_sweep' }),
+			]);
 		});
 	});
 });
