@@ -1,5 +1,6 @@
 import { type FieldSource, type HeaderMap, redactHeaders } from '../envelope';
 import { describeRecord } from '../idempotency/describeRecord';
+import { payloadFingerprint } from '../idempotency/fingerprint';
 import type { SignatureScheme } from '../signatures';
 import type { DeliveryInbox, InboxBounds, InboxEvent } from '../store/DeliveryInbox';
 import type { ClaimOutcome, IdempotencyStore, KeyRecord } from '../store/IdempotencyStore';
@@ -24,6 +25,11 @@ export interface InboxConfig {
 	whileInProgress: 'conflict' | 'acknowledge';
 	/** Overrides the scheme's natural event id. */
 	idSource?: FieldSource;
+	/**
+	 * Fields of the item the run receives (the envelope: `data.` is the body) whose hash must match
+	 * for the same event id, as Idempotency Check's Payload Fingerprint Fields. Empty: no fingerprint.
+	 */
+	fingerprintFields?: string[];
 }
 
 /** What inbox mode needs of the store. */
@@ -42,7 +48,11 @@ export interface KeptDelivery {
 	outcome: 'kept';
 	/** A delivery of several events (HubSpot, SendGrid): answered with lists of ids. */
 	batch: boolean;
-	/** Events this delivery claimed: the items of its one execution, each with its claim. */
+	/**
+	 * The items of its one execution: each event this delivery claimed, with its claim, and each
+	 * event whose payload differs from the first one kept under its id (`idempotency.status`
+	 * `mismatch`, no token), so the workflow alerts on it.
+	 */
 	claimed: AcceptedEvent[];
 	repeats: RepeatedEvent[];
 	whileInProgress: InboxConfig['whileInProgress'];
@@ -82,7 +92,10 @@ export async function keepAndClaim(
 	);
 	const outcomes = await store.claim(
 		config.namespace,
-		events.map(({ eventId }) => ({ key: eventId })),
+		events.map(({ eventId, envelope }) => ({
+			key: eventId,
+			fingerprint: fingerprintOf(envelope, config.fingerprintFields),
+		})),
 		{
 			leaseMs: config.leaseMs,
 			maxAttempts: config.maxAttempts,
@@ -98,6 +111,8 @@ export async function keepAndClaim(
 				...events[index],
 				idempotency: describeRecord(outcome.record, 'claimed', outcome.record.token),
 			});
+		} else if (outcome.status === 'mismatch') {
+			claimed.push({ ...events[index], idempotency: describeRecord(outcome.record, 'mismatch') });
 		} else {
 			repeats.push({ eventId: outcome.key, state: repeatState(outcome), record: outcome.record });
 		}
@@ -112,7 +127,10 @@ export async function keepAndClaim(
 	};
 }
 
-/** The trigger claims without a fingerprint, so the store never answers `mismatch` here. */
+const fingerprintOf = (envelope: AcceptedEvent['envelope'], fields: string[] = []) =>
+	fields.length > 0 ? payloadFingerprint(envelope, fields) : undefined;
+
+/** `mismatch` is taken out before: it runs. */
 function repeatState(outcome: ClaimOutcome): RepeatedEvent['state'] {
 	return outcome.status === 'inProgress' || outcome.status === 'deadLetter'
 		? outcome.status

@@ -241,6 +241,17 @@ const guaranteeProperties: INodeProperties[] = [
 		displayOptions: VERSION_3_INBOX,
 	},
 	{
+		displayName: 'Payload Fingerprint Fields',
+		name: 'fingerprintFields',
+		type: 'string',
+		default: '',
+		placeholder: 'data.data.object.amount, data.data.object.currency',
+		description:
+			"Fields of the trigger's item whose hash must match for the same event ID, as on Idempotency Check Claim. A delivery with other values under a kept event ID starts a run whose item has idempotency.status 'mismatch' and no token (route it to an alert); it is answered 200, as a retry would only repeat it.",
+		hint: "Paths start at the item: the body is under 'data.'",
+		displayOptions: VERSION_3_INBOX,
+	},
+	{
 		displayName: 'Respond',
 		name: 'respondWhen',
 		type: 'options',

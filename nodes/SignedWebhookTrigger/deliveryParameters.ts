@@ -15,6 +15,7 @@ import {
 } from '../../lib/store/DeliveryInbox';
 import { DEFAULT_ATTEMPTS_RETENTION_MS } from '../../lib/store/IdempotencyStore';
 import type { FieldSource } from '../../lib/envelope';
+import { parseList } from '../../lib/text/parseList';
 import type { DeliveryConfig } from '../../lib/webhook/handleDelivery';
 import type { InboxConfig } from '../../lib/webhook/inboxDelivery';
 import { IpAllowlistError, parseIpAllowlist } from '../../lib/webhook/ipAllowlist';
@@ -101,6 +102,7 @@ function readInbox(
 		bounds: { retentionMs: DEFAULT_INBOX_RETENTION_MS, maxEntries: DEFAULT_INBOX_MAX_ENTRIES },
 		whileInProgress: parameter<InboxConfig['whileInProgress']>('whileInProgress', 'conflict'),
 		idSource,
+		fingerprintFields: parseList(parameter('fingerprintFields', ''), /[,\n]/),
 	};
 }
 

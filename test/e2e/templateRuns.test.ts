@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, ITaskData } from 'n8n-workflow';
 
 import { startMockChangesApi, type MockChangesApi } from '../support/mockChangesApi';
 import {
@@ -154,7 +154,8 @@ describe('templates run end to end in a real n8n', () => {
 		let fulfilment: RecordingEndpoint;
 		let workflow: CreatedWorkflow;
 		let url: string;
-		let deliveries = 0;
+		/** Deliveries answered with a run: a repeat is answered from the inbox and starts none. */
+		let runs = 0;
 
 		const stripeEvent = (
 			id: string,
@@ -169,7 +170,7 @@ describe('templates run end to end in a real n8n', () => {
 				data: { object: { id: paymentIntent, object: 'payment_intent', amount, currency: 'eur' } },
 			});
 
-		/** Posts the body as Stripe does; counts the deliveries n8n accepted (each one execution). */
+		/** Posts the body as Stripe does; counts the deliveries that started an execution. */
 		const deliver = async (body: string, secret = SECRET) => {
 			const timestamp = Math.floor(Date.now() / 1000);
 			const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
@@ -181,12 +182,13 @@ describe('templates run end to end in a real n8n', () => {
 				},
 				body,
 			});
-			if (response.status === 200) deliveries++;
-			return { status: response.status, body: (await response.json()) as IDataObject };
+			const answer = (await response.json()) as IDataObject;
+			const repeat = answer.duplicate ?? answer.inProgress ?? answer.deadLetter;
+			if (response.status === 200 && repeat === undefined) runs++;
+			return { status: response.status, body: answer };
 		};
-		/** The template's trigger does not deduplicate (the claim does): one execution per delivery. */
 		const allExecutionsFinished = async () =>
-			await n8n.waitForExecutions(workflow.id, deliveries, 120_000);
+			await n8n.waitForExecutions(workflow.id, runs, 120_000);
 		const executionDetails = async () =>
 			await Promise.all(
 				(await n8n.listExecutions(workflow.id)).map(
@@ -200,12 +202,11 @@ describe('templates run end to end in a real n8n', () => {
 			);
 
 		beforeAll(async () => {
-			let flakyFailed = false;
+			const failOnce = new Set(['pi_flaky', 'pi_sweep']);
 			let shipments = 0;
-			// The fulfilment API fails pi_flaky's first call, as a real one sometimes does.
+			// The fulfilment API fails the first call for these, as a real one sometimes does.
 			fulfilment = await startRecordingEndpoint(({ body }) => {
-				if ((body as IDataObject).paymentIntent === 'pi_flaky' && !flakyFailed) {
-					flakyFailed = true;
+				if (failOnce.delete((body as IDataObject).paymentIntent as string)) {
 					return { status: 502, body: { error: 'bad gateway' } };
 				}
 				return { status: 200, body: { id: `shp_${++shipments}` } };
@@ -218,8 +219,18 @@ describe('templates run end to end in a real n8n', () => {
 			const template = loadTemplate('stripe-payment-to-fulfilment.json', {
 				'https://fulfilment.example.com': fulfilment.url,
 			});
+			// Changed so that only the test runs the sweep (a tick every 5 minutes would land in
+			// the middle of the counts): monthly instead, and no grace period after a receipt.
+			const sweepByTest = patchNode(
+				patchNode(template, 'Every 5 Minutes', (node) => ({
+					...node,
+					parameters: { rule: { interval: [{ field: 'months' }] } },
+				})),
+				'Recover Stuck Events',
+				(node) => ({ ...node, parameters: { ...node.parameters, graceMinutes: 0 } }),
+			);
 			const withSecret = withCredential(
-				template,
+				sweepByTest,
 				(node) => node.name === 'Stripe Events',
 				'SIGNING_SECRET',
 				credential,
@@ -257,10 +268,17 @@ describe('templates run end to end in a real n8n', () => {
 			await allExecutionsFinished();
 			// Same payment, another amount: the payload fingerprint stops it.
 			const tampered = await deliver(stripeEvent('evt_A_other', 'pi_A', { amount: 1 }));
+			// A kept event ID, another amount: the trigger's fingerprint marks it.
+			const reusedId = await deliver(stripeEvent('evt_B', 'pi_B', { amount: 1 }));
 			await allExecutionsFinished();
 
-			for (const response of [...burst, ...retries, tampered])
+			for (const response of [...burst, ...retries, tampered, reusedId])
 				expect(response).toMatchObject({ status: 200, body: { received: true } });
+			// The 6 deliveries of evt_A ran once; its and evt_B's retries were answered from the inbox.
+			expect([burst.filter(({ body }) => body.duplicate ?? body.inProgress).length, runs]).toEqual([
+				5, 7,
+			]);
+			expect(retries.map(({ body }) => body.duplicate ?? false)).toEqual([true, true, true, false]);
 			expect(fulfilled()).toEqual({ pi_A: 1, pi_B: 1, pi_flaky: 1 });
 			expect(fulfilment.requests).toHaveLength(4);
 			const shipmentB = fulfilment.requests.find(
@@ -270,14 +288,25 @@ describe('templates run end to end in a real n8n', () => {
 			expect(shipmentB.body).toMatchObject({ amount: 990, currency: 'eur' });
 
 			const executions = await executionDetails();
-			expect(executions).toHaveLength(deliveries);
-			// Only the tampered delivery's run fails, on purpose: the error workflow alerts on it.
+			expect(executions).toHaveLength(runs);
+			// Only the tampered deliveries' runs fail, on purpose: the error workflow alerts on them.
 			const failed = executions.filter((execution) => execution.status !== 'success');
-			expect(failed.map((execution) => execution.data.resultData.error?.message)).toEqual([
+			expect(failed.map((execution) => execution.data.resultData.error?.message).sort()).toEqual([
 				expect.stringMatching(
-					/^Payment pi_A needs a person: a delivery for it carries another amount/,
+					/^Payment pi_A needs a person: a delivery for it carries another amount or currency than the first one; the event is parked as Dead Letter/,
+				),
+				expect.stringMatching(
+					/^Payment pi_B needs a person: Stripe event evt_B came again with another amount or currency/,
 				),
 			]);
+			const reused = executions.flatMap((execution) => outputItems(execution, 'Route Event', 0));
+			expect(reused.map((item) => [item.id, item.idempotency])).toEqual([
+				[
+					'evt_B',
+					expect.objectContaining({ status: 'mismatch', key: 'evt_B', state: 'completed' }),
+				],
+			]);
+			expect(reused[0].idempotency).not.toHaveProperty('token');
 			const claimedNew = executions.flatMap((execution) => outputItems(execution, 'Claim Payment'));
 			const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
 			expect(countBy(claimedNew, keyOf)).toEqual({ pi_A: 1, pi_B: 1, pi_flaky: 2 });
@@ -300,11 +329,28 @@ describe('templates run end to end in a real n8n', () => {
 				outputItems(execution, 'Claim Payment', 4),
 			);
 			expect(mismatched.map((item) => item.id)).toEqual(['evt_A_other']);
+			// Each event's claim, taken by the trigger, is finished with its token: done (evt_created
+			// by the Other Event branch), given back, or parked as Dead Letter (the tampered one).
+			const eventTokens = keyTokens(executions, 'Stripe Events');
+			expect(eventTokens.filter((line) => line.endsWith(' -'))).toEqual(['evt_B -']);
+			expect(
+				[
+					...keyTokens(executions, 'Event Done'),
+					...keyTokens(executions, 'Give Event Back'),
+					...keyTokens(executions, 'Park Event for a Person', 1),
+				].sort(),
+			).toEqual(eventTokens.filter((line) => !line.endsWith(' -')));
+			const parked = executions.flatMap((execution) =>
+				outputItems(execution, 'Park Event for a Person', 1),
+			);
+			expect(parked.map((item) => item.idempotency)).toEqual([
+				expect.objectContaining({ key: 'evt_A_other', state: 'deadLetter' }),
+			]);
 		});
 
 		it('answers a forged delivery with 401 and fulfils nothing', async () => {
 			const requestsBefore = fulfilment.requests.length;
-			const executionsBefore = deliveries;
+			const executionsBefore = runs;
 
 			const forged = await deliver(stripeEvent('evt_forged', 'pi_forged'), 'whsec_not_the_secret');
 			// A valid delivery sent after the 401 answer: once its run is done, any run the forged
@@ -313,12 +359,67 @@ describe('templates run end to end in a real n8n', () => {
 			await allExecutionsFinished();
 
 			expect(forged).toMatchObject({ status: 401, body: { error: 'signatureInvalid' } });
-			expect(deliveries).toBe(executionsBefore + 1);
+			expect(runs).toBe(executionsBefore + 1);
 			const executions = await executionDetails();
-			expect(executions).toHaveLength(deliveries);
+			expect(executions).toHaveLength(runs);
 			const triggered = executions.flatMap((execution) => outputItems(execution, 'Stripe Events'));
 			expect(triggered.map((item) => item.id)).not.toContain('evt_forged');
 			expect(fulfilment.requests).toHaveLength(requestsBefore);
+		});
+
+		/** What the editor sends for "Execute workflow" from one trigger, with its saved data if any. */
+		const runFrom = async (name: string, data?: ITaskData) => {
+			const { executionId } = await n8n.rest<{ executionId: string }>(
+				'POST',
+				`/workflows/${workflow.id}/run`,
+				{ triggerToStartFrom: data ? { name, data } : { name } },
+			);
+			let finished = await n8n.getExecution(executionId);
+			await waitFor(`the run from ${name} to finish`, async () => {
+				finished = await n8n.getExecution(executionId);
+				return ['success', 'error', 'crashed'].includes(finished.status);
+			});
+			return finished;
+		};
+
+		it("fulfils nothing again when a person re-runs a fulfilled payment's execution", async () => {
+			const requestsBefore = fulfilment.requests.length;
+			const executions = await executionDetails();
+			const fulfilledB = executions.find((execution) =>
+				outputItems(execution, 'Mark Fulfilled').some(
+					(item) => (item.idempotency as IDataObject).key === 'pi_B',
+				),
+			)!;
+			const rerun = await runFrom(
+				'Stripe Events',
+				fulfilledB.data.resultData.runData['Stripe Events'][0] as ITaskData,
+			);
+
+			expect(rerun.status).toBe('success');
+			expect(outputItems(rerun, 'Claim Payment', 1).map((item) => item.idempotency)).toEqual([
+				expect.objectContaining({ status: 'duplicate', key: 'pi_B' }),
+			]);
+			expect(outputItems(rerun, 'Event Done').map((item) => item.idempotency)).toEqual([
+				expect.objectContaining({ status: 'alreadyCompleted', key: 'evt_B' }),
+			]);
+			expect(fulfilment.requests).toHaveLength(requestsBefore);
+		});
+
+		it('fulfils from the sweep a payment whose run failed after Stripe had its 200', async () => {
+			const answer = await deliver(stripeEvent('evt_sweep', 'pi_sweep'));
+			await allExecutionsFinished();
+			expect([answer.status, fulfilled().pi_sweep]).toEqual([200, undefined]);
+
+			const sweep = await runFrom('Every 5 Minutes');
+
+			expect(sweep.status).toBe('success');
+			expect(outputItems(sweep, 'Recover Stuck Events').map((item) => item.id)).toEqual([
+				'evt_sweep',
+			]);
+			expect(fulfilled().pi_sweep).toBe(1);
+			expect(outputItems(sweep, 'Event Done').map((item) => item.idempotency)).toEqual([
+				expect.objectContaining({ status: 'completed', key: 'evt_sweep' }),
+			]);
 		});
 	});
 });

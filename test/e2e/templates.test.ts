@@ -82,9 +82,10 @@ describe('workflow templates in a real n8n', () => {
 
 	/**
 	 * A Signed Webhook Trigger in Keep and Claim mode (version 3's default) has claimed each event
-	 * before the run starts: a Claim after it would find the trigger's own claim In Progress and
-	 * stop every event. Its claims must be finished in its namespace, by a Complete and, on the
-	 * error branch, a Release.
+	 * before the run starts: a Claim in its namespace after it would find the trigger's own claim
+	 * In Progress and stop every event (a Claim of another key, such as the Stripe template's claim
+	 * of the payment, is another matter). Its claims must be finished in its namespace, by a
+	 * Complete and, on the error branch, a Release.
 	 */
 	it.each(templates)(
 		'$file claims no event again after a Keep and Claim trigger, and finishes its claims in its namespace',
@@ -110,7 +111,11 @@ describe('workflow templates in a real n8n', () => {
 				expect({
 					trigger: trigger.name,
 					claimsAfter: checks
-						.filter((node) => (node.parameters.operation ?? 'claim') === 'claim')
+						.filter(
+							(node) =>
+								(node.parameters.operation ?? 'claim') === 'claim' &&
+								node.parameters.namespace === namespace,
+						)
 						.map((node) => node.name),
 					finishedBy: { complete: finishes('complete'), release: finishes('release') },
 				}).toEqual({

@@ -92,6 +92,7 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 				leaseMinutes: 'Lease (Minutes)',
 				maxAttempts: 'Max Attempts',
 				whileInProgress: 'While In Progress',
+				fingerprintFields: 'Payload Fingerprint Fields',
 				respondWhen: 'Respond',
 				eventIdFrom: 'Event ID From',
 				storeBackend: 'Store',
@@ -114,6 +115,7 @@ describe(`${PACKAGE} nodes in the n8n editor`, () => {
 
 			expect(window).toMatchObject({ dedupWindowHours: 'Deduplication Window (Hours)' });
 			expect(window).not.toHaveProperty('leaseMinutes');
+			expect(window).not.toHaveProperty('fingerprintFields');
 			expect(off).not.toHaveProperty('storeBackend');
 			expect(off).not.toHaveProperty('eventIdFrom');
 		});

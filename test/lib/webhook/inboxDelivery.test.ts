@@ -13,6 +13,7 @@ import {
 	handleDelivery,
 	type IncomingDelivery,
 } from '../../../lib/webhook/handleDelivery';
+import { httpAnswer } from '../../../lib/webhook/httpAnswer';
 import type { InboxConfig, KeptDelivery } from '../../../lib/webhook/inboxDelivery';
 import { RateLimiter } from '../../../lib/webhook/rateLimiter';
 import {
@@ -98,13 +99,16 @@ const deliver = async (
 	});
 
 /** Unicode on purpose: the raw bytes must come back from the inbox exactly as received. */
-const stripeBody = (id: string) =>
-	`{"id": "${id}", "object": "event", "type": "invoice.paid", "data": {"object": {"customer_name": "Zoë Łukasiewicz 🧾"}}}`;
+const stripeBody = (id: string, amount = 4200) =>
+	`{"id": "${id}", "object": "event", "type": "invoice.paid", "data": {"object": {"customer_name": "Zoë Łukasiewicz 🧾", "amount": ${amount}}}}`;
 /** Signed when it is received, as a sender's retry is signed afresh. */
-const stripeDelivery = (id = 'evt_1', receivedAtMs = storeNow) =>
-	incoming(signStripe(stripeBody(id), STRIPE_SECRET, Math.floor(receivedAtMs / 1000)), {
+const stripeDelivery = (id = 'evt_1', receivedAtMs = storeNow, amount?: number) =>
+	incoming(signStripe(stripeBody(id, amount), STRIPE_SECRET, Math.floor(receivedAtMs / 1000)), {
 		receivedAtMs,
 	});
+/** Paths into the item the run receives, as a user types them: the body is under `data`. */
+const withFingerprint = () =>
+	config({ inbox: inbox({ fingerprintFields: ['data.data.object.amount'] }) });
 
 function expectKept(decision: DeliveryDecision): KeptDelivery {
 	expect(decision.outcome).toBe('kept');
@@ -206,6 +210,41 @@ describe.each(backends)('handleDelivery in inbox mode ($backend store)', ({ open
 		expect([repeat.claimed, repeat.repeats.map(({ state }) => state)]).toEqual([
 			[],
 			['deadLetter'],
+		]);
+	});
+
+	it('starts a run for a delivery whose fingerprinted fields differ under a claimed event id: marked mismatch, no token, answered 200', async () => {
+		await deliver(stripeDelivery('evt_1', storeNow, 4200), withFingerprint());
+		const reused = await deliver(stripeDelivery('evt_1', storeNow, 1), withFingerprint());
+		const kept = expectKept(reused);
+		expect(kept.claimed[0].idempotency).toMatchObject({
+			status: 'mismatch',
+			key: 'evt_1',
+			state: 'inProgress',
+		});
+		expect(kept.claimed[0].idempotency).not.toHaveProperty('token');
+		expect(kept.claimed[0].envelope.data).toMatchObject({ data: { object: { amount: 1 } } });
+		expect(httpAnswer(reused)).toMatchObject({
+			status: 200,
+			body: { received: true, id: 'evt_1' },
+		});
+	});
+
+	it('judges a mismatch against a completed event too, not as a duplicate', async () => {
+		const token = claimedToken(await deliver(stripeDelivery(), withFingerprint()));
+		await store.complete(namespace, [{ key: 'evt_1', token }], { retentionMs: 86_400_000 });
+		const reused = expectKept(
+			await deliver(stripeDelivery('evt_1', storeNow, 1), withFingerprint()),
+		);
+		expect([reused.repeats, reused.claimed[0].idempotency?.status]).toEqual([[], 'mismatch']);
+	});
+
+	it('answers a repeat with the same fingerprinted fields as any repeat', async () => {
+		await deliver(stripeDelivery(), withFingerprint());
+		const repeat = expectKept(await deliver(stripeDelivery(), withFingerprint()));
+		expect([repeat.claimed, repeat.repeats.map(({ state }) => state)]).toEqual([
+			[],
+			['inProgress'],
 		]);
 	});
 

@@ -34,8 +34,20 @@ describe('readDeliveryParameters, version 3', () => {
 				bounds: { retentionMs: 7 * 86_400_000, maxEntries: 100_000 },
 				whileInProgress: 'conflict',
 				idSource: undefined,
+				fingerprintFields: [],
 			},
 			undefined,
+		]);
+	});
+
+	it('reads Payload Fingerprint Fields as Idempotency Check does: by comma or line, blanks dropped', () => {
+		const inbox = version3({
+			...stripe,
+			fingerprintFields: 'data.data.object.amount,\n data.data.object.currency, ,',
+		}).inbox;
+		expect(inbox?.fingerprintFields).toEqual([
+			'data.data.object.amount',
+			'data.data.object.currency',
 		]);
 	});
 
