@@ -78,6 +78,10 @@ const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
 
+const TRIGGER = 'Shopify Order Created';
+/** The Claim before the first Shopify call that stops a re-run of a finished execution. */
+const GUARD = 'Still Ours? (re-run guard)';
+
 const idOf = (order: ShopOrder) => String(order.id);
 const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
 const sorted = (values: string[]) => [...values].sort();
@@ -803,12 +807,19 @@ describe('a run that lost its claim to a later one', () => {
 	let slack: RecordingEndpoint;
 	let intake: CreatedWorkflow;
 
-	/** The trigger's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
+	/**
+	 * The lease at its minimum on the trigger and on the re-run guard (which renews the trigger's
+	 * claim for its own lease), and a Wait between Post Approval and Mark Order Done.
+	 */
 	const slowAfterApproval = (template: WorkflowDefinition): WorkflowDefinition => {
-		const shortLease = patchNode(template, 'Shopify Order Created', (node) => ({
-			...node,
-			parameters: { ...node.parameters, leaseMinutes: 0.01 },
-		}));
+		const shortLease = [TRIGGER, GUARD].reduce(
+			(patched, name) =>
+				patchNode(patched, name, (node) => ({
+					...node,
+					parameters: { ...node.parameters, leaseMinutes: 0.01 },
+				})),
+			template,
+		);
 		const hold: INode = {
 			id: 'e2e-hold-after-approval',
 			name: HOLD_NODE,
@@ -883,7 +894,7 @@ describe('a run that lost its claim to a later one', () => {
 	it('leaves the later run its completion and alerts on the overtaken one', async () => {
 		await deliver();
 		const [slow] = await waitingRuns(1);
-		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Shopify Order Created');
+		const [claim] = outputItems(await n8n.getExecution(slow.id), GUARD);
 		const leaseEnds = Date.parse(String((claim.idempotency as IDataObject).leaseExpiresAt));
 		await waitFor("the slow run's lease to run out", () => Date.now() > leaseEnds, WAIT_MS);
 
@@ -932,8 +943,6 @@ describe('a run that lost its claim to a later one', () => {
  * finds the order approved and sends the re-run to Duplicate, before any call out of n8n.
  */
 describe('a re-run of a finished webhook execution', () => {
-	const TRIGGER = 'Shopify Order Created';
-	const GUARD = 'Still Ours? (re-run guard)';
 	const [order] = sampleOrders(1, {
 		startMs: Date.now() - HOUR_MS,
 		seed: 23,
