@@ -4,6 +4,7 @@ import {
 	type IDataObject,
 	type INode,
 	type INodeParameters,
+	type ITaskData,
 } from 'n8n-workflow';
 
 import {
@@ -76,6 +77,10 @@ const SHOP_PAGE_CAP = 50;
 const POLL_EVERY_SECONDS = 3;
 const HOUR_MS = 3_600_000;
 const WAIT_MS = 600_000;
+
+const TRIGGER = 'Shopify Order Created';
+/** The Claim before the first Shopify call that stops a re-run of a finished execution. */
+const GUARD = 'Still Ours? (re-run guard)';
 
 const idOf = (order: ShopOrder) => String(order.id);
 const keyOf = (item: IDataObject) => (item.idempotency as IDataObject).key as string;
@@ -802,12 +807,19 @@ describe('a run that lost its claim to a later one', () => {
 	let slack: RecordingEndpoint;
 	let intake: CreatedWorkflow;
 
-	/** The trigger's lease at its minimum, and a Wait between Post Approval and Mark Order Done. */
+	/**
+	 * The lease at its minimum on the trigger and on the re-run guard (which renews the trigger's
+	 * claim for its own lease), and a Wait between Post Approval and Mark Order Done.
+	 */
 	const slowAfterApproval = (template: WorkflowDefinition): WorkflowDefinition => {
-		const shortLease = patchNode(template, 'Shopify Order Created', (node) => ({
-			...node,
-			parameters: { ...node.parameters, leaseMinutes: 0.01 },
-		}));
+		const shortLease = [TRIGGER, GUARD].reduce(
+			(patched, name) =>
+				patchNode(patched, name, (node) => ({
+					...node,
+					parameters: { ...node.parameters, leaseMinutes: 0.01 },
+				})),
+			template,
+		);
 		const hold: INode = {
 			id: 'e2e-hold-after-approval',
 			name: HOLD_NODE,
@@ -882,7 +894,7 @@ describe('a run that lost its claim to a later one', () => {
 	it('leaves the later run its completion and alerts on the overtaken one', async () => {
 		await deliver();
 		const [slow] = await waitingRuns(1);
-		const [claim] = outputItems(await n8n.getExecution(slow.id), 'Shopify Order Created');
+		const [claim] = outputItems(await n8n.getExecution(slow.id), GUARD);
 		const leaseEnds = Date.parse(String((claim.idempotency as IDataObject).leaseExpiresAt));
 		await waitFor("the slow run's lease to run out", () => Date.now() > leaseEnds, WAIT_MS);
 
@@ -921,6 +933,87 @@ describe('a run that lost its claim to a later one', () => {
 				new RegExp(`order ${order.id} needs a person: this run lost its claim to another run`),
 			),
 		]);
+	});
+});
+
+/**
+ * n8n runs an execution again with its old trigger items when a crash left it queued, and a person
+ * can re-run a finished one from the editor ("Execute workflow" on the trigger's saved data, the
+ * call below). The re-run carries the trigger's old claim and token: Still Ours? (re-run guard)
+ * finds the order approved and sends the re-run to Duplicate, before any call out of n8n.
+ */
+describe('a re-run of a finished webhook execution', () => {
+	const [order] = sampleOrders(1, {
+		startMs: Date.now() - HOUR_MS,
+		seed: 23,
+		firstId: 5_700_000_001,
+	});
+	let n8n: N8nInstance;
+	let shop: MockShopApi;
+	let intake: CreatedWorkflow;
+
+	/** What the editor sends for "Execute workflow" on a trigger that holds an execution's data. */
+	const rerun = async (executionId: string): Promise<ExecutionDetail> => {
+		const original = await n8n.getExecution(executionId);
+		const { executionId: rerunId } = await n8n.rest<{ executionId: string }>(
+			'POST',
+			`/workflows/${intake.id}/run`,
+			{
+				triggerToStartFrom: {
+					name: TRIGGER,
+					data: original.data.resultData.runData[TRIGGER][0] as ITaskData,
+				},
+			},
+		);
+		let finished = await n8n.getExecution(rerunId);
+		await waitFor(
+			'the re-run to finish',
+			async () => {
+				finished = await n8n.getExecution(rerunId);
+				return ['success', 'error', 'crashed'].includes(finished.status);
+			},
+			WAIT_MS,
+		);
+		return finished;
+	};
+
+	beforeAll(async () => {
+		shop = await startMockShopApi({
+			orders: [order],
+			accessToken: ACCESS_TOKEN,
+			approvalToken: APPROVAL_TOKEN,
+		});
+		n8n = await N8nInstance.start();
+		intake = await publishIntake(n8n, shop);
+	}, WAIT_MS);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await shop?.close();
+	});
+
+	it('sends the approval once: the re-run stops at the guard as a duplicate', async () => {
+		const delivery = shopifyDelivery(shop.restOrder(order.id), SIGNING_SECRET, {
+			eventId: `order-created-${order.id}`,
+		});
+		const answer = await sendShopifyWebhook(n8n.webhookUrl('shop-orders-create'), delivery);
+		expect(answer.status).toBe(200);
+		const [firstRun] = await n8n.waitForExecutions(intake.id, 1, WAIT_MS);
+		const first = await n8n.getExecution(firstRun.id);
+		expect(first.status).toBe('success');
+		const shopCallsBefore = shop.requests.length;
+
+		const again = await rerun(first.id);
+
+		expect(shop.approvals.map((approval) => approval.orderId)).toEqual([idOf(order)]);
+		expect(shop.requests.length).toBe(shopCallsBefore);
+		expect(again).toMatchObject({ mode: 'manual', status: 'success' });
+		expect(outputItems(again, GUARD)).toEqual([]);
+		expect(outputItems(again, GUARD, 1).map((item) => item.idempotency)).toEqual([
+			expect.objectContaining({ status: 'duplicate', state: 'completed' }),
+		]);
+		expect(keyTokens([first], GUARD)).toEqual(keyTokens([first], TRIGGER));
+		expect(keyTokens([first], 'Mark Order Done')).toEqual(keyTokens([first], TRIGGER));
 	});
 });
 

@@ -82,10 +82,11 @@ describe('workflow templates in a real n8n', () => {
 
 	/**
 	 * A Signed Webhook Trigger in Keep and Claim mode (version 3's default) has claimed each event
-	 * before the run starts: a Claim in its namespace after it would find the trigger's own claim
-	 * In Progress and stop every event (a Claim of another key, such as the Stripe template's claim
-	 * of the payment, is another matter). Its claims must be finished in its namespace, by a
-	 * Complete and, on the error branch, a Release.
+	 * before the run starts: a Claim in its namespace that does not send the trigger's token would
+	 * find the trigger's own claim In Progress and stop every event (a re-run guard sends it, see
+	 * below; a Claim of another key, such as the Stripe template's claim of the payment, is another
+	 * matter). Its claims must be finished in its namespace, by a Complete and, on the error branch,
+	 * a Release.
 	 */
 	it.each(templates)(
 		'$file claims no event again after a Keep and Claim trigger, and finishes its claims in its namespace',
@@ -97,9 +98,7 @@ describe('workflow templates in a real n8n', () => {
 					(node.parameters.guarantee ?? 'inbox') === 'inbox',
 			);
 			for (const trigger of inboxTriggers) {
-				const namespace =
-					(trigger.parameters.deliveryOptions as { dedupNamespace?: string } | undefined)
-						?.dedupNamespace || `webhook:${String(trigger.parameters.path)}`;
+				const namespace = claimNamespace(trigger);
 				const checks = downstreamOf(workflow, trigger.name).filter(
 					(node) => node.type === `${PACKAGE_PREFIX}idempotencyCheck`,
 				);
@@ -113,8 +112,9 @@ describe('workflow templates in a real n8n', () => {
 					claimsAfter: checks
 						.filter(
 							(node) =>
-								(node.parameters.operation ?? 'claim') === 'claim' &&
-								node.parameters.namespace === namespace,
+								isClaim(node) &&
+								node.parameters.namespace === namespace &&
+								!isRerunGuard(node, namespace),
 						)
 						.map((node) => node.name),
 					finishedBy: { complete: finishes('complete'), release: finishes('release') },
@@ -122,6 +122,39 @@ describe('workflow templates in a real n8n', () => {
 					trigger: trigger.name,
 					claimsAfter: [],
 					finishedBy: { complete: true, release: true },
+				});
+			}
+		},
+	);
+
+	/**
+	 * n8n re-runs an execution a crash left queued with its old trigger items, and a person can
+	 * re-run a finished one from the editor: both carry the old claim's token. A Claim in the
+	 * claim's namespace that sends that token (its default Fencing Token) before the first call
+	 * out of n8n lets the first run through and sends such a re-run to Duplicate, so the business
+	 * step is done once. Every path from the claimed output of a node that claims (a Keep and Claim
+	 * trigger; Recovered, Redriven, Requeued of the Webhook Inbox) must pass one (or a fresh Claim of
+	 * another key) before it reaches a node that is not safe to repeat. Their other outputs (Dead
+	 * Letter, Skipped) hold no claim.
+	 */
+	it.each(templates)(
+		'$file guards every claimed path against re-runs before its first outward call',
+		({ workflow }) => {
+			for (const source of workflow.nodes.filter(claimsBeforeTheRun)) {
+				const namespace = claimNamespace(source);
+				const claimedOutput = { [source.name]: [0] };
+				const unguarded = downstreamOf(
+					workflow,
+					source.name,
+					(node) => guardsReruns(node, namespace),
+					claimedOutput,
+				)
+					.filter((node) => !safeToRepeat(node) && !guardsReruns(node, namespace))
+					.map((node) => node.name);
+				expect({ source: source.name, namespace, unguarded }).toEqual({
+					source: source.name,
+					namespace,
+					unguarded: [],
 				});
 			}
 		},
@@ -142,16 +175,81 @@ describe('workflow templates in a real n8n', () => {
 	});
 });
 
-/** Every node reached from `start` along main connections, each once. */
-function downstreamOf(workflow: WorkflowDefinition, start: string): INode[] {
+/** Node types that only reshape or route items: nothing leaves n8n, nothing is stored. */
+const STAYS_IN_THE_RUN = new Set(
+	['set', 'noOp', 'switch', 'if', 'filter', 'merge'].map((name) => `n8n-nodes-base.${name}`),
+);
+/**
+ * Nodes a re-run may pass again before its guard: routing and reshaping, a fenced Complete or
+ * Release (a re-run's token finds its key finished and changes nothing), a Stop and Error.
+ */
+const safeToRepeat = (node: INode) =>
+	STAYS_IN_THE_RUN.has(node.type) ||
+	node.type === 'n8n-nodes-base.stopAndError' ||
+	(node.type === `${PACKAGE_PREFIX}idempotencyCheck` &&
+		['complete', 'release'].includes(String(node.parameters.operation)));
+
+/**
+ * What stops a re-run of a finished execution: a re-run guard in the claim's namespace, or a fresh
+ * Claim of another key (the Stripe template claims the payment: a fulfilled one is a Duplicate).
+ */
+const guardsReruns = (node: INode, namespace: string) =>
+	isRerunGuard(node, namespace) || (isClaim(node) && node.parameters.namespace !== namespace);
+
+const CLAIMING_INBOX_OPERATIONS = ['recoverStuck', 'redrive', 'requeueDeadLetters'];
+/** Fencing Token values that send the token the item carries (the default reads it too). */
+const ITEM_TOKEN = /^=\{\{ \$json\.idempotency\??\.token( \?\? "")? \}\}$/;
+
+const isClaim = (node: INode) =>
+	node.type === `${PACKAGE_PREFIX}idempotencyCheck` &&
+	(node.parameters.operation ?? 'claim') === 'claim';
+
+/** A Claim in `namespace` that sends the item's token, so the claim that started the run passes. */
+const isRerunGuard = (node: INode, namespace: string) =>
+	isClaim(node) &&
+	node.parameters.namespace === namespace &&
+	(node.parameters.fencing === undefined || ITEM_TOKEN.test(String(node.parameters.fencing)));
+
+/** A node whose items hold a claim taken for them before this run (or before this node). */
+const claimsBeforeTheRun = (node: INode) =>
+	(node.type === `${PACKAGE_PREFIX}signedWebhookTrigger` &&
+		node.typeVersion >= 3 &&
+		(node.parameters.guarantee ?? 'inbox') === 'inbox') ||
+	(node.type === `${PACKAGE_PREFIX}webhookInbox` &&
+		CLAIMING_INBOX_OPERATIONS.includes(String(node.parameters.operation)));
+
+/** The namespace a trigger or a Webhook Inbox node claims in: `webhook:<path>` unless set. */
+const claimNamespace = (node: INode) => {
+	const options = node.parameters.deliveryOptions as { dedupNamespace?: string } | undefined;
+	return (
+		options?.dedupNamespace ||
+		(node.parameters.namespace as string | undefined) ||
+		`webhook:${String(node.parameters.path)}`
+	);
+};
+
+/**
+ * Every node reached from `start` along main connections, each once; not past `stopAt` nodes, and
+ * from a node named in `onlyOutputs` only along those output indexes.
+ */
+function downstreamOf(
+	workflow: WorkflowDefinition,
+	start: string,
+	stopAt: (node: INode) => boolean = () => false,
+	onlyOutputs: Record<string, number[]> = {},
+): INode[] {
+	const byName = new Map(workflow.nodes.map((node) => [node.name, node]));
 	const reached = new Set<string>();
 	const queue = [start];
 	while (queue.length > 0) {
-		const outputs = workflow.connections[queue.shift()!]?.main ?? [];
-		for (const target of outputs.flat()) {
+		const name = queue.shift()!;
+		const outputs = workflow.connections[name]?.main ?? [];
+		const followed = onlyOutputs[name]?.map((index) => outputs[index]) ?? outputs;
+		for (const target of followed.flat()) {
 			if (!target || reached.has(target.node)) continue;
 			reached.add(target.node);
-			queue.push(target.node);
+			const reachedNode = byName.get(target.node);
+			if (reachedNode && !stopAt(reachedNode)) queue.push(target.node);
 		}
 	}
 	return workflow.nodes.filter((node) => reached.has(node.name));

@@ -607,6 +607,10 @@ describe('Webhook Inbox in a real n8n', () => {
 			expect(outputItems(detail, 'Redrive Window', 0).map((item) => item.id)).toEqual([
 				'evt_operate',
 			]);
+			// The re-run guard let the redriven item through on the redrive's own claim.
+			const tokens = (node: string) =>
+				outputItems(detail, node, 0).map((item) => (item.idempotency as IDataObject).token);
+			expect(tokens('Still Ours? (re-run guard)')).toEqual(tokens('Redrive Window'));
 			expect(outputItems(detail, 'Mark Done', 0)).toHaveLength(1);
 			expect(business.callsFor('evt_operate')).toBe(1);
 			expect((await inspect(namespace, 'evt_operate'))?.state).toBe('completed');
