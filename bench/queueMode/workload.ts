@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreatedCredential, N8nInstance, WorkflowDefinition } from '../../test/e2e/harness';
 import type { RedisConnection } from '../../test/lib/store/services';
 import { countExecutions } from '../../test/e2e/harness/executionCounts';
-import { node, webhookNode, workflow } from '../../test/support/workflowBuilder';
+import { businessStepNode, node, webhookNode, workflow } from '../../test/support/workflowBuilder';
 import { runLoad, type LoadResult, type PreparedRequest } from '../support/load';
 import { stripeEventBody, stripeSignature } from '../support/payload';
 
@@ -77,19 +77,7 @@ export async function publishWorkflows(
 
 /** POSTs `{ eventId }` to the endpoint that counts each event's calls. */
 const businessStep = (url: string, eventId: string) =>
-	node(
-		'Business Step',
-		'n8n-nodes-base.httpRequest',
-		4.2,
-		{
-			method: 'POST',
-			url,
-			sendBody: true,
-			bodyParameters: { parameters: [{ name: 'eventId', value: eventId }] },
-			options: {},
-		},
-		[260, 0],
-	);
+	businessStepNode('Business Step', url, eventId, [260, 0]);
 
 function signedWorkflow(
 	path: string,

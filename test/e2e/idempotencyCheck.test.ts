@@ -9,9 +9,9 @@ import { type IDataObject, isTerminalExecutionStatus } from 'n8n-workflow';
 import { listenLocally, type LocalServer } from '../support/localServer';
 import { waitFor } from '../support/waitFor';
 import {
+	businessStepNode,
 	idempotencyCheckNode,
 	inARow,
-	node,
 	webhookNode,
 	workflow,
 } from '../support/workflowBuilder';
@@ -136,19 +136,7 @@ const fencingWorkflow = (businessOrigin: string) =>
 				},
 				[200, 0],
 			),
-			node(
-				'Business Step',
-				'n8n-nodes-base.httpRequest',
-				4.2,
-				{
-					method: 'POST',
-					url: `${businessOrigin}/work`,
-					sendBody: true,
-					bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.body.id }}' }] },
-					options: {},
-				},
-				[400, 0],
-			),
+			businessStepNode('Business Step', `${businessOrigin}/work`, '={{ $json.body.id }}', [400, 0]),
 			idempotencyCheckNode(
 				'Mark Done',
 				{

@@ -7,7 +7,7 @@ import type { IDataObject, INode, ITaskData } from 'n8n-workflow';
 import { EmbeddedStore } from '../../lib/store/EmbeddedStore';
 import { type RecordingEndpoint, startRecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
-import { idempotencyCheckNode, node, workflow } from '../support/workflowBuilder';
+import { businessStepNode, idempotencyCheckNode, node, workflow } from '../support/workflowBuilder';
 import { type CreatedWorkflow, type ExecutionDetail, N8nInstance } from './harness';
 import { waitForFinishedExecutions } from './harness/executionCounts';
 import { outputItems } from './harness/templates';
@@ -56,17 +56,10 @@ function guardedWorkflow(apiUrl: string) {
 			webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: 'Stripe signing secret' },
 		},
 	};
-	const business = node(
+	const business = businessStepNode(
 		'Call Business API',
-		'n8n-nodes-base.httpRequest',
-		4.2,
-		{
-			method: 'POST',
-			url: `${apiUrl}/charges`,
-			sendBody: true,
-			bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
-			options: {},
-		},
+		`${apiUrl}/charges`,
+		'={{ $json.id }}',
 		[440, 0],
 	);
 	const claimOfTrigger = {

@@ -20,7 +20,13 @@ import {
 import { listenLocally, type LocalServer } from '../support/localServer';
 import { type RecordingEndpoint, startRecordingEndpoint } from '../support/recordingEndpoint';
 import { waitFor } from '../support/waitFor';
-import { idempotencyCheckNode, node, workflow, type Wire } from '../support/workflowBuilder';
+import {
+	businessStepNode,
+	idempotencyCheckNode,
+	node,
+	type Wire,
+	workflow,
+} from '../support/workflowBuilder';
 import {
 	type CreatedCredential,
 	type CreatedWorkflow,
@@ -91,19 +97,7 @@ const triggerNode = (
 });
 
 const businessStep = (apiUrl: string, onError?: INode['onError']): INode => ({
-	...node(
-		'Call Business API',
-		'n8n-nodes-base.httpRequest',
-		4.2,
-		{
-			method: 'POST',
-			url: `${apiUrl}/charges`,
-			sendBody: true,
-			bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
-			options: {},
-		},
-		[220, 0],
-	),
+	...businessStepNode('Call Business API', `${apiUrl}/charges`, '={{ $json.id }}', [220, 0]),
 	...(onError ? { onError } : {}),
 });
 

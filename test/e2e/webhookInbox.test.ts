@@ -10,6 +10,7 @@ import { EmbeddedStore } from '../../lib/store/EmbeddedStore';
 import { listenLocally, type LocalServer } from '../support/localServer';
 import { waitFor } from '../support/waitFor';
 import {
+	businessStepNode,
 	idempotencyCheckNode,
 	inARow,
 	node,
@@ -191,7 +192,7 @@ describe('Webhook Inbox in a real n8n', () => {
 				[
 					webhookNode(hookPath),
 					inboxNode('Inbox', { resource: 'delivery', ...inbox }, [200, 0]),
-					businessStepNode(),
+					businessStep(),
 					idempotencyCheckNode(
 						'Mark Done',
 						{
@@ -211,20 +212,8 @@ describe('Webhook Inbox in a real n8n', () => {
 	};
 
 	/** Calls the business endpoint for the item's event (`id`, as the trigger and the inbox emit it). */
-	const businessStepNode = (eventId = '={{ $json.id }}') =>
-		node(
-			'Business Step',
-			'n8n-nodes-base.httpRequest',
-			4.2,
-			{
-				method: 'POST',
-				url: `${businessOrigin}/events`,
-				sendBody: true,
-				bodyParameters: { parameters: [{ name: 'eventId', value: eventId }] },
-				options: {},
-			},
-			[400, 0],
-		);
+	const businessStep = (eventId = '={{ $json.id }}') =>
+		businessStepNode('Business Step', `${businessOrigin}/events`, eventId, [400, 0]);
 
 	/**
 	 * A version 3 Signed Webhook Trigger on `path` (Keep and Claim into the inbox this test reads)
@@ -248,7 +237,7 @@ describe('Webhook Inbox in a real n8n', () => {
 							webhookSigningSecretApi: { id: 'SIGNING_SECRET', name: credential.name },
 						},
 					},
-					businessStepNode(),
+					businessStep(),
 				],
 				inARow('Stripe Events', 'Business Step'),
 			),

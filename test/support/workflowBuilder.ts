@@ -35,6 +35,27 @@ export const webhookNode = (path: string, position: Position = [0, 0]): INode =>
 export const codeNode = (name: string, jsCode: string, position: Position): INode =>
 	node(name, 'n8n-nodes-base.code', 2, { jsCode }, position);
 
+/** The business step of a test or bench workflow: POSTs `{ eventId }` to a local recording endpoint. */
+export const businessStepNode = (
+	name: string,
+	url: string,
+	eventId: string,
+	position: Position,
+): INode =>
+	node(
+		name,
+		'n8n-nodes-base.httpRequest',
+		4.2,
+		{
+			method: 'POST',
+			url,
+			sendBody: true,
+			bodyParameters: { parameters: [{ name: 'eventId', value: eventId }] },
+			options: {},
+		},
+		position,
+	);
+
 export const idempotencyCheckNode = (
 	name: string,
 	parameters: INode['parameters'],

@@ -4,7 +4,7 @@ import type { INode } from 'n8n-workflow';
 
 import type { CreatedCredential, WorkflowDefinition } from '../harness';
 import type { QueueCluster } from '../harness/queueCluster';
-import { node, workflow } from '../../support/workflowBuilder';
+import { businessStepNode, node, workflow } from '../../support/workflowBuilder';
 
 /** The workflow and credentials the queue-mode tests run: a signed webhook, then a business step. */
 
@@ -66,19 +66,7 @@ export function signedWebhookWorkflow(options: {
 		},
 	};
 	if (!businessUrl) return workflow(`Queue mode, ${backend} store`, [trigger], []);
-	const business = node(
-		'Business Step',
-		'n8n-nodes-base.httpRequest',
-		4.2,
-		{
-			method: 'POST',
-			url: businessUrl,
-			sendBody: true,
-			bodyParameters: { parameters: [{ name: 'eventId', value: '={{ $json.id }}' }] },
-			options: {},
-		},
-		[260, 0],
-	);
+	const business = businessStepNode('Business Step', businessUrl, '={{ $json.id }}', [260, 0]);
 	return workflow(
 		`Queue mode, ${backend} store`,
 		[trigger, business],
