@@ -26,3 +26,10 @@ export function describeRecord(record: KeyRecord | undefined, status: string, to
 		...(record?.result !== undefined ? { result: record.result } : {}),
 	};
 }
+
+/**
+ * The `idempotency` field of an item that holds a granted claim, carrying that claim's token: the
+ * same for every node that claims before the run (the trigger, the Webhook Inbox), so the same
+ * Complete and Release follow any of them.
+ */
+export const describeClaim = (record: KeyRecord) => describeRecord(record, 'claimed', record.token);

@@ -1,5 +1,5 @@
 import { type FieldSource, type HeaderMap, redactHeaders } from '../envelope';
-import { describeRecord } from '../idempotency/describeRecord';
+import { describeClaim, describeRecord } from '../idempotency/describeRecord';
 import { payloadFingerprint } from '../idempotency/fingerprint';
 import type { SignatureScheme } from '../signatures';
 import type { DeliveryInbox, InboxBounds, InboxEvent } from '../store/DeliveryInbox';
@@ -109,7 +109,7 @@ export async function keepAndClaim(
 		if (outcome.status === 'claimed') {
 			claimed.push({
 				...events[index],
-				idempotency: describeRecord(outcome.record, 'claimed', outcome.record.token),
+				idempotency: describeClaim(outcome.record),
 			});
 		} else if (outcome.status === 'mismatch') {
 			claimed.push({ ...events[index], idempotency: describeRecord(outcome.record, 'mismatch') });

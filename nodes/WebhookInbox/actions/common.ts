@@ -10,7 +10,7 @@ import type { JoinedEntry } from '../../../lib/inbox/entryPages';
 import { ENTRY_STATES, type EntryState } from '../../../lib/inbox/entryState';
 import type { EntryFilter } from '../../../lib/inbox/redrive';
 import { parseTimeWindow } from '../../../lib/inbox/timeWindow';
-import { describeRecord } from '../../../lib/idempotency/describeRecord';
+import { describeClaim, describeRecord } from '../../../lib/idempotency/describeRecord';
 import type { ClaimOptions, IdempotencyStore } from '../../../lib/store/IdempotencyStore';
 import {
 	deadLetterRetentionProperty,
@@ -69,7 +69,7 @@ export function onceOperation<Result>(
 /** The item a claimed entry leaves as: exactly what the trigger emits, so the same nodes follow. */
 export const claimedItem = ({ entry, record }: EntryClaim) => ({
 	...entry.envelope,
-	idempotency: describeRecord(record, 'claimed', record.token),
+	idempotency: describeClaim(record),
 });
 
 /** A kept delivery as List and Get show it: its facts, its key's state, never its raw bytes. */
