@@ -302,7 +302,9 @@ export function describeStoreRaces(target: () => RaceTarget): void {
 			const winners = await raceInProcess(stores, `keep-${randomUUID()}`, keys, 'keep');
 			expect(findRaceProblem(winners, keys)).toBeUndefined();
 			expect(winners.filter((won) => won.length > 0).length).toBeGreaterThan(1);
-		}, 60_000);
+			// PostgreSQL's keeps of one namespace take turns on its count row: this race took 29 s
+			// on an idle machine, and over 60 s while the other test files ran beside it.
+		}, 240_000);
 
 		it('gives each event its first receipt in exactly one of 6 processes keeping it', async () => {
 			const winners = await raceInProcesses(
